@@ -8,4 +8,6 @@ pub mod image;
 pub mod jar;
 pub mod localrepo;
 pub mod plan;
+pub mod pom;
 pub mod stamp;
+pub mod xml;

@@ -1,0 +1,634 @@
+//! The POM as written: Maven's model elements that m2fresh needs, each value with the file
+//! and byte range it came from.
+//!
+//! One type, [`Model`], serves both the raw POM and the effective model (as Maven's own
+//! `Model` does): inheritance, profile injection and interpolation rewrite values but keep
+//! their [`Loc`], so a finding about an inherited dependency points at the parent POM's
+//! line that declared it.
+
+use crate::xml::{self, Element, Span};
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Index of a source text in a [`Sources`] table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(pub u32);
+
+/// Where a value was written: a source and a byte range in it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Loc {
+    /// The POM.
+    pub source: SourceId,
+    /// The bytes.
+    pub span: Span,
+}
+
+/// A text value of the model and where it came from. Serializes as its text alone, so the
+/// canonical form of a model does not depend on formatting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Value {
+    /// The text (trimmed, unescaped; interpolated in an effective model).
+    pub text: String,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+impl Value {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+/// The text of an optional value.
+pub fn text(v: &Option<Value>) -> Option<&str> {
+    v.as_ref().map(|v| v.text.as_str())
+}
+
+/// The POM source texts read so far, addressed by [`SourceId`].
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    entries: Vec<SourceFile>,
+}
+
+/// One source text: a POM file (in the workspace or the local repository).
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Its path on disk.
+    pub path: PathBuf,
+    /// The name shown in messages (relative to the workspace when inside it).
+    pub name: String,
+    /// The decoded text.
+    pub text: Arc<str>,
+}
+
+impl Sources {
+    /// Adds a text and returns its id.
+    pub fn add(&mut self, path: PathBuf, name: String, text: Arc<str>) -> SourceId {
+        let id = SourceId(u32::try_from(self.entries.len()).unwrap_or(u32::MAX));
+        self.entries.push(SourceFile { path, name, text });
+        id
+    }
+
+    /// The source with this id.
+    pub fn get(&self, id: SourceId) -> Option<&SourceFile> {
+        self.entries.get(id.0 as usize)
+    }
+
+    /// A miette source for diagnostics about this id.
+    pub fn named(&self, id: SourceId) -> miette::NamedSource<String> {
+        match self.get(id) {
+            Some(f) => miette::NamedSource::new(f.name.clone(), f.text.to_string()),
+            None => miette::NamedSource::new("<unknown>", String::new()),
+        }
+    }
+
+    /// The path of the source with this id.
+    pub fn path(&self, id: SourceId) -> &Path {
+        self.get(id).map_or(Path::new(""), |f| f.path.as_path())
+    }
+
+    /// `file:line:column` of a location, for plain-text output.
+    pub fn describe(&self, loc: &Loc) -> String {
+        match self.get(loc.source) {
+            Some(f) => {
+                let (line, col) = line_col(&f.text, loc.span.start);
+                format!("{}:{line}:{col}", f.name)
+            }
+            None => "<unknown>".into(),
+        }
+    }
+
+    /// The 1-based line of a location.
+    pub fn line(&self, loc: &Loc) -> usize {
+        self.get(loc.source)
+            .map_or(0, |f| line_col(&f.text, loc.span.start).0)
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(offset, |i| offset - i - 1) + 1;
+    (line, col)
+}
+
+/// A POM's `<project>`: the parts of Maven's model that decide the reactor, the artifact
+/// and its content.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Model {
+    /// The `<project>` element.
+    #[serde(skip)]
+    pub loc: Loc,
+    pub group_id: Option<Value>,
+    pub artifact_id: Option<Value>,
+    pub version: Option<Value>,
+    pub packaging: Option<Value>,
+    pub parent: Option<Parent>,
+    pub properties: BTreeMap<String, Value>,
+    pub dependency_management: Vec<Dependency>,
+    pub dependencies: Vec<Dependency>,
+    pub modules: Vec<Value>,
+    pub build: Build,
+    #[serde(skip)]
+    pub profiles: Vec<Profile>,
+}
+
+/// `<parent>`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Parent {
+    #[serde(skip)]
+    pub loc: Loc,
+    pub group_id: Option<Value>,
+    pub artifact_id: Option<Value>,
+    pub version: Option<Value>,
+    /// `None` when absent (Maven's default `../pom.xml`); an empty value for
+    /// `<relativePath/>`.
+    pub relative_path: Option<Value>,
+}
+
+/// A `<dependency>`, in `dependencies` or `dependencyManagement`, or of a plugin.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dependency {
+    #[serde(skip)]
+    pub loc: Loc,
+    pub group_id: Option<Value>,
+    pub artifact_id: Option<Value>,
+    pub version: Option<Value>,
+    #[serde(rename = "type")]
+    pub type_: Option<Value>,
+    pub classifier: Option<Value>,
+    pub scope: Option<Value>,
+    pub optional: Option<Value>,
+    pub exclusions: Vec<(Option<Value>, Option<Value>)>,
+}
+
+impl Dependency {
+    /// The type, `jar` when not given.
+    pub fn type_or_default(&self) -> &str {
+        text(&self.type_).unwrap_or("jar")
+    }
+
+    /// Maven's management key: `groupId:artifactId:type[:classifier]`.
+    pub fn management_key(&self) -> String {
+        let mut key = format!(
+            "{}:{}:{}",
+            text(&self.group_id).unwrap_or(""),
+            text(&self.artifact_id).unwrap_or(""),
+            self.type_or_default()
+        );
+        if let Some(c) = text(&self.classifier).filter(|c| !c.is_empty()) {
+            key.push(':');
+            key.push_str(c);
+        }
+        key
+    }
+}
+
+/// `<build>` (and a profile's build base).
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Build {
+    pub source_directory: Option<Value>,
+    pub directory: Option<Value>,
+    pub output_directory: Option<Value>,
+    pub final_name: Option<Value>,
+    pub resources: Vec<Resource>,
+    pub plugins: Vec<Plugin>,
+    pub plugin_management: Vec<Plugin>,
+    pub extensions: Vec<Extension>,
+}
+
+/// A `<resource>`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    #[serde(skip)]
+    pub loc: Loc,
+    pub directory: Option<Value>,
+    pub target_path: Option<Value>,
+    pub filtering: Option<Value>,
+    pub includes: Vec<Value>,
+    pub excludes: Vec<Value>,
+}
+
+/// A build `<plugin>`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plugin {
+    #[serde(skip)]
+    pub loc: Loc,
+    pub group_id: Option<Value>,
+    pub artifact_id: Option<Value>,
+    pub version: Option<Value>,
+    pub extensions: Option<Value>,
+    pub inherited: Option<Value>,
+    pub dependencies: Vec<Dependency>,
+    pub configuration: Option<Config>,
+    pub executions: Vec<Execution>,
+}
+
+impl Plugin {
+    /// The groupId, `org.apache.maven.plugins` when not given.
+    pub fn group_id_or_default(&self) -> &str {
+        text(&self.group_id).unwrap_or("org.apache.maven.plugins")
+    }
+
+    /// `groupId:artifactId`, Maven's plugin key.
+    pub fn key(&self) -> String {
+        format!(
+            "{}:{}",
+            self.group_id_or_default(),
+            text(&self.artifact_id).unwrap_or("")
+        )
+    }
+}
+
+/// A plugin `<execution>`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Execution {
+    pub id: Option<Value>,
+    pub phase: Option<Value>,
+    pub goals: Vec<Value>,
+    pub inherited: Option<Value>,
+    pub configuration: Option<Config>,
+}
+
+/// A build `<extension>`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Extension {
+    #[serde(skip)]
+    pub loc: Loc,
+    pub group_id: Option<Value>,
+    pub artifact_id: Option<Value>,
+    pub version: Option<Value>,
+}
+
+/// A plugin's free-form `<configuration>` tree.
+#[derive(Clone, Debug, Serialize)]
+pub struct Config {
+    pub name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attrs: Vec<(String, String)>,
+    pub value: Option<Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Config>,
+}
+
+impl Config {
+    /// The first child with this name.
+    pub fn child(&self, name: &str) -> Option<&Config> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// The text at a path of child names, like `to/image`.
+    pub fn text_at(&self, path: &str) -> Option<&str> {
+        let mut node = self;
+        for part in path.split('/') {
+            node = node.child(part)?;
+        }
+        text(&node.value)
+    }
+}
+
+/// A `<profile>`.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    pub loc: Loc,
+    pub id: Option<Value>,
+    pub activation: Option<Activation>,
+    pub properties: BTreeMap<String, Value>,
+    pub dependency_management: Vec<Dependency>,
+    pub dependencies: Vec<Dependency>,
+    pub modules: Vec<Value>,
+    pub build: Build,
+}
+
+impl Profile {
+    /// The id, Maven's `default` when none is given.
+    pub fn id_or_default(&self) -> &str {
+        text(&self.id).unwrap_or("default")
+    }
+}
+
+/// A profile's `<activation>`.
+#[derive(Clone, Debug, Default)]
+pub struct Activation {
+    pub active_by_default: Option<Value>,
+    pub jdk: Option<Value>,
+    pub property_name: Option<Value>,
+    pub property_value: Option<Value>,
+    pub file_exists: Option<Value>,
+    pub file_missing: Option<Value>,
+    pub os: Option<Loc>,
+}
+
+/// Reads a `<project>` element into a [`Model`]. Unknown elements are ignored, as Maven's
+/// lenient reader does not (it rejects them) — but m2fresh reads POMs to analyse them,
+/// and Maven itself reports the unknown ones when it builds.
+pub fn read_model(root: &Element, source: SourceId) -> Result<Model, (String, Span)> {
+    if root.name != "project" {
+        return Err((
+            format!("the root element is <{}>, not <project>", root.name),
+            root.span.clone(),
+        ));
+    }
+    let r = Reader { source };
+    Ok(Model {
+        loc: r.loc(&root.span),
+        group_id: r.value(root, "groupId"),
+        artifact_id: r.value(root, "artifactId"),
+        version: r.value(root, "version"),
+        packaging: r.value(root, "packaging"),
+        parent: root.child("parent").map(|p| Parent {
+            loc: r.loc(&p.span),
+            group_id: r.value(p, "groupId"),
+            artifact_id: r.value(p, "artifactId"),
+            version: r.value(p, "version"),
+            relative_path: p.child("relativePath").map(|e| r.text(e)),
+        }),
+        properties: r.properties(root),
+        dependency_management: root
+            .child("dependencyManagement")
+            .map(|dm| r.dependencies(dm))
+            .unwrap_or_default(),
+        dependencies: r.dependencies(root),
+        modules: r.list(root, "modules", "module"),
+        build: root.child("build").map(|b| r.build(b)).unwrap_or_default(),
+        profiles: root
+            .child("profiles")
+            .map(|ps| ps.children_named("profile").map(|p| r.profile(p)).collect())
+            .unwrap_or_default(),
+    })
+}
+
+struct Reader {
+    source: SourceId,
+}
+
+impl Reader {
+    fn loc(&self, span: &Span) -> Loc {
+        Loc {
+            source: self.source,
+            span: span.clone(),
+        }
+    }
+
+    fn text(&self, e: &Element) -> Value {
+        Value {
+            text: e.text.clone(),
+            loc: self.loc(&e.text_span),
+        }
+    }
+
+    fn value(&self, parent: &Element, name: &str) -> Option<Value> {
+        parent.child(name).map(|e| self.text(e))
+    }
+
+    fn list(&self, parent: &Element, outer: &str, inner: &str) -> Vec<Value> {
+        parent
+            .child(outer)
+            .map(|o| o.children_named(inner).map(|e| self.text(e)).collect())
+            .unwrap_or_default()
+    }
+
+    fn properties(&self, parent: &Element) -> BTreeMap<String, Value> {
+        parent
+            .child("properties")
+            .map(|ps| {
+                ps.children
+                    .iter()
+                    .map(|p| (p.name.clone(), self.text(p)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn dependencies(&self, parent: &Element) -> Vec<Dependency> {
+        parent
+            .child("dependencies")
+            .map(|ds| {
+                ds.children_named("dependency")
+                    .map(|d| self.dependency(d))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn dependency(&self, d: &Element) -> Dependency {
+        Dependency {
+            loc: self.loc(&d.span),
+            group_id: self.value(d, "groupId"),
+            artifact_id: self.value(d, "artifactId"),
+            version: self.value(d, "version"),
+            type_: self.value(d, "type"),
+            classifier: self.value(d, "classifier"),
+            scope: self.value(d, "scope"),
+            optional: self.value(d, "optional"),
+            exclusions: d
+                .child("exclusions")
+                .map(|ex| {
+                    ex.children_named("exclusion")
+                        .map(|e| (self.value(e, "groupId"), self.value(e, "artifactId")))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    fn build(&self, b: &Element) -> Build {
+        Build {
+            source_directory: self.value(b, "sourceDirectory"),
+            directory: self.value(b, "directory"),
+            output_directory: self.value(b, "outputDirectory"),
+            final_name: self.value(b, "finalName"),
+            resources: b
+                .child("resources")
+                .map(|rs| {
+                    rs.children_named("resource")
+                        .map(|r| Resource {
+                            loc: self.loc(&r.span),
+                            directory: self.value(r, "directory"),
+                            target_path: self.value(r, "targetPath"),
+                            filtering: self.value(r, "filtering"),
+                            includes: self.list(r, "includes", "include"),
+                            excludes: self.list(r, "excludes", "exclude"),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            plugins: self.plugins(b),
+            plugin_management: b
+                .child("pluginManagement")
+                .map(|pm| self.plugins(pm))
+                .unwrap_or_default(),
+            extensions: b
+                .child("extensions")
+                .map(|es| {
+                    es.children_named("extension")
+                        .map(|e| Extension {
+                            loc: self.loc(&e.span),
+                            group_id: self.value(e, "groupId"),
+                            artifact_id: self.value(e, "artifactId"),
+                            version: self.value(e, "version"),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    fn plugins(&self, parent: &Element) -> Vec<Plugin> {
+        parent
+            .child("plugins")
+            .map(|ps| {
+                ps.children_named("plugin")
+                    .map(|p| Plugin {
+                        loc: self.loc(&p.span),
+                        group_id: self.value(p, "groupId"),
+                        artifact_id: self.value(p, "artifactId"),
+                        version: self.value(p, "version"),
+                        extensions: self.value(p, "extensions"),
+                        inherited: self.value(p, "inherited"),
+                        dependencies: self.dependencies(p),
+                        configuration: p.child("configuration").map(|c| self.config(c)),
+                        executions: p
+                            .child("executions")
+                            .map(|es| {
+                                es.children_named("execution")
+                                    .map(|e| Execution {
+                                        id: self.value(e, "id"),
+                                        phase: self.value(e, "phase"),
+                                        goals: self.list(e, "goals", "goal"),
+                                        inherited: self.value(e, "inherited"),
+                                        configuration: e
+                                            .child("configuration")
+                                            .map(|c| self.config(c)),
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn config(&self, e: &Element) -> Config {
+        Config {
+            name: e.name.clone(),
+            attrs: e.attrs.clone(),
+            value: (!e.text.is_empty()).then(|| self.text(e)),
+            children: e.children.iter().map(|c| self.config(c)).collect(),
+        }
+    }
+
+    fn profile(&self, p: &Element) -> Profile {
+        Profile {
+            loc: self.loc(&p.span),
+            id: self.value(p, "id"),
+            activation: p.child("activation").map(|a| {
+                let property = a.child("property");
+                let file = a.child("file");
+                Activation {
+                    active_by_default: self.value(a, "activeByDefault"),
+                    jdk: self.value(a, "jdk"),
+                    property_name: property.and_then(|pr| self.value(pr, "name")),
+                    property_value: property.and_then(|pr| self.value(pr, "value")),
+                    file_exists: file.and_then(|f| self.value(f, "exists")),
+                    file_missing: file.and_then(|f| self.value(f, "missing")),
+                    os: a.child("os").map(|o| self.loc(&o.span)),
+                }
+            }),
+            properties: self.properties(p),
+            dependency_management: p
+                .child("dependencyManagement")
+                .map(|dm| self.dependencies(dm))
+                .unwrap_or_default(),
+            dependencies: self.dependencies(p),
+            modules: self.list(p, "modules", "module"),
+            build: p.child("build").map(|b| self.build(b)).unwrap_or_default(),
+        }
+    }
+}
+
+/// Reads and parses a POM file: decoding, XML, model. Errors carry the span to show.
+pub fn parse_model(text: &str, source: SourceId) -> Result<Model, (String, Span)> {
+    let root = xml::parse(text).map_err(|e| (e.message, e.span))?;
+    read_model(&root, source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POM: &str = r#"<?xml version="1.0"?>
+<project>
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>g</groupId><artifactId>parent</artifactId><version>1</version>
+    <relativePath/>
+  </parent>
+  <artifactId>child</artifactId>
+  <properties><x.y>1</x.y></properties>
+  <dependencies>
+    <dependency><groupId>g</groupId><artifactId>a</artifactId><type>test-jar</type><classifier>c</classifier></dependency>
+  </dependencies>
+  <build>
+    <plugins><plugin><artifactId>maven-jar-plugin</artifactId>
+      <configuration><archive><manifest><mainClass>x.Main</mainClass></manifest></archive></configuration>
+    </plugin></plugins>
+  </build>
+  <profiles><profile><id>p</id><activation><property><name>!skip</name></property></activation>
+    <modules><module>m</module></modules></profile></profiles>
+</project>"#;
+
+    #[test]
+    fn reads_the_elements_that_matter() {
+        let m = parse_model(POM, SourceId(0)).unwrap();
+        let parent = m.parent.as_ref().unwrap();
+        assert_eq!(text(&parent.relative_path), Some(""));
+        assert_eq!(text(&m.artifact_id), Some("child"));
+        assert_eq!(m.group_id, None);
+        assert_eq!(m.properties["x.y"].text, "1");
+        assert_eq!(m.dependencies[0].management_key(), "g:a:test-jar:c");
+        let jar = &m.build.plugins[0];
+        assert_eq!(jar.key(), "org.apache.maven.plugins:maven-jar-plugin");
+        let conf = jar.configuration.as_ref().unwrap();
+        assert_eq!(conf.text_at("archive/manifest/mainClass"), Some("x.Main"));
+        let p = &m.profiles[0];
+        let act = p.activation.as_ref().unwrap();
+        assert_eq!(text(&act.property_name), Some("!skip"));
+        assert_eq!(p.modules[0].text, "m");
+    }
+
+    #[test]
+    fn values_point_at_their_line() {
+        let m = parse_model(POM, SourceId(0)).unwrap();
+        let mut sources = Sources::default();
+        sources.add("pom.xml".into(), "pom.xml".into(), POM.into());
+        let a = m.artifact_id.as_ref().unwrap();
+        assert_eq!(sources.describe(&a.loc), "pom.xml:8:15");
+    }
+
+    #[test]
+    fn a_root_that_is_not_project_is_an_error() {
+        let err = parse_model("<settings/>", SourceId(0)).unwrap_err();
+        assert!(err.0.contains("<settings>"));
+    }
+}
