@@ -3,10 +3,12 @@
 //! (The architecture map is written as the modules land.)
 
 pub mod coords;
+pub mod error;
 pub mod fingerprint;
 pub mod image;
 pub mod jar;
 pub mod localrepo;
+pub mod model;
 pub mod plan;
 pub mod pom;
 pub mod stamp;

@@ -78,6 +78,29 @@ impl Sources {
         id
     }
 
+    /// Reserves an id for a source that is about to be read (so that parsing, which bakes
+    /// the id into every value's location, can run in parallel).
+    pub fn reserve(&mut self, path: PathBuf, name: String) -> SourceId {
+        self.add(path, name, Arc::from(""))
+    }
+
+    /// Sets the text of a reserved source.
+    pub fn fill(&mut self, id: SourceId, text: Arc<str>) {
+        if let Some(f) = self.entries.get_mut(id.0 as usize) {
+            f.text = text;
+        }
+    }
+
+    /// How many sources there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// The source with this id.
     pub fn get(&self, id: SourceId) -> Option<&SourceFile> {
         self.entries.get(id.0 as usize)
@@ -135,6 +158,7 @@ pub struct Model {
     pub artifact_id: Option<Value>,
     pub version: Option<Value>,
     pub packaging: Option<Value>,
+    pub name: Option<Value>,
     pub parent: Option<Parent>,
     pub properties: BTreeMap<String, Value>,
     pub dependency_management: Vec<Dependency>,
@@ -335,7 +359,16 @@ pub struct Activation {
     pub property_value: Option<Value>,
     pub file_exists: Option<Value>,
     pub file_missing: Option<Value>,
-    pub os: Option<Loc>,
+    pub os: Option<OsCondition>,
+}
+
+/// An `<activation><os>` condition; each value may start with `!` to negate it.
+#[derive(Clone, Debug, Default)]
+pub struct OsCondition {
+    pub name: Option<Value>,
+    pub family: Option<Value>,
+    pub arch: Option<Value>,
+    pub version: Option<Value>,
 }
 
 /// Reads a `<project>` element into a [`Model`]. Unknown elements are ignored, as Maven's
@@ -355,6 +388,7 @@ pub fn read_model(root: &Element, source: SourceId) -> Result<Model, (String, Sp
         artifact_id: r.value(root, "artifactId"),
         version: r.value(root, "version"),
         packaging: r.value(root, "packaging"),
+        name: r.value(root, "name"),
         parent: root.child("parent").map(|p| Parent {
             loc: r.loc(&p.span),
             group_id: r.value(p, "groupId"),
@@ -552,7 +586,12 @@ impl Reader {
                     property_value: property.and_then(|pr| self.value(pr, "value")),
                     file_exists: file.and_then(|f| self.value(f, "exists")),
                     file_missing: file.and_then(|f| self.value(f, "missing")),
-                    os: a.child("os").map(|o| self.loc(&o.span)),
+                    os: a.child("os").map(|o| OsCondition {
+                        name: self.value(o, "name"),
+                        family: self.value(o, "family"),
+                        arch: self.value(o, "arch"),
+                        version: self.value(o, "version"),
+                    }),
                 }
             }),
             properties: self.properties(p),
@@ -630,5 +669,102 @@ mod tests {
     fn a_root_that_is_not_project_is_an_error() {
         let err = parse_model("<settings/>", SourceId(0)).unwrap_err();
         assert!(err.0.contains("<settings>"));
+    }
+}
+
+impl Model {
+    /// Calls `f` on every value of the model that Maven interpolates (all but the
+    /// profiles, which are applied before interpolation, and the parent's coordinates,
+    /// which Maven resolves before the model exists).
+    pub fn for_each_value_mut(&mut self, f: &mut dyn FnMut(&mut Value)) {
+        let opt = |v: &mut Option<Value>, f: &mut dyn FnMut(&mut Value)| {
+            if let Some(v) = v {
+                f(v)
+            }
+        };
+        opt(&mut self.group_id, f);
+        opt(&mut self.artifact_id, f);
+        opt(&mut self.version, f);
+        opt(&mut self.packaging, f);
+        opt(&mut self.name, f);
+        for v in self.properties.values_mut() {
+            f(v);
+        }
+        for d in self
+            .dependency_management
+            .iter_mut()
+            .chain(self.dependencies.iter_mut())
+        {
+            d.for_each_value_mut(f);
+        }
+        for m in &mut self.modules {
+            f(m);
+        }
+        let b = &mut self.build;
+        opt(&mut b.source_directory, f);
+        opt(&mut b.directory, f);
+        opt(&mut b.output_directory, f);
+        opt(&mut b.final_name, f);
+        for r in &mut b.resources {
+            opt(&mut r.directory, f);
+            opt(&mut r.target_path, f);
+            opt(&mut r.filtering, f);
+            r.includes.iter_mut().chain(r.excludes.iter_mut()).for_each(&mut *f);
+        }
+        for p in b.plugins.iter_mut().chain(b.plugin_management.iter_mut()) {
+            opt(&mut p.group_id, f);
+            opt(&mut p.artifact_id, f);
+            opt(&mut p.version, f);
+            opt(&mut p.extensions, f);
+            for d in &mut p.dependencies {
+                d.for_each_value_mut(f);
+            }
+            if let Some(c) = &mut p.configuration {
+                c.for_each_value_mut(f);
+            }
+            for e in &mut p.executions {
+                opt(&mut e.id, f);
+                opt(&mut e.phase, f);
+                e.goals.iter_mut().for_each(&mut *f);
+                if let Some(c) = &mut e.configuration {
+                    c.for_each_value_mut(f);
+                }
+            }
+        }
+        for e in &mut b.extensions {
+            opt(&mut e.group_id, f);
+            opt(&mut e.artifact_id, f);
+            opt(&mut e.version, f);
+        }
+    }
+}
+
+impl Dependency {
+    fn for_each_value_mut(&mut self, f: &mut dyn FnMut(&mut Value)) {
+        for v in [
+            &mut self.group_id,
+            &mut self.artifact_id,
+            &mut self.version,
+            &mut self.type_,
+            &mut self.classifier,
+            &mut self.scope,
+            &mut self.optional,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            f(v);
+        }
+    }
+}
+
+impl Config {
+    fn for_each_value_mut(&mut self, f: &mut dyn FnMut(&mut Value)) {
+        if let Some(v) = &mut self.value {
+            f(v);
+        }
+        for c in &mut self.children {
+            c.for_each_value_mut(f);
+        }
     }
 }

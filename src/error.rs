@@ -1,0 +1,314 @@
+//! Errors and findings. Both point into POMs: an error stops the command (exit code 2), a
+//! finding is reported and the command goes on, as Maven would.
+
+use crate::pom::{Loc, Sources};
+use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
+use serde::Serialize;
+use std::fmt;
+use std::path::PathBuf;
+
+/// The result type of m2fresh's library functions.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum Error {
+    /// A file or directory could not be read or written.
+    #[error("{action} {path}: {source}")]
+    #[diagnostic(code(m2fresh::io))]
+    Io {
+        /// What m2fresh was doing ("cannot read").
+        action: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A problem in a POM, shown with the lines it is about.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Pom(Box<PomDiagnostic>),
+
+    /// Wrong use of a command or the library: an unknown module, conflicting options.
+    #[error("{message}")]
+    #[diagnostic(code(m2fresh::usage))]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// What to do instead.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Any other failure with its own diagnostic (local repository, jar, stamp, Maven run).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Other(Box<dyn Diagnostic + Send + Sync + 'static>),
+}
+
+impl Error {
+    /// An I/O error with the path it is about.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A usage error.
+    pub fn usage(message: impl Into<String>, help: Option<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            help,
+        }
+    }
+
+    /// Whether this error comes from the user's input (exit code 2) rather than from a
+    /// build that failed.
+    pub fn is_input_error(&self) -> bool {
+        true
+    }
+}
+
+/// A diagnostic about one or more places in POMs: the message, a code such as
+/// `m2fresh::graph::cycle`, labels into one source, and related diagnostics for places in
+/// other POMs (a cycle spans several files).
+#[derive(Debug)]
+pub struct PomDiagnostic {
+    /// A stable code, `m2fresh::area::kind`.
+    pub code: &'static str,
+    /// The message.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+    /// Error or warning.
+    pub severity: Severity,
+    /// The POM the labels are in.
+    pub source: Option<NamedSource<String>>,
+    /// The labelled places.
+    pub labels: Vec<LabeledSpan>,
+    /// Places in other POMs.
+    pub related: Vec<PomDiagnostic>,
+}
+
+impl PomDiagnostic {
+    /// A diagnostic with one label at `loc`.
+    pub fn at(
+        sources: &Sources,
+        code: &'static str,
+        message: impl Into<String>,
+        loc: Option<&Loc>,
+        label: impl Into<String>,
+    ) -> Self {
+        let mut d = PomDiagnostic {
+            code,
+            message: message.into(),
+            help: None,
+            severity: Severity::Error,
+            source: None,
+            labels: Vec::new(),
+            related: Vec::new(),
+        };
+        if let Some(loc) = loc {
+            d.source = Some(sources.named(loc.source));
+            d.labels.push(LabeledSpan::new_with_span(
+                Some(label.into()),
+                loc.span.clone(),
+            ));
+        }
+        d
+    }
+
+    /// Adds a help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a related diagnostic.
+    pub fn with_related(mut self, related: PomDiagnostic) -> Self {
+        self.related.push(related);
+        self
+    }
+
+    /// Makes it a warning.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+}
+
+impl fmt::Display for PomDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PomDiagnostic {}
+
+impl Diagnostic for PomDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+        }
+    }
+}
+
+impl From<PomDiagnostic> for Error {
+    fn from(d: PomDiagnostic) -> Self {
+        Error::Pom(Box::new(d))
+    }
+}
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingSeverity {
+    /// Maven would go on, but the result is probably not what the user wants.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+/// What a finding is about; its `kind` in JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// A dependency names a workspace module's coordinates with another version: Maven
+    /// takes the jar from the repository, not from the sources.
+    VersionMismatch,
+    /// A parent's relativePath leads to a POM that is not that parent.
+    RelativePathMismatch,
+    /// A parent outside the workspace is not in the local repository: what it would
+    /// contribute is unknown.
+    UnresolvedParent,
+    /// An imported BOM is neither in the workspace nor in the local repository.
+    UnresolvedImport,
+    /// `${x}` names no property; Maven leaves it as it is.
+    UndefinedProperty,
+    /// Two POMs have the same coordinates (scan mode).
+    DuplicateCoordinates,
+    /// A dependency without a version that nothing manages.
+    MissingVersion,
+    /// `.mvn/extensions.xml` loads core extensions m2fresh cannot emulate.
+    CoreExtensions,
+    /// A profile activation m2fresh cannot evaluate exactly (OS conditions).
+    ProfileActivation,
+    /// A plugin or extension edge that would close a cycle, dropped as Maven drops it.
+    DroppedEdge,
+}
+
+/// Something m2fresh noticed that Maven would not stop for.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// What kind of finding.
+    pub kind: FindingKind,
+    /// How serious.
+    pub severity: FindingSeverity,
+    /// The module it is about, `groupId:artifactId`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// What happened.
+    pub message: String,
+    /// What to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The POM, relative to the workspace when inside it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pom: Option<String>,
+    /// 1-based line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// 1-based column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// Where, for rendering with the source.
+    #[serde(skip)]
+    pub loc: Option<Loc>,
+}
+
+impl Finding {
+    /// A warning at a place in a POM.
+    pub fn warning(
+        sources: &Sources,
+        kind: FindingKind,
+        module: Option<String>,
+        message: impl Into<String>,
+        loc: Option<&Loc>,
+    ) -> Self {
+        let (pom, line, column) = match loc.and_then(|l| sources.get(l.source).map(|f| (l, f))) {
+            Some((l, f)) => {
+                let (line, col) = crate::pom::line_col(&f.text, l.span.start);
+                (Some(f.name.clone()), Some(line), Some(col))
+            }
+            None => (None, None, None),
+        };
+        Finding {
+            kind,
+            severity: FindingSeverity::Warning,
+            module,
+            message: message.into(),
+            help: None,
+            pom,
+            line,
+            column,
+            loc: loc.cloned(),
+        }
+    }
+
+    /// Adds a help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// A renderable diagnostic with the POM's lines.
+    pub fn diagnostic(&self, sources: &Sources) -> PomDiagnostic {
+        let code = match self.kind {
+            FindingKind::VersionMismatch => "m2fresh::graph::version-mismatch",
+            FindingKind::RelativePathMismatch => "m2fresh::model::relative-path",
+            FindingKind::UnresolvedParent => "m2fresh::model::unresolved-parent",
+            FindingKind::UnresolvedImport => "m2fresh::model::unresolved-import",
+            FindingKind::UndefinedProperty => "m2fresh::model::undefined-property",
+            FindingKind::DuplicateCoordinates => "m2fresh::workspace::duplicate",
+            FindingKind::MissingVersion => "m2fresh::model::missing-version",
+            FindingKind::CoreExtensions => "m2fresh::workspace::core-extensions",
+            FindingKind::ProfileActivation => "m2fresh::model::profile-activation",
+            FindingKind::DroppedEdge => "m2fresh::graph::dropped-edge",
+        };
+        let mut d = PomDiagnostic::at(sources, code, self.message.clone(), self.loc.as_ref(), "")
+            .warning();
+        d.help = self.help.clone();
+        if self.severity == FindingSeverity::Info {
+            d.severity = Severity::Advice;
+        }
+        d
+    }
+}

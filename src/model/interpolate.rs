@@ -1,0 +1,232 @@
+//! `${...}` interpolation, in Maven 3's lookup order.
+//!
+//! It runs on each module's full model after inheritance, so an inherited
+//! `${project.version}` takes the child's version. Lookup order (Maven's
+//! `AbstractStringBasedModelInterpolator`): `basedir`/`baseUri`; `project.*`/`pom.*` model
+//! values; user properties (`-D`, `.mvn/maven.config`); model properties (inherited, with
+//! active profiles'); system properties (with `env.*`); unprefixed model fields, the
+//! deprecated `${version}` form. An undefined expression stays as it is; a recursive one is
+//! an error naming the cycle.
+//!
+//! One deliberate difference: `${maven.build.timestamp}` is left as written. Substituting
+//! the clock would make every fingerprint differ on every run; the expression itself is
+//! what the sources say.
+
+use crate::pom::{Model, text};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What `${...}` expressions can see for one module.
+pub struct Interpolator<'a> {
+    /// The module's directory.
+    pub basedir: &'a Path,
+    /// The merged (inherited, profile-injected), not yet interpolated model.
+    pub model: &'a Model,
+    /// `-D` and `.mvn/maven.config` properties.
+    pub user: &'a BTreeMap<String, String>,
+    /// System properties as Maven sees them, including `env.*`.
+    pub system: &'a BTreeMap<String, String>,
+}
+
+/// A property defined in terms of itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recursion {
+    /// The expressions of the cycle, the first repeated at the end, like Maven's
+    /// `[a, b, a]`.
+    pub cycle: Vec<String>,
+}
+
+/// The outcome of interpolating one text.
+#[derive(Debug, Default)]
+pub struct Interpolated {
+    /// The text with every resolvable expression replaced.
+    pub text: String,
+    /// Expressions that nothing defines (left as written).
+    pub undefined: Vec<String>,
+}
+
+impl Interpolator<'_> {
+    /// Interpolates one text.
+    pub fn interpolate(&self, input: &str) -> Result<Interpolated, Recursion> {
+        let mut out = Interpolated::default();
+        let mut stack = Vec::new();
+        out.text = self.expand(input, &mut stack, &mut out.undefined)?;
+        Ok(out)
+    }
+
+    fn expand(
+        &self,
+        input: &str,
+        stack: &mut Vec<String>,
+        undefined: &mut Vec<String>,
+    ) -> Result<String, Recursion> {
+        if !input.contains("${") {
+            return Ok(input.to_string());
+        }
+        let mut out = String::with_capacity(input.len());
+        let mut rest = input;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[start..]);
+                return Ok(out);
+            };
+            let expr = &after[..end];
+            rest = &after[end + 1..];
+            if let Some(i) = stack.iter().position(|e| e == expr) {
+                let mut cycle: Vec<String> = stack[i..].to_vec();
+                cycle.push(expr.to_string());
+                return Err(Recursion { cycle });
+            }
+            match self.lookup(expr) {
+                Some(raw) => {
+                    stack.push(expr.to_string());
+                    let value = self.expand(&raw, stack, undefined)?;
+                    stack.pop();
+                    out.push_str(&value);
+                }
+                None => {
+                    if expr != "maven.build.timestamp" && !undefined.iter().any(|u| u == expr) {
+                        undefined.push(expr.to_string());
+                    }
+                    out.push_str("${");
+                    out.push_str(expr);
+                    out.push('}');
+                }
+            }
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// The raw (uninterpolated) value of an expression, in Maven's order.
+    fn lookup(&self, expr: &str) -> Option<String> {
+        let prefixed = expr
+            .strip_prefix("project.")
+            .or_else(|| expr.strip_prefix("pom."));
+        if matches!(expr, "basedir" | "project.basedir" | "pom.basedir") {
+            return Some(self.basedir.display().to_string());
+        }
+        if matches!(expr, "baseUri" | "project.baseUri" | "pom.baseUri") {
+            return Some(format!("file://{}/", self.basedir.display()));
+        }
+        if expr == "maven.build.timestamp" {
+            return None;
+        }
+        if let Some(field) = prefixed
+            && let Some(v) = self.field(field)
+        {
+            return Some(v);
+        }
+        if let Some(v) = self.user.get(expr) {
+            return Some(v.clone());
+        }
+        if let Some(v) = self.model.properties.get(expr) {
+            return Some(v.text.clone());
+        }
+        if let Some(v) = self.system.get(expr) {
+            return Some(v.clone());
+        }
+        if prefixed.is_none() {
+            return self.field(expr);
+        }
+        None
+    }
+
+    /// A model field by its path, as Maven's reflection-based lookup finds it.
+    fn field(&self, path: &str) -> Option<String> {
+        let m = self.model;
+        let v = match path {
+            "groupId" => text(&m.group_id),
+            "artifactId" => text(&m.artifact_id),
+            "version" => text(&m.version),
+            "packaging" => Some(text(&m.packaging).unwrap_or("jar")),
+            "name" => text(&m.name),
+            "build.directory" => text(&m.build.directory),
+            "build.outputDirectory" => text(&m.build.output_directory),
+            "build.sourceDirectory" => text(&m.build.source_directory),
+            "build.finalName" => text(&m.build.final_name),
+            "parent.groupId" => m.parent.as_ref().and_then(|p| text(&p.group_id)),
+            "parent.artifactId" => m.parent.as_ref().and_then(|p| text(&p.artifact_id)),
+            "parent.version" => m.parent.as_ref().and_then(|p| text(&p.version)),
+            "parent.relativePath" => m
+                .parent
+                .as_ref()
+                .map(|p| text(&p.relative_path).unwrap_or("../pom.xml")),
+            _ => None,
+        };
+        v.map(str::to_owned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pom::{SourceId, parse_model};
+
+    fn model(xml: &str) -> Model {
+        parse_model(xml, SourceId(0)).unwrap()
+    }
+
+    fn interp(m: &Model, user: &[(&str, &str)], s: &str) -> Result<Interpolated, Recursion> {
+        let user: BTreeMap<String, String> = user
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let system = BTreeMap::from([("env.HOME".to_string(), "/home/x".to_string())]);
+        Interpolator {
+            basedir: Path::new("/w/m"),
+            model: m,
+            user: &user,
+            system: &system,
+        }
+        .interpolate(s)
+    }
+
+    #[test]
+    fn lookup_order_follows_maven() {
+        let m = model(
+            "<project><groupId>g</groupId><artifactId>a</artifactId><version>${revision}</version>\
+             <properties><revision>1.0</revision><x>model</x><project.version>shadow</project.version>\
+             </properties></project>",
+        );
+        // project.* comes first and cannot be shadowed by a property of that name.
+        assert_eq!(interp(&m, &[], "${project.version}").unwrap().text, "1.0");
+        // -D beats the model's properties.
+        assert_eq!(
+            interp(&m, &[("revision", "2.0")], "${project.version}")
+                .unwrap()
+                .text,
+            "2.0"
+        );
+        assert_eq!(interp(&m, &[], "${x}").unwrap().text, "model");
+        assert_eq!(interp(&m, &[], "${pom.artifactId}").unwrap().text, "a");
+        assert_eq!(interp(&m, &[], "${version}").unwrap().text, "1.0");
+        assert_eq!(interp(&m, &[], "${basedir}/src").unwrap().text, "/w/m/src");
+        assert_eq!(interp(&m, &[], "${env.HOME}").unwrap().text, "/home/x");
+    }
+
+    #[test]
+    fn undefined_stays_literal_and_is_reported() {
+        let m = model("<project/>");
+        let r = interp(&m, &[], "a-${nope}-b").unwrap();
+        assert_eq!(r.text, "a-${nope}-b");
+        assert_eq!(r.undefined, vec!["nope".to_string()]);
+    }
+
+    #[test]
+    fn recursion_is_an_error_naming_the_cycle() {
+        let m = model("<project><properties><a>${b}</a><b>x${a}</b></properties></project>");
+        let err = interp(&m, &[], "${a}").unwrap_err();
+        assert_eq!(err.cycle, vec!["a", "b", "a"]);
+    }
+
+    #[test]
+    fn build_timestamp_is_kept_symbolic() {
+        let m = model("<project/>");
+        let r = interp(&m, &[], "${maven.build.timestamp}").unwrap();
+        assert_eq!(r.text, "${maven.build.timestamp}");
+        assert!(r.undefined.is_empty());
+    }
+}

@@ -1,0 +1,704 @@
+//! The effective model of a POM, as Maven 3 computes it, without a JVM.
+//!
+//! For each POM: find its parents (by `relativePath`, checking the raw coordinates as
+//! Maven does, else in the local repository); apply each lineage member's active profiles
+//! in its own context; inherit top-down; add the super POM's defaults; interpolate with
+//! the child's values; make paths absolute; inject `pluginManagement`. The steps that need
+//! the other modules (importing BOMs, injecting `dependencyManagement`) are done by the
+//! workspace once every module has been through this phase, as Maven's second phase does.
+
+pub mod interpolate;
+pub mod merge;
+pub mod profiles;
+
+use crate::coords::Gav;
+use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
+use crate::pom::{Loc, Model, Resource, SourceId, Sources, Value, text};
+use interpolate::Interpolator;
+use profiles::ActivationContext;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// What the model builder evaluates POMs against: properties, profiles, the local
+/// repository for parents outside the workspace.
+#[derive(Clone, Debug, Default)]
+pub struct ModelContext {
+    /// User and system properties and `-P` ids.
+    pub activation: ActivationContext,
+    /// Where parents and BOMs from outside the workspace are looked up.
+    pub local_repository: Option<PathBuf>,
+}
+
+impl ModelContext {
+    /// A context with this machine's system properties (`java.version` from the JDK Maven
+    /// would use, `os.*`, `user.*`, `env.*`) and the given user properties.
+    pub fn from_environment(user: BTreeMap<String, String>) -> Self {
+        let mut activation = ActivationContext {
+            user,
+            system: system_properties(),
+            ..Default::default()
+        };
+        activation.system.retain(|k, _| !k.is_empty());
+        ModelContext {
+            activation,
+            local_repository: None,
+        }
+    }
+
+    /// The user properties (`-D` and `.mvn/maven.config`).
+    pub fn user_properties(&self) -> &BTreeMap<String, String> {
+        &self.activation.user
+    }
+}
+
+/// System properties as a Maven run on this machine would see them. `java.version` comes
+/// from `$JAVA_HOME/release` (or the `java` on `PATH`), without starting a JVM.
+pub fn system_properties() -> BTreeMap<String, String> {
+    let mut sys = BTreeMap::new();
+    for (k, v) in std::env::vars_os() {
+        if let (Some(k), Some(v)) = (k.to_str(), v.to_str()) {
+            sys.insert(format!("env.{k}"), v.to_string());
+        }
+    }
+    let os_name = match std::env::consts::OS {
+        "linux" => "Linux",
+        "macos" => "Mac OS X",
+        "windows" => "Windows",
+        other => other,
+    };
+    sys.insert("os.name".into(), os_name.into());
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        other => other,
+    };
+    sys.insert("os.arch".into(), arch.into());
+    sys.insert("file.separator".into(), std::path::MAIN_SEPARATOR.to_string());
+    sys.insert("path.separator".into(), if cfg!(windows) { ";" } else { ":" }.into());
+    sys.insert("line.separator".into(), "\n".into());
+    if let Some(home) = std::env::var_os("HOME") {
+        sys.insert("user.home".into(), home.to_string_lossy().into_owned());
+    }
+    if let Ok(dir) = std::env::current_dir() {
+        sys.insert("user.dir".into(), dir.display().to_string());
+    }
+    if let Some((home, version)) = detect_jdk() {
+        sys.insert("java.home".into(), home.display().to_string());
+        sys.insert("java.version".into(), version);
+    }
+    sys
+}
+
+/// The JDK Maven would run on: `$JAVA_HOME`, else the `java` found on `PATH`; its version
+/// from the `release` file.
+pub fn detect_jdk() -> Option<(PathBuf, String)> {
+    let home = std::env::var_os("JAVA_HOME")
+        .map(PathBuf::from)
+        .filter(|h| h.join("release").is_file())
+        .or_else(|| {
+            let path = std::env::var_os("PATH")?;
+            let java = std::env::split_paths(&path)
+                .map(|d| d.join("java"))
+                .find(|j| j.is_file())?;
+            let real = std::fs::canonicalize(java).ok()?;
+            Some(real.parent()?.parent()?.to_path_buf())
+        })?;
+    let release = std::fs::read_to_string(home.join("release")).ok()?;
+    let version = release.lines().find_map(|l| {
+        l.strip_prefix("JAVA_VERSION=")
+            .map(|v| v.trim().trim_matches('"').to_string())
+    })?;
+    Some((home, version))
+}
+
+/// A POM file as read: where it is, its source id and its raw model.
+#[derive(Debug)]
+pub struct RawPom {
+    /// The POM file.
+    pub path: PathBuf,
+    /// Its directory (the module's basedir).
+    pub dir: PathBuf,
+    /// Its text in the [`Sources`] table.
+    pub source: SourceId,
+    /// The model as written.
+    pub model: Model,
+    /// Whether it was read from the local repository (a parent or BOM from outside).
+    pub in_repository: bool,
+}
+
+/// How a module's parent POM was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParentSource {
+    /// Through `relativePath` (or its `../pom.xml` default), at this POM.
+    Relative(PathBuf),
+    /// In the local repository, at this POM.
+    Repository(PathBuf),
+    /// Nowhere: what the parent contributes is unknown.
+    Unresolved,
+}
+
+/// A module's `<parent>`, resolved.
+#[derive(Clone, Debug)]
+pub struct ParentLink {
+    /// The parent's coordinates as the child declares them.
+    pub gav: Gav,
+    /// Where its POM was found.
+    pub source: ParentSource,
+    /// The `<parent>` element.
+    pub loc: Loc,
+}
+
+/// The result of the first phase for one POM.
+#[derive(Debug)]
+pub struct BuiltModel {
+    /// The POM.
+    pub pom: Arc<RawPom>,
+    /// Inherited, profile-injected, interpolated, with management of plugins applied.
+    pub effective: Model,
+    /// The project's coordinates.
+    pub gav: Gav,
+    /// Its packaging (`jar` by default).
+    pub packaging: String,
+    /// The ids of this POM's own active profiles.
+    pub active_profiles: Vec<String>,
+    /// Its parent, if it declares one.
+    pub parent: Option<ParentLink>,
+    /// Every POM of the lineage, the module's own first.
+    pub lineage: Vec<Arc<RawPom>>,
+    /// What was noticed on the way.
+    pub findings: Vec<Finding>,
+}
+
+/// Reads POMs (each once, in parallel where it can) and builds their effective models.
+pub struct Loader {
+    root: PathBuf,
+    ctx: ModelContext,
+    sources: Mutex<Sources>,
+    poms: Mutex<HashMap<PathBuf, Arc<RawPom>>>,
+}
+
+impl Loader {
+    /// A loader for the workspace at `root`.
+    pub fn new(root: &Path, ctx: ModelContext) -> Self {
+        Loader {
+            root: root.to_path_buf(),
+            ctx,
+            sources: Mutex::new(Sources::default()),
+            poms: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The context the models are built in.
+    pub fn context(&self) -> &ModelContext {
+        &self.ctx
+    }
+
+    /// The source texts read so far.
+    pub fn sources(&self) -> MutexGuard<'_, Sources> {
+        self.sources
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Gives up the loader, keeping the source texts for diagnostics.
+    pub fn into_sources(self) -> Sources {
+        self.sources
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn display_name(&self, path: &Path) -> String {
+        match path.strip_prefix(&self.root) {
+            Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+            Err(_) => path.display().to_string(),
+        }
+    }
+
+    fn cached(&self, path: &Path) -> Option<Arc<RawPom>> {
+        self.poms
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(path)
+            .cloned()
+    }
+
+    /// Reads one POM (once; later calls return the same).
+    pub fn read(&self, path: &Path) -> Result<Arc<RawPom>> {
+        self.read_as(path, false)
+    }
+
+    /// Reads many POMs in parallel, in the given order.
+    pub fn read_all(&self, paths: &[PathBuf]) -> Vec<Result<Arc<RawPom>>> {
+        paths.par_iter().map(|p| self.read(p)).collect()
+    }
+
+    fn read_as(&self, path: &Path, in_repository: bool) -> Result<Arc<RawPom>> {
+        let path = normalize(path);
+        if let Some(p) = self.cached(&path) {
+            return Ok(p);
+        }
+        let bytes = std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+        let name = self.display_name(&path);
+        let text: Arc<str> = match crate::xml::decode(&bytes) {
+            Ok(t) => Arc::from(t),
+            Err(msg) => {
+                return Err(PomDiagnostic::at(
+                    &Sources::default(),
+                    "m2fresh::pom::encoding",
+                    format!("cannot read {name}: {msg}"),
+                    None,
+                    "",
+                )
+                .into());
+            }
+        };
+        let source = self.sources().reserve(path.clone(), name.clone());
+        self.sources().fill(source, text.clone());
+        let model = crate::pom::parse_model(&text, source).map_err(|(msg, span)| {
+            let loc = Loc { source, span };
+            Error::from(
+                PomDiagnostic::at(
+                    &self.sources(),
+                    "m2fresh::pom::malformed",
+                    format!("{name} is not a POM m2fresh can read: {msg}"),
+                    Some(&loc),
+                    "here",
+                )
+                .with_help("fix the XML; Maven would refuse this file too"),
+            )
+        })?;
+        let dir = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+        let pom = Arc::new(RawPom {
+            path: path.clone(),
+            dir,
+            source,
+            model,
+            in_repository,
+        });
+        let mut poms = self
+            .poms
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(poms.entry(path).or_insert(pom).clone())
+    }
+
+    /// The first phase of Maven's model building for one POM.
+    pub fn build(&self, pom: &Arc<RawPom>) -> Result<BuiltModel> {
+        let mut findings = Vec::new();
+        let (lineage, parent) = self.lineage(pom, &mut findings)?;
+        let module_name = || {
+            format!(
+                "{}:{}",
+                text(&pom.model.group_id)
+                    .or_else(|| pom
+                        .model
+                        .parent
+                        .as_ref()
+                        .and_then(|p| text(&p.group_id)))
+                    .unwrap_or("?"),
+                text(&pom.model.artifact_id).unwrap_or("?")
+            )
+        };
+
+        // Each lineage member's profiles are activated in its own context.
+        let mut models: Vec<Model> = Vec::with_capacity(lineage.len());
+        let mut active_profiles = Vec::new();
+        for (i, member) in lineage.iter().enumerate() {
+            let mut m = member.model.clone();
+            let active = profiles::active_profiles(&m, &member.dir, &self.ctx.activation);
+            for &p in &active {
+                let profile = m.profiles[p].clone();
+                if profiles::has_os_version_condition(&profile) {
+                    findings.push(Finding::warning(
+                        &self.sources(),
+                        FindingKind::ProfileActivation,
+                        Some(module_name()),
+                        format!(
+                            "profile `{}` has an OS version condition, which m2fresh does \
+                             not evaluate",
+                            profile.id_or_default()
+                        ),
+                        Some(&profile.loc),
+                    ));
+                }
+                merge::inject_profile(&mut m, &profile);
+                if i == 0 {
+                    active_profiles.push(profile.id_or_default().to_string());
+                }
+            }
+            models.push(m);
+        }
+        let mut merged = models.pop().unwrap_or_else(|| pom.model.clone());
+        while let Some(mut child) = models.pop() {
+            merge::inherit(&mut child, &merged);
+            merged = child;
+        }
+        add_super_pom_defaults(&mut merged);
+
+        let snapshot = merged.clone();
+        let interpolator = Interpolator {
+            basedir: &pom.dir,
+            model: &snapshot,
+            user: &self.ctx.activation.user,
+            system: &self.ctx.activation.system,
+        };
+        let mut failure: Option<Error> = None;
+        let mut undefined: Vec<(String, Loc)> = Vec::new();
+        let coordinates = coordinate_locs(&merged);
+        merged.for_each_value_mut(&mut |v: &mut Value| {
+            if failure.is_some() || !v.text.contains("${") {
+                return;
+            }
+            match interpolator.interpolate(&v.text) {
+                Ok(r) => {
+                    if coordinates.contains(&v.loc) {
+                        for u in r.undefined {
+                            if !undefined.iter().any(|(e, _)| *e == u) {
+                                undefined.push((u, v.loc.clone()));
+                            }
+                        }
+                    }
+                    v.text = r.text;
+                }
+                Err(rec) => {
+                    let first = rec.cycle.first().cloned().unwrap_or_default();
+                    failure = Some(
+                        PomDiagnostic::at(
+                            &self.sources(),
+                            "m2fresh::model::recursive-property",
+                            format!(
+                                "Detected the following recursive expression cycle in '{first}': [{}]",
+                                rec.cycle.join(", ")
+                            ),
+                            Some(&v.loc),
+                            "used here",
+                        )
+                        .with_help("define one of these properties without the others")
+                        .into(),
+                    );
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        for (expr, loc) in undefined {
+            findings.push(
+                Finding::warning(
+                    &self.sources(),
+                    FindingKind::UndefinedProperty,
+                    Some(module_name()),
+                    format!("`${{{expr}}}` is not defined; Maven keeps it as written"),
+                    Some(&loc),
+                )
+                .with_help(format!(
+                    "define `{expr}` in <properties>, .mvn/maven.config or with -D{expr}=..."
+                )),
+            );
+        }
+        translate_paths(&mut merged, &pom.dir);
+        merge::inject_plugin_management(&mut merged.build);
+
+        let required = |v: &Option<Value>, what: &str| -> Result<String> {
+            match text(v).filter(|t| !t.is_empty()) {
+                Some(t) => Ok(t.to_string()),
+                None => Err(PomDiagnostic::at(
+                    &self.sources(),
+                    "m2fresh::model::missing-coordinate",
+                    format!("'{what}' is missing in {}", self.display_name(&pom.path)),
+                    Some(&pom.model.loc),
+                    "this project",
+                )
+                .with_help(format!("add <{what}> (or a <parent> to inherit it from)"))
+                .into()),
+            }
+        };
+        let gav = Gav::new(
+            required(&merged.group_id, "groupId")?,
+            required(&merged.artifact_id, "artifactId")?,
+            required(&merged.version, "version")?,
+        );
+        let packaging = text(&merged.packaging).unwrap_or("jar").to_string();
+        Ok(BuiltModel {
+            pom: pom.clone(),
+            effective: merged,
+            gav,
+            packaging,
+            active_profiles,
+            parent,
+            lineage,
+            findings,
+        })
+    }
+
+    /// The POM's lineage, itself first, following `relativePath` then the repository.
+    fn lineage(
+        &self,
+        pom: &Arc<RawPom>,
+        findings: &mut Vec<Finding>,
+    ) -> Result<(Vec<Arc<RawPom>>, Option<ParentLink>)> {
+        let mut lineage = vec![pom.clone()];
+        let mut first_link = None;
+        let mut current = pom.clone();
+        while let Some(parent) = &current.model.parent {
+            let (link, found) = self.resolve_parent(&current, parent, findings)?;
+            if lineage.len() == 1 {
+                first_link = Some(link);
+            }
+            let Some(found) = found else { break };
+            if lineage.iter().any(|p| p.path == found.path) {
+                return Err(self.parent_cycle(&lineage, &found));
+            }
+            lineage.push(found.clone());
+            current = found;
+        }
+        Ok((lineage, first_link))
+    }
+
+    fn parent_cycle(&self, lineage: &[Arc<RawPom>], again: &Arc<RawPom>) -> Error {
+        let sources = self.sources();
+        let names: Vec<String> = lineage
+            .iter()
+            .map(|p| self.display_name(&p.path))
+            .chain(std::iter::once(self.display_name(&again.path)))
+            .collect();
+        let mut d = PomDiagnostic::at(
+            &sources,
+            "m2fresh::model::parent-cycle",
+            format!("the parents form a cycle: {}", names.join(" -> ")),
+            lineage[0].model.parent.as_ref().map(|p| &p.loc),
+            "this parent",
+        )
+        .with_help("a POM cannot inherit from itself, directly or through other POMs");
+        for p in lineage.iter().skip(1) {
+            d = d.with_related(PomDiagnostic::at(
+                &sources,
+                "m2fresh::model::parent-cycle",
+                format!("{} declares its parent here", self.display_name(&p.path)),
+                p.model.parent.as_ref().map(|p| &p.loc),
+                "parent",
+            ));
+        }
+        d.into()
+    }
+
+    fn resolve_parent(
+        &self,
+        child: &RawPom,
+        parent: &crate::pom::Parent,
+        findings: &mut Vec<Finding>,
+    ) -> Result<(ParentLink, Option<Arc<RawPom>>)> {
+        let missing = |what: &str| -> Error {
+            PomDiagnostic::at(
+                &self.sources(),
+                "m2fresh::model::parent",
+                format!(
+                    "'parent.{what}' is missing in {}",
+                    self.display_name(&child.path)
+                ),
+                Some(&parent.loc),
+                "this parent",
+            )
+            .into()
+        };
+        let g = text(&parent.group_id).ok_or_else(|| missing("groupId"))?;
+        let a = text(&parent.artifact_id).ok_or_else(|| missing("artifactId"))?;
+        let v = text(&parent.version).ok_or_else(|| missing("version"))?;
+        let declared = format!("{g}:{a}:{v}");
+        let link = |source| ParentLink {
+            gav: Gav::new(g, a, self.interpolate_user(v)),
+            source,
+            loc: parent.loc.clone(),
+        };
+
+        let relative = match &parent.relative_path {
+            None => Some("../pom.xml"),
+            Some(rp) if rp.text.is_empty() => None,
+            Some(rp) => Some(rp.text.as_str()),
+        };
+        if let (false, Some(rel)) = (child.in_repository, relative) {
+            let mut candidate = child.dir.join(rel.replace('\\', "/"));
+            if candidate.is_dir() {
+                candidate = candidate.join("pom.xml");
+            }
+            if candidate.is_file() {
+                let found = self.read(&candidate)?;
+                let m = &found.model;
+                let inherited = |own: &Option<Value>, from_parent: fn(&crate::pom::Parent) -> &Option<Value>| {
+                    text(own)
+                        .or_else(|| m.parent.as_ref().and_then(|p| text(from_parent(p))))
+                        .unwrap_or("")
+                        .to_string()
+                };
+                let cg = inherited(&m.group_id, |p| &p.group_id);
+                let ca = text(&m.artifact_id).unwrap_or("").to_string();
+                let cv = inherited(&m.version, |p| &p.version);
+                if cg == g && ca == a && cv == v {
+                    return Ok((link(ParentSource::Relative(found.path.clone())), Some(found)));
+                }
+                // Maven's wording: "'parent.relativePath' of POM x points at y instead of z".
+                let loc = parent
+                    .relative_path
+                    .as_ref()
+                    .map_or(&parent.loc, |rp| &rp.loc);
+                findings.push(
+                    Finding::warning(
+                        &self.sources(),
+                        FindingKind::RelativePathMismatch,
+                        None,
+                        format!(
+                            "'parent.relativePath' of POM {} points at {cg}:{ca}:{cv} ({}) instead of {declared}; Maven takes the parent from the repository",
+                            self.display_name(&child.path),
+                            self.display_name(&found.path)
+                        ),
+                        Some(loc),
+                    )
+                    .with_help("point <relativePath> at the parent's POM, or write <relativePath/> if the parent lives only in a repository"),
+                );
+            }
+        }
+        let version = self.interpolate_user(v);
+        if let Some(repo) = &self.ctx.local_repository {
+            let path = repo
+                .join(g.replace('.', "/"))
+                .join(a)
+                .join(&version)
+                .join(format!("{a}-{version}.pom"));
+            if path.is_file() {
+                let found = self.read_as(&path, true)?;
+                return Ok((link(ParentSource::Repository(found.path.clone())), Some(found)));
+            }
+        }
+        findings.push(
+            Finding::warning(
+                &self.sources(),
+                FindingKind::UnresolvedParent,
+                None,
+                format!(
+                    "the parent {declared} of {} is neither at its relativePath nor in the local repository; what it contributes (properties, managed versions, plugins) is unknown",
+                    self.display_name(&child.path)
+                ),
+                Some(&parent.loc),
+            )
+            .with_help("install the parent (m2fresh install, or mvn -N install in its directory), or include it in the workspace"),
+        );
+        Ok((link(ParentSource::Unresolved), None))
+    }
+
+    /// Interpolates a parent version with user properties only, as Maven 3.5+ does for
+    /// CI-friendly `${revision}` parents.
+    fn interpolate_user(&self, v: &str) -> String {
+        if !v.contains("${") {
+            return v.to_string();
+        }
+        let mut out = v.to_string();
+        for (k, val) in &self.ctx.activation.user {
+            out = out.replace(&format!("${{{k}}}"), val);
+        }
+        out
+    }
+}
+
+/// Locations of the values whose undefined expressions deserve a warning: coordinates and
+/// module paths. Plugin configuration is full of expressions that plugins resolve at run
+/// time (`${argLine}`, `${session.*}`), and warning about those would be noise.
+fn coordinate_locs(m: &Model) -> std::collections::HashSet<Loc> {
+    let mut set = std::collections::HashSet::new();
+    let mut add = |v: &Option<Value>| {
+        if let Some(v) = v {
+            set.insert(v.loc.clone());
+        }
+    };
+    add(&m.group_id);
+    add(&m.artifact_id);
+    add(&m.version);
+    add(&m.packaging);
+    for d in m.dependencies.iter().chain(&m.dependency_management) {
+        add(&d.group_id);
+        add(&d.artifact_id);
+        add(&d.version);
+    }
+    for p in m.build.plugins.iter().chain(&m.build.plugin_management) {
+        add(&p.group_id);
+        add(&p.artifact_id);
+        add(&p.version);
+    }
+    for e in &m.build.extensions {
+        add(&e.group_id);
+        add(&e.artifact_id);
+        add(&e.version);
+    }
+    for v in &m.modules {
+        set.insert(v.loc.clone());
+    }
+    set
+}
+
+/// The super POM's defaults that m2fresh relies on.
+fn add_super_pom_defaults(m: &mut Model) {
+    let at = |text: &str| Value {
+        text: text.to_string(),
+        loc: m.loc.clone(),
+    };
+    let b = &mut m.build;
+    if b.directory.is_none() {
+        b.directory = Some(at("${project.basedir}/target"));
+    }
+    if b.output_directory.is_none() {
+        b.output_directory = Some(at("${project.build.directory}/classes"));
+    }
+    if b.source_directory.is_none() {
+        b.source_directory = Some(at("${project.basedir}/src/main/java"));
+    }
+    if b.final_name.is_none() {
+        b.final_name = Some(at("${project.artifactId}-${project.version}"));
+    }
+    if b.resources.is_empty() {
+        b.resources.push(Resource {
+            loc: m.loc.clone(),
+            directory: Some(at("${project.basedir}/src/main/resources")),
+            target_path: None,
+            filtering: None,
+            includes: Vec::new(),
+            excludes: Vec::new(),
+        });
+    }
+}
+
+/// Maven's path translation: build directories relative to the module become absolute.
+fn translate_paths(m: &mut Model, basedir: &Path) {
+    let fix = |v: &mut Option<Value>| {
+        if let Some(v) = v {
+            let p = Path::new(&v.text);
+            if !v.text.is_empty() && !p.is_absolute() {
+                v.text = basedir.join(p).display().to_string();
+            }
+        }
+    };
+    fix(&mut m.build.directory);
+    fix(&mut m.build.output_directory);
+    fix(&mut m.build.source_directory);
+    for r in &mut m.build.resources {
+        fix(&mut r.directory);
+    }
+}
+
+/// Normalizes `.` and `..` components without touching the file system (Maven uses
+/// `URI.normalize()`, which does the same; symlinks are not resolved).
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
