@@ -222,6 +222,10 @@ pub enum FindingKind {
     ProfileActivation,
     /// A plugin or extension edge that would close a cycle, dropped as Maven drops it.
     DroppedEdge,
+    /// A build extension (or a plugin with `<extensions>true`) is a workspace module:
+    /// Maven resolves it from the repository before the reactor is built, so it must be
+    /// installed first.
+    ExtensionInReactor,
 }
 
 /// Something m2fresh noticed that Maven would not stop for.
@@ -302,8 +306,9 @@ impl Finding {
             FindingKind::CoreExtensions => "m2fresh::workspace::core-extensions",
             FindingKind::ProfileActivation => "m2fresh::model::profile-activation",
             FindingKind::DroppedEdge => "m2fresh::graph::dropped-edge",
+            FindingKind::ExtensionInReactor => "m2fresh::graph::extension-in-reactor",
         };
-        let mut d = PomDiagnostic::at(sources, code, self.message.clone(), self.loc.as_ref(), "")
+        let mut d = PomDiagnostic::at(sources, code, self.message.clone(), self.loc.as_ref(), "here")
             .warning();
         d.help = self.help.clone();
         if self.severity == FindingSeverity::Info {

@@ -5,11 +5,14 @@
 pub mod coords;
 pub mod error;
 pub mod fingerprint;
+pub mod graph;
 pub mod image;
 pub mod jar;
 pub mod localrepo;
 pub mod model;
 pub mod plan;
 pub mod pom;
+pub mod report;
 pub mod stamp;
+pub mod workspace;
 pub mod xml;

@@ -228,6 +228,12 @@ impl Loader {
         self.read_as(path, false)
     }
 
+    /// Reads a POM from the local repository (a parent or BOM from outside the workspace:
+    /// its own `relativePath` is never followed).
+    pub fn read_repository(&self, path: &Path) -> Result<Arc<RawPom>> {
+        self.read_as(path, true)
+    }
+
     /// Reads many POMs in parallel, in the given order.
     pub fn read_all(&self, paths: &[PathBuf]) -> Vec<Result<Arc<RawPom>>> {
         paths.par_iter().map(|p| self.read(p)).collect()
@@ -400,9 +406,26 @@ impl Loader {
         translate_paths(&mut merged, &pom.dir);
         merge::inject_plugin_management(&mut merged.build);
 
+        let unresolved_parent = parent
+            .as_ref()
+            .filter(|p| p.source == ParentSource::Unresolved);
         let required = |v: &Option<Value>, what: &str| -> Result<String> {
             match text(v).filter(|t| !t.is_empty()) {
                 Some(t) => Ok(t.to_string()),
+                None if let Some(ParentLink { gav, loc, .. }) = unresolved_parent => {
+                    Err(PomDiagnostic::at(
+                        &self.sources(),
+                        "m2fresh::model::unresolved-parent",
+                        format!(
+                            "Non-resolvable parent POM {gav} for {}: not at its relativePath and not in the local repository, and the project needs it for its {what}",
+                            self.display_name(&pom.path)
+                        ),
+                        Some(loc),
+                        "this parent",
+                    )
+                    .with_help("fix <relativePath>, include the parent in the workspace, or install it into the local repository")
+                    .into())
+                }
                 None => Err(PomDiagnostic::at(
                     &self.sources(),
                     "m2fresh::model::missing-coordinate",

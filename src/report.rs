@@ -1,0 +1,241 @@
+//! The documented, versioned JSON that m2fresh prints with `--format json`, and the DOT
+//! and Mermaid drawings of the graph.
+//!
+//! Every document has `"schema": 1`. Fields are only ever added within a schema version;
+//! a removal or a change of meaning increments it. Module ids are `groupId:artifactId`.
+
+use crate::error::Finding;
+use crate::graph::ReactorGraph;
+use crate::workspace::{Discovery, ModuleId, Workspace};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// The schema version of every JSON document m2fresh prints.
+pub const SCHEMA: u32 = 1;
+
+/// `m2fresh graph --format json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphReport {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// The workspace root.
+    pub root: String,
+    /// `aggregator` or `scan`.
+    pub discovery: Discovery,
+    /// The modules shown (all, or the targets' upstream closure), in build order.
+    pub modules: Vec<ModuleReport>,
+    /// Their ids in Maven's reactor build order.
+    pub order: Vec<String>,
+    /// Warnings about the POMs and the graph.
+    pub findings: Vec<Finding>,
+}
+
+/// One module in [`GraphReport`].
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModuleReport {
+    /// `groupId:artifactId`.
+    pub id: String,
+    pub group_id: String,
+    pub artifact_id: String,
+    pub version: String,
+    pub packaging: String,
+    /// The POM, relative to the root, `/`-separated.
+    pub pom: String,
+    /// The parent's `groupId:artifactId:version`, or null.
+    pub parent: Option<String>,
+    /// The modules it needs in the reactor (Maven's edges), ids.
+    pub depends_on: Vec<String>,
+    /// BOMs it imports from the workspace (no reactor edge, but installed first), ids.
+    pub imports: Vec<String>,
+    /// Every edge with its kind and the POM line that declares it.
+    pub edges: Vec<EdgeReport>,
+    /// Its own active profiles.
+    pub active_profiles: Vec<String>,
+}
+
+/// One edge in [`ModuleReport`].
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EdgeReport {
+    /// The upstream module's id.
+    pub to: String,
+    /// `dependency` (with `scope`), `parent`, `plugin`, `plugin-dependency`, `extension`,
+    /// `import`.
+    #[serde(flatten)]
+    pub kind: crate::graph::EdgeKind,
+    /// The POM that declares it, relative to the root when inside it.
+    pub pom: String,
+    /// Its line.
+    pub line: usize,
+}
+
+/// `m2fresh order --format json`.
+#[derive(Debug, Serialize)]
+pub struct OrderReport {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// Module ids in Maven's reactor build order.
+    pub order: Vec<String>,
+}
+
+/// The graph report for `modules` (in build order).
+pub fn graph_report(ws: &Workspace, graph: &ReactorGraph, modules: &[ModuleId]) -> GraphReport {
+    let shown: std::collections::HashSet<ModuleId> = modules.iter().copied().collect();
+    let module_reports = modules
+        .iter()
+        .map(|&id| {
+            let m = ws.module(id);
+            let needs = graph.needs(id);
+            let mut depends_on: Vec<String> = Vec::new();
+            let mut imports: Vec<String> = Vec::new();
+            for e in &needs {
+                let key = ws.module(e.to).key();
+                let list = if e.kind.is_reactor() {
+                    &mut depends_on
+                } else {
+                    &mut imports
+                };
+                if !list.contains(&key) {
+                    list.push(key);
+                }
+            }
+            ModuleReport {
+                id: m.key(),
+                group_id: m.gav.group_id.clone(),
+                artifact_id: m.gav.artifact_id.clone(),
+                version: m.gav.version.clone(),
+                packaging: m.packaging.clone(),
+                pom: m.rel_pom.clone(),
+                parent: m.parent.as_ref().map(|p| p.gav.to_string()),
+                depends_on,
+                imports,
+                edges: needs
+                    .iter()
+                    .map(|e| EdgeReport {
+                        to: ws.module(e.to).key(),
+                        kind: e.kind.clone(),
+                        pom: ws
+                            .sources
+                            .get(e.loc.source)
+                            .map_or_else(String::new, |f| f.name.clone()),
+                        line: ws.sources.line(&e.loc),
+                    })
+                    .collect(),
+                active_profiles: m.active_profiles.clone(),
+            }
+        })
+        .collect();
+    let mut findings: Vec<Finding> = ws
+        .findings
+        .iter()
+        .chain(&graph.findings)
+        .filter(|f| {
+            f.module.as_ref().is_none_or(|key| {
+                modules.len() == ws.modules.len()
+                    || ws
+                        .by_ga(key)
+                        .iter()
+                        .any(|id| shown.contains(id))
+            })
+        })
+        .cloned()
+        .collect();
+    findings.dedup_by(|a, b| a.message == b.message);
+    GraphReport {
+        schema: SCHEMA,
+        root: ws.root.display().to_string(),
+        discovery: ws.discovery,
+        modules: module_reports,
+        order: modules.iter().map(|id| ws.module(*id).key()).collect(),
+        findings,
+    }
+}
+
+/// The graph as Graphviz DOT; `marked` modules (stale ones) are drawn in red.
+pub fn to_dot(ws: &Workspace, graph: &ReactorGraph, modules: &[ModuleId], marked: &HashMap<ModuleId, String>) -> String {
+    let mut out = String::from("digraph reactor {\n  rankdir=BT;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+    let shown: std::collections::HashSet<ModuleId> = modules.iter().copied().collect();
+    for &id in modules {
+        let m = ws.module(id);
+        let label = match marked.get(&id) {
+            Some(status) => format!("{}\\n{}", m.gav.artifact_id, status),
+            None => m.gav.artifact_id.clone(),
+        };
+        let style = if marked.get(&id).is_some_and(|s| s != "fresh") {
+            ", color=red, fontcolor=red"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  \"{}\" [label=\"{}\"{}];", dot_escape(&m.key()), dot_escape(&label), style);
+    }
+    for &id in modules {
+        let mut seen = std::collections::HashSet::new();
+        for e in graph.needs(id) {
+            if !shown.contains(&e.to) || !seen.insert((e.to, e.kind.is_reactor())) {
+                continue;
+            }
+            let style = match e.kind {
+                crate::graph::EdgeKind::Parent => " [style=dashed, label=\"parent\"]",
+                crate::graph::EdgeKind::Import => " [style=dotted, label=\"import\"]",
+                crate::graph::EdgeKind::Plugin
+                | crate::graph::EdgeKind::PluginDependency
+                | crate::graph::EdgeKind::Extension => " [label=\"build\"]",
+                crate::graph::EdgeKind::Dependency { .. } => "",
+            };
+            let _ = writeln!(
+                out,
+                "  \"{}\" -> \"{}\"{};",
+                dot_escape(&ws.module(id).key()),
+                dot_escape(&ws.module(e.to).key()),
+                style
+            );
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn dot_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The graph as a Mermaid flowchart; `marked` modules get a `stale` class.
+pub fn to_mermaid(ws: &Workspace, graph: &ReactorGraph, modules: &[ModuleId], marked: &HashMap<ModuleId, String>) -> String {
+    let mut out = String::from("flowchart BT\n");
+    let shown: std::collections::HashSet<ModuleId> = modules.iter().copied().collect();
+    let node = |id: ModuleId| format!("m{}", id.0);
+    for &id in modules {
+        let m = ws.module(id);
+        let label = match marked.get(&id) {
+            Some(status) => format!("{}<br/>{}", m.gav.artifact_id, status),
+            None => m.gav.artifact_id.clone(),
+        };
+        let _ = writeln!(out, "  {}[\"{}\"]", node(id), label.replace('"', "#quot;"));
+    }
+    for &id in modules {
+        let mut seen = std::collections::HashSet::new();
+        for e in graph.needs(id) {
+            if !shown.contains(&e.to) || !seen.insert(e.to) {
+                continue;
+            }
+            let arrow = match e.kind {
+                crate::graph::EdgeKind::Parent | crate::graph::EdgeKind::Import => "-.->",
+                _ => "-->",
+            };
+            let _ = writeln!(out, "  {} {} {}", node(id), arrow, node(e.to));
+        }
+    }
+    let stale: Vec<String> = modules
+        .iter()
+        .filter(|id| marked.get(id).is_some_and(|s| s != "fresh"))
+        .map(|id| node(*id))
+        .collect();
+    if !stale.is_empty() {
+        out.push_str("  classDef stale fill:#fdd,stroke:#c00,color:#900\n");
+        let _ = writeln!(out, "  class {} stale", stale.join(","));
+    }
+    out
+}

@@ -1,0 +1,804 @@
+//! A workspace: the set of modules m2fresh looks at, found the way Maven finds a reactor.
+//!
+//! Two modes. *Aggregator*: the root POM's `<modules>`, recursively (entries naming a
+//! directory or a POM file, `..` allowed, modules of active profiles merged in), collected
+//! in Maven's project-collection order — a post-order walk, each module's own modules
+//! before it. *Scan*: for a root without modules (the layout of sibling projects linked
+//! only through the local repository), every `pom.xml` below the root, skipping
+//! `target/`, `src/`, hidden directories and `node_modules/`, in path order.
+//!
+//! Loading ends with Maven's second phase: BOMs imported from the workspace, then
+//! `dependencyManagement` injected into the dependencies.
+
+use crate::coords::Gav;
+use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
+use crate::model::{BuiltModel, Loader, ModelContext, ParentLink, RawPom, normalize};
+use crate::pom::{Dependency, Loc, Model, SourceId, Sources, text};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How the set of modules is found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Discovery {
+    /// Aggregator mode when the root POM declares modules, scan mode otherwise.
+    #[default]
+    Auto,
+    /// The root POM's `<modules>`, recursively.
+    Aggregator,
+    /// Every `pom.xml` below the root.
+    Scan,
+}
+
+/// Options for [`Workspace::load`].
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Aggregator or scan mode.
+    pub discovery: Discovery,
+    /// `-D` properties from the command line (they beat `.mvn/maven.config`).
+    pub user_properties: BTreeMap<String, String>,
+    /// `-P` arguments from the command line.
+    pub profiles: Vec<String>,
+    /// The local repository, where parents and BOMs from outside the workspace are read.
+    pub local_repository: Option<PathBuf>,
+}
+
+/// The index of a module in [`Workspace::modules`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ModuleId(pub usize);
+
+/// One module of the workspace with its effective model.
+#[derive(Debug)]
+pub struct Module {
+    /// Its index.
+    pub id: ModuleId,
+    /// Its coordinates.
+    pub gav: Gav,
+    /// Its packaging (`jar`, `pom`, `war`, ...).
+    pub packaging: String,
+    /// Its directory.
+    pub dir: PathBuf,
+    /// Its POM file.
+    pub pom: PathBuf,
+    /// The POM's path relative to the workspace root, `/`-separated.
+    pub rel_pom: String,
+    /// The directory relative to the workspace root, `/`-separated (`.` for the root).
+    pub rel_dir: String,
+    /// The POM's source text id, for diagnostics.
+    pub source: SourceId,
+    /// The POM as written.
+    pub raw: Arc<RawPom>,
+    /// The effective model.
+    pub effective: Model,
+    /// The resolved parent.
+    pub parent: Option<ParentLink>,
+    /// The POM files it inherits from (itself first).
+    pub lineage: Vec<PathBuf>,
+    /// Its own active profiles.
+    pub active_profiles: Vec<String>,
+    /// BOMs it imports, with the declaration.
+    pub imports: Vec<(Gav, Loc)>,
+}
+
+impl Module {
+    /// `groupId:artifactId`, how m2fresh names a module in its output.
+    pub fn key(&self) -> String {
+        self.gav.ga()
+    }
+}
+
+/// `.mvn/maven.config`, as Maven 3.8 reads it.
+#[derive(Clone, Debug, Default)]
+pub struct MavenConfig {
+    /// The file, when there is one.
+    pub path: Option<PathBuf>,
+    /// Its `-D` properties.
+    pub user_properties: BTreeMap<String, String>,
+    /// Its `-P` arguments.
+    pub profiles: Vec<String>,
+    /// Every argument, for passing on.
+    pub args: Vec<String>,
+}
+
+/// The modules of a workspace, their sources and what was noticed while reading them.
+#[derive(Debug)]
+pub struct Workspace {
+    /// The root directory.
+    pub root: PathBuf,
+    /// The mode that was used.
+    pub discovery: Discovery,
+    /// The modules in Maven's project-collection order.
+    pub modules: Vec<Module>,
+    /// Every POM text read, for diagnostics.
+    pub sources: Sources,
+    /// Warnings.
+    pub findings: Vec<Finding>,
+    /// The properties and profiles the models were built with.
+    pub context: ModelContext,
+    /// `.mvn/maven.config`, if any.
+    pub maven_config: MavenConfig,
+    /// The `.mvn` directory's parent (Maven's multi-module project directory).
+    pub project_directory: PathBuf,
+    by_gav: HashMap<Gav, ModuleId>,
+    by_ga: HashMap<String, Vec<ModuleId>>,
+}
+
+impl Workspace {
+    /// Reads the workspace at `root`.
+    ///
+    /// ```no_run
+    /// use m2fresh::workspace::{LoadOptions, Workspace};
+    /// let ws = Workspace::load("fixtures/xuecheng".as_ref(), &LoadOptions::default())?;
+    /// for m in &ws.modules {
+    ///     println!("{} ({}) at {}", m.gav, m.packaging, m.rel_pom);
+    /// }
+    /// # Ok::<(), m2fresh::error::Error>(())
+    /// ```
+    pub fn load(root: &Path, opts: &LoadOptions) -> Result<Workspace> {
+        let root = std::path::absolute(root).map_err(|e| Error::io("cannot resolve", root, e))?;
+        let root = normalize(&root);
+        if !root.is_dir() {
+            return Err(Error::usage(
+                format!("{} is not a directory", root.display()),
+                Some("give the workspace root with -w DIR".into()),
+            ));
+        }
+        let project_directory = find_project_directory(&root);
+        let maven_config = read_maven_config(&project_directory)?;
+        let mut user = maven_config.user_properties.clone();
+        user.extend(opts.user_properties.clone());
+        let mut ctx = ModelContext::from_environment(user);
+        for p in maven_config.profiles.iter().chain(&opts.profiles) {
+            ctx.activation.add_profile_args(p);
+        }
+        ctx.local_repository = opts.local_repository.clone();
+
+        let loader = Loader::new(&root, ctx);
+        let root_pom = root.join("pom.xml");
+        let discovery = match opts.discovery {
+            Discovery::Auto => {
+                if root_pom.is_file() && declares_modules(&loader.read(&root_pom)?.model) {
+                    Discovery::Aggregator
+                } else {
+                    Discovery::Scan
+                }
+            }
+            other => other,
+        };
+        let mut findings = Vec::new();
+        let built: Vec<BuiltModel> = match discovery {
+            Discovery::Aggregator | Discovery::Auto => {
+                if !root_pom.is_file() {
+                    return Err(Error::usage(
+                        format!("{} has no pom.xml to aggregate from", root.display()),
+                        Some("use --scan to find every pom.xml below the directory".into()),
+                    ));
+                }
+                collect_aggregated(&loader, &root_pom)?
+            }
+            Discovery::Scan => {
+                let poms = scan(&root)?;
+                let raws: Vec<Arc<RawPom>> =
+                    loader.read_all(&poms).into_iter().collect::<Result<_>>()?;
+                raws.par_iter()
+                    .map(|raw| loader.build(raw))
+                    .collect::<Result<Vec<_>>>()?
+            }
+        };
+        if project_directory.join(".mvn/extensions.xml").is_file() {
+            findings.push(
+                Finding::warning(
+                    &loader.sources(),
+                    FindingKind::CoreExtensions,
+                    None,
+                    format!(
+                        "{} loads Maven core extensions; m2fresh cannot emulate what they \
+                         change (versions, the reactor), so its graph may differ from Maven's",
+                        project_directory.join(".mvn/extensions.xml").display()
+                    ),
+                    None,
+                )
+                .with_help("compare `m2fresh order` with Maven's reactor build order once"),
+            );
+        }
+
+        let mut modules: Vec<Module> = Vec::with_capacity(built.len());
+        let mut by_gav: HashMap<Gav, ModuleId> = HashMap::with_capacity(built.len());
+        for b in built {
+            findings.extend(b.findings.iter().cloned());
+            if let Some(&first) = by_gav.get(&b.gav) {
+                let other = &modules[first.0];
+                if discovery == Discovery::Scan {
+                    findings.push(
+                        Finding::warning(
+                            &loader.sources(),
+                            FindingKind::DuplicateCoordinates,
+                            Some(b.gav.ga()),
+                            format!(
+                                "{} has the same coordinates {} as {}; m2fresh keeps the first",
+                                rel(&root, &b.pom.path),
+                                b.gav,
+                                other.rel_pom
+                            ),
+                            b.effective.artifact_id.as_ref().map(|v| &v.loc),
+                        )
+                        .with_help("give one of them other coordinates, or exclude it from the workspace"),
+                    );
+                    continue;
+                }
+                let sources = loader.sources();
+                return Err(PomDiagnostic::at(
+                    &sources,
+                    "m2fresh::workspace::duplicate",
+                    format!("Project '{}' is duplicated in the reactor", b.gav),
+                    b.effective.artifact_id.as_ref().map(|v| &v.loc),
+                    "this project",
+                )
+                .with_related(PomDiagnostic::at(
+                    &sources,
+                    "m2fresh::workspace::duplicate",
+                    format!("{} has the same coordinates", other.rel_pom),
+                    other.effective.artifact_id.as_ref().map(|v| &v.loc),
+                    "and this one",
+                ))
+                .with_help("each module of a reactor needs its own groupId:artifactId:version")
+                .into());
+            }
+            let id = ModuleId(modules.len());
+            by_gav.insert(b.gav.clone(), id);
+            modules.push(Module {
+                id,
+                rel_pom: rel(&root, &b.pom.path),
+                rel_dir: {
+                    let d = rel(&root, &b.pom.dir);
+                    if d.is_empty() { ".".into() } else { d }
+                },
+                dir: b.pom.dir.clone(),
+                pom: b.pom.path.clone(),
+                source: b.pom.source,
+                raw: b.pom.clone(),
+                gav: b.gav,
+                packaging: b.packaging,
+                effective: b.effective,
+                parent: b.parent,
+                lineage: b.lineage.iter().map(|p| p.path.clone()).collect(),
+                active_profiles: b.active_profiles,
+                imports: Vec::new(),
+            });
+        }
+        let mut by_ga: HashMap<String, Vec<ModuleId>> = HashMap::new();
+        for m in &modules {
+            by_ga.entry(m.gav.ga()).or_default().push(m.id);
+        }
+
+        import_boms(&loader, &mut modules, &by_gav, &mut findings)?;
+        for m in &mut modules {
+            crate::model::merge::inject_dependency_management(&mut m.effective);
+        }
+        let ctx = loader.context().clone();
+        let sources = loader.into_sources();
+        for m in &modules {
+            for d in &m.effective.dependencies {
+                if text(&d.version).is_none_or(str::is_empty) {
+                    findings.push(
+                        Finding::warning(
+                            &sources,
+                            FindingKind::MissingVersion,
+                            Some(m.key()),
+                            format!(
+                                "the dependency {}:{} has no version and nothing manages one; \
+                                 Maven refuses this POM",
+                                text(&d.group_id).unwrap_or("?"),
+                                text(&d.artifact_id).unwrap_or("?")
+                            ),
+                            Some(&d.loc),
+                        )
+                        .with_help("add a <version>, or manage it in <dependencyManagement>"),
+                    );
+                }
+            }
+        }
+        Ok(Workspace {
+            root,
+            discovery,
+            modules,
+            sources,
+            findings,
+            context: ctx,
+            maven_config,
+            project_directory,
+            by_gav,
+            by_ga,
+        })
+    }
+
+    /// The module with this id.
+    pub fn module(&self, id: ModuleId) -> &Module {
+        &self.modules[id.0]
+    }
+
+    /// The module with exactly these coordinates.
+    pub fn by_gav(&self, gav: &Gav) -> Option<ModuleId> {
+        self.by_gav.get(gav).copied()
+    }
+
+    /// The modules with this `groupId:artifactId`, whatever their version.
+    pub fn by_ga(&self, ga: &str) -> &[ModuleId] {
+        self.by_ga.get(ga).map_or(&[], Vec::as_slice)
+    }
+
+    /// Finds a module by `artifactId`, `groupId:artifactId`, `groupId:artifactId:version`,
+    /// or the path of its directory or POM (relative to the working directory or the
+    /// workspace root).
+    pub fn find(&self, name: &str) -> Result<ModuleId> {
+        let name = name.trim();
+        let parts: Vec<&str> = name.split(':').collect();
+        let by_coords: Vec<ModuleId> = match parts.as_slice() {
+            [a] => self
+                .modules
+                .iter()
+                .filter(|m| m.gav.artifact_id == *a)
+                .map(|m| m.id)
+                .collect(),
+            [g, a] => self.by_ga(&format!("{g}:{a}")).to_vec(),
+            [g, a, v] => self.by_gav(&Gav::new(*g, *a, *v)).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        match by_coords.len() {
+            1 => return Ok(by_coords[0]),
+            0 => {}
+            _ => {
+                let names: Vec<String> = by_coords
+                    .iter()
+                    .map(|id| self.module(*id).gav.to_string())
+                    .collect();
+                return Err(Error::usage(
+                    format!("`{name}` names several modules: {}", names.join(", ")),
+                    Some("name it by groupId:artifactId:version or by its directory".into()),
+                ));
+            }
+        }
+        let candidates = [
+            std::path::absolute(name).ok(),
+            Some(self.root.join(name)),
+        ];
+        for c in candidates.into_iter().flatten() {
+            let c = normalize(&c);
+            if let Some(m) = self
+                .modules
+                .iter()
+                .find(|m| m.dir == c || m.pom == c)
+            {
+                return Ok(m.id);
+            }
+        }
+        Err(Error::usage(
+            format!("no module named `{name}` in {}", self.root.display()),
+            Some("name a module by artifactId, groupId:artifactId, or its directory; `m2fresh graph` lists them".into()),
+        ))
+    }
+
+    /// The location of a module's `<artifactId>` (or its `<project>`), for diagnostics.
+    pub fn module_loc(&self, id: ModuleId) -> Loc {
+        let m = self.module(id);
+        m.raw
+            .model
+            .artifact_id
+            .as_ref()
+            .map_or_else(|| m.raw.model.loc.clone(), |v| v.loc.clone())
+    }
+}
+
+fn rel(root: &Path, path: &Path) -> String {
+    match path.strip_prefix(root) {
+        Ok(r) => r.to_string_lossy().replace('\\', "/"),
+        Err(_) => pathdiff(path, root),
+    }
+}
+
+/// A relative path from `base` to `path` with `..` where needed (for modules outside the
+/// root, which Maven allows).
+fn pathdiff(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); b.len() - common];
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+fn declares_modules(m: &Model) -> bool {
+    !m.modules.is_empty() || m.profiles.iter().any(|p| !p.modules.is_empty())
+}
+
+/// Maven's multi-module project directory: the nearest directory at or above `start`
+/// with a `.mvn` directory; `start` itself when there is none.
+pub fn find_project_directory(start: &Path) -> PathBuf {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        if d.join(".mvn").is_dir() {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    start.to_path_buf()
+}
+
+/// Reads `.mvn/maven.config`: arguments split on whitespace, as Maven 3.8 does.
+pub fn read_maven_config(project_directory: &Path) -> Result<MavenConfig> {
+    let path = project_directory.join(".mvn/maven.config");
+    if !path.is_file() {
+        return Ok(MavenConfig::default());
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+    let args: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+    let mut config = MavenConfig {
+        path: Some(path),
+        args: args.clone(),
+        ..Default::default()
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let define = |s: &str, props: &mut BTreeMap<String, String>| {
+            let (k, v) = s.split_once('=').unwrap_or((s, "true"));
+            props.insert(k.to_string(), v.to_string());
+        };
+        if let Some(d) = arg.strip_prefix("-D").or_else(|| arg.strip_prefix("--define=")) {
+            if d.is_empty() {
+                if let Some(next) = it.next() {
+                    define(next, &mut config.user_properties);
+                }
+            } else {
+                define(d, &mut config.user_properties);
+            }
+        } else if arg == "--define" {
+            if let Some(next) = it.next() {
+                define(next, &mut config.user_properties);
+            }
+        } else if let Some(p) = arg
+            .strip_prefix("-P")
+            .or_else(|| arg.strip_prefix("--activate-profiles="))
+        {
+            if p.is_empty() {
+                if let Some(next) = it.next() {
+                    config.profiles.push(next.clone());
+                }
+            } else {
+                config.profiles.push(p.to_string());
+            }
+        } else if arg == "--activate-profiles"
+            && let Some(next) = it.next()
+        {
+            config.profiles.push(next.clone());
+        }
+    }
+    Ok(config)
+}
+
+/// Every `pom.xml` below `root`, in path order, skipping what is never a module.
+fn scan(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut poms = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 || !e.file_type().is_dir() {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            !(name.starts_with('.') || matches!(&*name, "target" | "src" | "node_modules"))
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+            let msg = e.to_string();
+            Error::io(
+                "cannot scan",
+                path,
+                e.into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other(msg)),
+            )
+        })?;
+        if entry.file_type().is_file() && entry.file_name() == "pom.xml" {
+            poms.push(entry.into_path());
+        }
+    }
+    if poms.is_empty() {
+        return Err(Error::usage(
+            format!("no pom.xml found in or below {}", root.display()),
+            Some("point -w at a Maven project or a directory of Maven projects".into()),
+        ));
+    }
+    Ok(poms)
+}
+
+/// Maven's aggregation walk from the root POM: children first, then the aggregator.
+fn collect_aggregated(loader: &Loader, root_pom: &Path) -> Result<Vec<BuiltModel>> {
+    let root = loader.read(root_pom)?;
+    let mut out = Vec::new();
+    let mut stack = vec![root.path.clone()];
+    collect(loader, &root, &mut stack, &mut out)?;
+    // Leaves were only read during the walk; build them in parallel now.
+    let built: Vec<Result<BuiltModel>> = out
+        .into_par_iter()
+        .map(|entry| match entry {
+            Entry::Built(b) => Ok(*b),
+            Entry::Pending(raw) => loader.build(&raw),
+        })
+        .collect();
+    built.into_iter().collect()
+}
+
+enum Entry {
+    Built(Box<BuiltModel>),
+    Pending(Arc<RawPom>),
+}
+
+fn collect(
+    loader: &Loader,
+    pom: &Arc<RawPom>,
+    stack: &mut Vec<PathBuf>,
+    out: &mut Vec<Entry>,
+) -> Result<()> {
+    if !declares_modules(&pom.model) {
+        out.push(Entry::Pending(pom.clone()));
+        return Ok(());
+    }
+    let built = loader.build(pom)?;
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut seen_raw: HashSet<&str> = HashSet::new();
+    for (module, raw) in built.effective.modules.iter().zip(raw_module_names(&built)) {
+        if module.text.is_empty() {
+            continue;
+        }
+        if !seen_raw.insert(raw) {
+            return Err(PomDiagnostic::at(
+                &loader.sources(),
+                "m2fresh::workspace::duplicate-module",
+                format!(
+                    "'modules.module' specifies duplicate child module {}",
+                    module.text
+                ),
+                Some(&module.loc),
+                "listed again here",
+            )
+            .with_help("remove the second entry")
+            .into());
+        }
+        let mut file = pom.dir.join(module.text.replace('\\', "/"));
+        if file.is_dir() {
+            file = file.join("pom.xml");
+        }
+        let file = normalize(&file);
+        if !file.is_file() {
+            return Err(PomDiagnostic::at(
+                &loader.sources(),
+                "m2fresh::workspace::missing-module",
+                format!(
+                    "Child module {} of {} does not exist",
+                    file.display(),
+                    pom.path.display()
+                ),
+                Some(&module.loc),
+                "this module",
+            )
+            .with_help("create the module, or remove it from <modules>")
+            .into());
+        }
+        if stack.contains(&file) {
+            return Err(PomDiagnostic::at(
+                &loader.sources(),
+                "m2fresh::workspace::aggregation-cycle",
+                format!(
+                    "Child module {} of {} forms aggregation cycle {}",
+                    file.display(),
+                    pom.path.display(),
+                    stack
+                        .iter()
+                        .chain(std::iter::once(&file))
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" -> ")
+                ),
+                Some(&module.loc),
+                "this module",
+            )
+            .into());
+        }
+        files.push(file);
+    }
+    // Read the children in parallel before walking them in order.
+    let children = loader.read_all(&files);
+    for (file, child) in files.into_iter().zip(children) {
+        let child = child?;
+        stack.push(file);
+        collect(loader, &child, stack, out)?;
+        stack.pop();
+    }
+    out.push(Entry::Built(Box::new(built)));
+    Ok(())
+}
+
+/// The module entries as written (before interpolation), for Maven's duplicate check.
+fn raw_module_names(b: &BuiltModel) -> Vec<&str> {
+    let mut names: Vec<&str> = b.pom.model.modules.iter().map(|m| m.as_str()).collect();
+    for p in &b.pom.model.profiles {
+        if b.active_profiles.iter().any(|a| a == p.id_or_default()) {
+            for m in &p.modules {
+                if !names.contains(&m.text.as_str()) {
+                    names.push(&m.text);
+                }
+            }
+        }
+    }
+    // Interpolated entries line up one to one with the raw ones; pad if a profile of a
+    // parent contributed more (they are not inherited, so this does not happen).
+    while names.len() < b.effective.modules.len() {
+        names.push("");
+    }
+    names
+}
+
+/// Maven's import of BOMs (`scope=import`, `type=pom`) into `dependencyManagement`:
+/// after inheritance and interpolation; what the module manages itself wins; among
+/// imports, the first declared wins. BOMs come from the workspace, else the repository.
+fn import_boms(
+    loader: &Loader,
+    modules: &mut [Module],
+    by_gav: &HashMap<Gav, ModuleId>,
+    findings: &mut Vec<Finding>,
+) -> Result<()> {
+    let is_import = |d: &Dependency| {
+        text(&d.scope) == Some("import") && text(&d.type_).unwrap_or("jar") == "pom"
+    };
+    if !modules
+        .iter()
+        .any(|m| m.effective.dependency_management.iter().any(is_import))
+    {
+        return Ok(());
+    }
+    let mut resolved: HashMap<ModuleId, Vec<Dependency>> = HashMap::new();
+    let ids: Vec<ModuleId> = modules.iter().map(|m| m.id).collect();
+    for id in ids {
+        let mut visiting = Vec::new();
+        resolve_imports(loader, modules, by_gav, id, &mut resolved, &mut visiting, findings)?;
+    }
+    for m in modules.iter_mut() {
+        if let Some(dm) = resolved.remove(&m.id) {
+            m.effective.dependency_management = dm;
+        }
+    }
+    Ok(())
+}
+
+fn resolve_imports(
+    loader: &Loader,
+    modules: &mut [Module],
+    by_gav: &HashMap<Gav, ModuleId>,
+    id: ModuleId,
+    resolved: &mut HashMap<ModuleId, Vec<Dependency>>,
+    visiting: &mut Vec<ModuleId>,
+    findings: &mut Vec<Finding>,
+) -> Result<Vec<Dependency>> {
+    if let Some(dm) = resolved.get(&id) {
+        return Ok(dm.clone());
+    }
+    if visiting.contains(&id) {
+        let names: Vec<String> = visiting
+            .iter()
+            .chain(std::iter::once(&id))
+            .map(|i| modules[i.0].gav.to_string())
+            .collect();
+        let m = &modules[id.0];
+        return Err(PomDiagnostic::at(
+            &loader.sources(),
+            "m2fresh::model::import-cycle",
+            format!("the BOM imports form a cycle: {}", names.join(" -> ")),
+            m.effective.artifact_id.as_ref().map(|v| &v.loc),
+            "this BOM",
+        )
+        .into());
+    }
+    visiting.push(id);
+    let declared = modules[id.0].effective.dependency_management.clone();
+    let mut dm: Vec<Dependency> = Vec::new();
+    let mut imports: Vec<&Dependency> = Vec::new();
+    for d in &declared {
+        if text(&d.scope) == Some("import") && text(&d.type_).unwrap_or("jar") == "pom" {
+            imports.push(d);
+        } else {
+            dm.push(d.clone());
+        }
+    }
+    let mut keys: HashSet<String> = dm.iter().map(Dependency::management_key).collect();
+    let mut import_edges = Vec::new();
+    for imp in imports {
+        let gav = Gav::new(
+            text(&imp.group_id).unwrap_or(""),
+            text(&imp.artifact_id).unwrap_or(""),
+            text(&imp.version).unwrap_or(""),
+        );
+        let managed = if let Some(&bom) = by_gav.get(&gav) {
+            import_edges.push((gav.clone(), imp.loc.clone()));
+            resolve_imports(loader, modules, by_gav, bom, resolved, visiting, findings)?
+        } else if let Some(dm) = repository_bom(loader, &gav)? {
+            dm
+        } else {
+            findings.push(
+                Finding::warning(
+                    &loader.sources(),
+                    FindingKind::UnresolvedImport,
+                    Some(modules[id.0].key()),
+                    format!(
+                        "the imported BOM {gav} is neither in the workspace nor in the local \
+                         repository; the versions it manages are unknown"
+                    ),
+                    Some(&imp.loc),
+                )
+                .with_help("install the BOM, or include it in the workspace"),
+            );
+            Vec::new()
+        };
+        for d in managed {
+            if keys.insert(d.management_key()) {
+                dm.push(d);
+            }
+        }
+    }
+    visiting.pop();
+    modules[id.0].imports = import_edges;
+    resolved.insert(id, dm.clone());
+    Ok(dm)
+}
+
+/// A BOM from the local repository: its effective `dependencyManagement` (its own
+/// imports from the repository included, up to a sane depth).
+fn repository_bom(loader: &Loader, gav: &Gav) -> Result<Option<Vec<Dependency>>> {
+    fn go(loader: &Loader, gav: &Gav, depth: usize) -> Result<Option<Vec<Dependency>>> {
+        let Some(repo) = &loader.context().local_repository else {
+            return Ok(None);
+        };
+        let path = repo
+            .join(gav.group_id.replace('.', "/"))
+            .join(&gav.artifact_id)
+            .join(&gav.version)
+            .join(format!("{}-{}.pom", gav.artifact_id, gav.version));
+        if !path.is_file() || depth > 16 {
+            return Ok(None);
+        }
+        let raw = loader.read_repository(&path)?;
+        let built = loader.build(&raw)?;
+        let mut dm = Vec::new();
+        let mut keys = HashSet::new();
+        let mut nested = Vec::new();
+        for d in built.effective.dependency_management {
+            if text(&d.scope) == Some("import") && text(&d.type_).unwrap_or("jar") == "pom" {
+                nested.push(d);
+            } else if keys.insert(d.management_key()) {
+                dm.push(d);
+            }
+        }
+        for n in nested {
+            let g = Gav::new(
+                text(&n.group_id).unwrap_or(""),
+                text(&n.artifact_id).unwrap_or(""),
+                text(&n.version).unwrap_or(""),
+            );
+            for d in go(loader, &g, depth + 1)?.unwrap_or_default() {
+                if keys.insert(d.management_key()) {
+                    dm.push(d);
+                }
+            }
+        }
+        Ok(Some(dm))
+    }
+    go(loader, gav, 0)
+}
