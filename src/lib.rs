@@ -3,6 +3,7 @@
 //! (The architecture map is written as the modules land.)
 
 pub mod coords;
+pub mod exec;
 pub mod fingerprint;
 pub mod image;
 pub mod jar;

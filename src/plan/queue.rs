@@ -137,7 +137,12 @@ impl<N: Copy + Eq + Hash + Ord> DependencyQueue<N> {
 
         let unfinished: Vec<usize> = deps.iter().map(Vec::len).collect();
         let topological = topological_order(&dependents, &unfinished).map_err(|stuck| {
-            QueueError::Cycle(find_cycle(&deps, &stuck).into_iter().map(|i| order[i]).collect())
+            QueueError::Cycle(
+                find_cycle(&deps, &stuck)
+                    .into_iter()
+                    .map(|i| order[i])
+                    .collect(),
+            )
         })?;
         let priority = priorities(&dependents, &topological);
 
@@ -476,7 +481,11 @@ mod tests {
         assert_eq!(q.waiting_on("c"), vec!["a", "b"]);
         assert_eq!(q.dequeue(), Some("a"));
         assert_eq!(q.len(), 2);
-        assert_eq!(q.waiting_on("c"), vec!["a", "b"], "a is running, not finished");
+        assert_eq!(
+            q.waiting_on("c"),
+            vec!["a", "b"],
+            "a is running, not finished"
+        );
         q.finish("a");
         assert_eq!(q.waiting_on("c"), vec!["b"]);
         assert_eq!(q.queued(), vec!["b", "c"]);
@@ -494,7 +503,11 @@ mod tests {
         ]);
         assert_eq!(q.dequeue(), Some("a"));
         assert_eq!(q.skip_dependents("a"), vec!["b", "c", "f"]);
-        assert_eq!(q.waiting_on("b"), vec!["a"], "a failed, so it never finished");
+        assert_eq!(
+            q.waiting_on("b"),
+            vec!["a"],
+            "a failed, so it never finished"
+        );
         assert_eq!(drain_in_order(q), vec!["d", "e"]);
     }
 
@@ -561,7 +574,10 @@ mod tests {
         (0usize..40)
             .prop_flat_map(|n| {
                 (
-                    prop::collection::vec(prop::collection::vec(any::<prop::sample::Index>(), 0..4), n),
+                    prop::collection::vec(
+                        prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+                        n,
+                    ),
                     Just((0..n).collect::<Vec<usize>>()).prop_shuffle(),
                     prop::collection::vec(any::<bool>(), n),
                 )
