@@ -4,6 +4,7 @@
 
 pub mod coords;
 pub mod error;
+pub mod exec;
 pub mod fingerprint;
 pub mod graph;
 pub mod image;
