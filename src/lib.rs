@@ -1,9 +1,51 @@
 //! m2fresh: is the jar in `~/.m2` built from the sources on disk now?
 //!
-//! (The architecture map is written as the modules land.)
+//! A multi-module Maven build resolves sibling modules from the local repository when
+//! they are not part of the reactor. If a build script forgets to install one, Maven
+//! silently takes an old jar. m2fresh reads a workspace's POMs (no JVM), tells for each
+//! module whether the installed artifact was built from today's sources, installs exactly
+//! the stale ones with real Maven, and emits the image build command with a tag that
+//! changes with the content.
+//!
+//! # Map
+//!
+//! Data flows one way; lower layers never call upward. Each command of the CLI is a thin
+//! wrapper around the function named here.
+//!
+//! | stage | module | what it owns |
+//! |---|---|---|
+//! | XML | [`xml`] | spanned XML tree; DTDs and custom entities refused |
+//! | POM | [`pom`] | the POM model as written, each value with its file and span |
+//! | effective model | [`model`] | parents, profiles, inheritance, interpolation, management |
+//! | workspace | [`workspace`] | aggregator or scan discovery, BOM imports; [`workspace::Workspace::load`] |
+//! | graph | [`graph`] | reactor edges and Maven's build order; [`graph::ReactorGraph::build`] (`graph`, `order`) |
+//! | fingerprint | [`fingerprint`] | blake3 Merkle hash of model, files and upstream; stat cache |
+//! | local repository | [`localrepo`], [`stamp`], [`jar`] | where Maven installs, m2fresh's stamps, evidence from jars |
+//! | status | [`status`], [`evidence`] | fresh/stale/missing/unverified/foreign; [`status::check`] (`check`), [`status::why`] (`why`) |
+//! | plan | [`plan`] | what to install and in which order; the dependency queue |
+//! | execution | [`exec`] | running Maven jobs over the queue, logs, cancellation |
+//! | image | [`image`] | the image build command and the tag guard |
+//! | output | [`report`] | the versioned JSON schema, DOT and Mermaid |
+//!
+//! Errors are [`error::Error`] values; problems in POMs carry the file, line and span
+//! ([`error::PomDiagnostic`]), warnings are [`error::Finding`]s.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use m2fresh::{graph::ReactorGraph, workspace::{LoadOptions, Workspace}};
+//! let ws = Workspace::load("fixtures/xuecheng".as_ref(), &LoadOptions::default())?;
+//! let graph = ReactorGraph::build(&ws)?;
+//! let target = ws.find("xc-service-portalview")?;
+//! for id in graph.upstream(&[target]) {
+//!     println!("{}", ws.module(id).gav);
+//! }
+//! # Ok::<(), m2fresh::error::Error>(())
+//! ```
 
 pub mod coords;
 pub mod error;
+pub mod evidence;
 pub mod exec;
 pub mod fingerprint;
 pub mod graph;
@@ -15,5 +57,6 @@ pub mod plan;
 pub mod pom;
 pub mod report;
 pub mod stamp;
+pub mod status;
 pub mod workspace;
 pub mod xml;

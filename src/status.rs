@@ -1,0 +1,567 @@
+//! Freshness: for each module, was the artifact in the local repository built from the
+//! sources on disk now? With the evidence.
+//!
+//! - `fresh`: m2fresh's stamp says it installed this artifact from sources with the
+//!   current fingerprint, and the artifact is still the one it installed.
+//! - `stale`: the stamp's fingerprint differs (the evidence lists the files added, changed
+//!   and removed, a changed model, the upstream modules that changed), or an artifact
+//!   m2fresh did not install contradicts today's sources.
+//! - `missing`: nothing at these coordinates.
+//! - `unverified`: installed by something else (plain `mvn install`, another checkout),
+//!   and nothing in it contradicts today's sources; it may still be old.
+//! - `foreign`: a stamp exists, but the artifact was overwritten since.
+
+use crate::coords::Gav;
+use crate::error::{Error, Result};
+use crate::evidence::{Evidence, EvidenceKind};
+use crate::fingerprint::files::StatCache;
+use crate::fingerprint::{self, Fingerprints, ModuleFingerprint};
+use crate::graph::ReactorGraph;
+use crate::jar::{self, JarExpectations, ResourceFile, SourceFile};
+use crate::localrepo::LocalRepository;
+use crate::pom::text;
+use crate::stamp::{self, Stamp};
+use crate::workspace::{Module, ModuleId, Workspace};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The freshness of one installed module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Installed by m2fresh from the current sources.
+    Fresh,
+    /// Built from other sources than today's.
+    Stale,
+    /// Not in the local repository.
+    Missing,
+    /// Installed by something else; nothing contradicts today's sources.
+    Unverified,
+    /// Installed by m2fresh, then overwritten by something else.
+    Foreign,
+}
+
+impl Status {
+    /// The lowercase name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fresh => "fresh",
+            Status::Stale => "stale",
+            Status::Missing => "missing",
+            Status::Unverified => "unverified",
+            Status::Foreign => "foreign",
+        }
+    }
+}
+
+/// The installed artifact as found on disk.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactInfo {
+    /// Its path.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its modification time, RFC 3339 UTC.
+    pub modified: Option<String>,
+    /// Its blake3, hex.
+    pub blake3: String,
+}
+
+/// What the stamp says, when there is one.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StampInfo {
+    /// The stamp file.
+    pub path: PathBuf,
+    /// When m2fresh installed the artifact.
+    pub installed_at: String,
+    /// The fingerprint of the sources it was installed from.
+    pub fingerprint: String,
+    /// The m2fresh that wrote it.
+    pub tool: String,
+}
+
+/// One module in a [`CheckReport`].
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModuleStatus {
+    /// The module.
+    #[serde(skip)]
+    pub module: ModuleId,
+    /// `groupId:artifactId`.
+    pub id: String,
+    /// Its version.
+    pub version: String,
+    /// Its packaging.
+    pub packaging: String,
+    /// Its freshness.
+    pub status: Status,
+    /// The artifact's path in the local repository (null when missing).
+    pub artifact: Option<PathBuf>,
+    /// The current fingerprint of its sources, hex.
+    pub fingerprint: String,
+    /// Why the status is what it is.
+    pub evidence: Vec<Evidence>,
+    /// The installed artifact, when there is one.
+    pub installed: Option<ArtifactInfo>,
+    /// The stamp, when there is one.
+    pub stamp: Option<StampInfo>,
+}
+
+impl ModuleStatus {
+    /// One line of evidence for `check`'s table.
+    pub fn summary(&self) -> String {
+        match self.status {
+            Status::Fresh => "installed by m2fresh from these sources".into(),
+            Status::Missing => "not in the local repository".into(),
+            Status::Unverified if self.evidence.is_empty() => {
+                "installed by something else; nothing in it contradicts the sources".into()
+            }
+            _ => {
+                let first = self
+                    .evidence
+                    .first()
+                    .map_or_else(String::new, |e| e.detail.clone());
+                match self.evidence.len() {
+                    0 | 1 => first,
+                    n => format!("{first} (and {} more)", n - 1),
+                }
+            }
+        }
+    }
+}
+
+/// How many modules have each status.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    /// Modules checked.
+    pub total: usize,
+    pub fresh: usize,
+    pub stale: usize,
+    pub missing: usize,
+    pub unverified: usize,
+    pub foreign: usize,
+}
+
+/// `m2fresh check --format json`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckReport {
+    /// Always [`crate::report::SCHEMA`].
+    pub schema: u32,
+    /// The local repository checked.
+    pub local_repository: PathBuf,
+    /// The modules, in build order.
+    pub modules: Vec<ModuleStatus>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+impl CheckReport {
+    /// Whether every module is fresh (the exit code 0 of `check`).
+    pub fn all_fresh(&self) -> bool {
+        self.modules.iter().all(|m| m.status == Status::Fresh)
+    }
+
+    /// The status of a module, when it was checked.
+    pub fn get(&self, id: ModuleId) -> Option<&ModuleStatus> {
+        self.modules.iter().find(|m| m.module == id)
+    }
+}
+
+/// Checks `modules` (the targets' upstream closure, in build order, as
+/// [`ReactorGraph::upstream`] gives it) against the local repository.
+///
+/// ```no_run
+/// use m2fresh::{graph::ReactorGraph, workspace::{LoadOptions, Workspace}};
+/// use m2fresh::fingerprint::files::StatCache;
+/// use m2fresh::localrepo::{LocalRepository, RepositorySource};
+/// let ws = Workspace::load("fixtures/xuecheng".as_ref(), &LoadOptions::default())?;
+/// let graph = ReactorGraph::build(&ws)?;
+/// let target = ws.find("xc-service-portalview")?;
+/// let repo = LocalRepository { path: "/tmp/m2".into(), source: RepositorySource::Explicit };
+/// let report = m2fresh::status::check(&ws, &graph, &repo, &graph.upstream(&[target]), &StatCache::new())?;
+/// for m in &report.modules {
+///     println!("{:<30} {:?} {}", m.id, m.status, m.summary());
+/// }
+/// # Ok::<(), m2fresh::error::Error>(())
+/// ```
+pub fn check(
+    ws: &Workspace,
+    graph: &ReactorGraph,
+    repo: &LocalRepository,
+    modules: &[ModuleId],
+    cache: &StatCache,
+) -> Result<CheckReport> {
+    let fingerprints = fingerprint::fingerprint(ws, graph, modules, cache)?;
+    check_with(ws, repo, modules, &fingerprints)
+}
+
+/// [`check`] with fingerprints already computed.
+pub fn check_with(
+    ws: &Workspace,
+    repo: &LocalRepository,
+    modules: &[ModuleId],
+    fingerprints: &Fingerprints,
+) -> Result<CheckReport> {
+    let statuses: Vec<ModuleStatus> = modules
+        .par_iter()
+        .map(|&id| {
+            let fp = fingerprints.get(id).ok_or_else(|| {
+                Error::usage(
+                    format!("no fingerprint for {}", ws.module(id).key()),
+                    None,
+                )
+            })?;
+            module_status(ws.module(id), repo, fp)
+        })
+        .collect::<Result<_>>()?;
+    let mut summary = Summary {
+        total: statuses.len(),
+        ..Default::default()
+    };
+    for s in &statuses {
+        match s.status {
+            Status::Fresh => summary.fresh += 1,
+            Status::Stale => summary.stale += 1,
+            Status::Missing => summary.missing += 1,
+            Status::Unverified => summary.unverified += 1,
+            Status::Foreign => summary.foreign += 1,
+        }
+    }
+    Ok(CheckReport {
+        schema: crate::report::SCHEMA,
+        local_repository: repo.path.clone(),
+        modules: statuses,
+        summary,
+    })
+}
+
+/// The artifact m2fresh compares: the main artifact, or the POM for `pom` packaging.
+pub fn artifact_path(repo: &LocalRepository, gav: &Gav, packaging: &str) -> PathBuf {
+    repo.main_artifact(gav, packaging)
+        .unwrap_or_else(|| repo.pom_path(gav))
+}
+
+fn artifact_info(path: &Path) -> Result<ArtifactInfo> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let (size, blake3) = stamp::hash_file(path).map_err(|e| Error::io("cannot read", path, e))?;
+    Ok(ArtifactInfo {
+        path: path.to_path_buf(),
+        size,
+        modified: meta.modified().ok().map(stamp::rfc3339_utc),
+        blake3,
+    })
+}
+
+fn module_status(m: &Module, repo: &LocalRepository, fp: &ModuleFingerprint) -> Result<ModuleStatus> {
+    let artifact = artifact_path(repo, &m.gav, &m.packaging);
+    let mut status = ModuleStatus {
+        module: m.id,
+        id: m.key(),
+        version: m.gav.version.clone(),
+        packaging: m.packaging.clone(),
+        status: Status::Missing,
+        artifact: None,
+        fingerprint: fp.fingerprint.clone(),
+        evidence: Vec::new(),
+        installed: None,
+        stamp: None,
+    };
+    if !artifact.is_file() {
+        return Ok(status);
+    }
+    let info = artifact_info(&artifact)?;
+    status.artifact = Some(artifact.clone());
+    let stamp = match stamp::read_stamp(repo, &m.gav) {
+        Ok(s) => s,
+        Err(e) => {
+            status.evidence.push(Evidence::new(
+                EvidenceKind::StampUnreadable,
+                Some(stamp::stamp_path(repo, &m.gav).display().to_string()),
+                format!("the stamp cannot be read ({e}); treated as installed by something else"),
+            ));
+            None
+        }
+    };
+    match stamp {
+        Some(stamp) => {
+            status.stamp = Some(StampInfo {
+                path: stamp::stamp_path(repo, &m.gav),
+                installed_at: stamp.installed_at.clone(),
+                fingerprint: stamp.fingerprint.clone(),
+                tool: stamp.tool.clone(),
+            });
+            let recorded = match &stamp.artifact {
+                Some(a) => a.blake3.as_str(),
+                None => stamp.pom_blake3.as_str(),
+            };
+            if recorded != info.blake3 {
+                status.status = Status::Foreign;
+                status.evidence.push(Evidence::new(
+                    EvidenceKind::ArtifactReplaced,
+                    Some(artifact.display().to_string()),
+                    format!(
+                        "the artifact was replaced after m2fresh installed it at {} (now {} bytes, modified {})",
+                        stamp.installed_at,
+                        info.size,
+                        info.modified.as_deref().unwrap_or("?")
+                    ),
+                ));
+            } else if stamp.fingerprint == fp.fingerprint {
+                status.status = Status::Fresh;
+            } else {
+                status.status = Status::Stale;
+                status.evidence = stamp_differences(&stamp, fp);
+            }
+        }
+        None => {
+            status.evidence.extend(unstamped_evidence(m, repo, &artifact, fp)?);
+            status.status = if status
+                .evidence
+                .iter()
+                .any(|e| e.kind != EvidenceKind::StampUnreadable)
+            {
+                Status::Stale
+            } else {
+                Status::Unverified
+            };
+        }
+    }
+    status.installed = Some(info);
+    Ok(status)
+}
+
+/// What changed between the install the stamp records and the sources now.
+pub fn stamp_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence> {
+    let mut ev = Vec::new();
+    for (path, hash) in &fp.inputs {
+        match stamp.inputs.get(path) {
+            None => ev.push(Evidence::new(
+                EvidenceKind::FileAdded,
+                Some(path.clone()),
+                format!("{path} was added since the install"),
+            )),
+            Some(old) if old != hash => ev.push(Evidence::new(
+                EvidenceKind::FileChanged,
+                Some(path.clone()),
+                format!("{path} changed since the install"),
+            )),
+            _ => {}
+        }
+    }
+    for path in stamp.inputs.keys() {
+        if !fp.inputs.contains_key(path) {
+            ev.push(Evidence::new(
+                EvidenceKind::FileRemoved,
+                Some(path.clone()),
+                format!("{path} was removed since the install"),
+            ));
+        }
+    }
+    if stamp.model_hash != fp.model_hash {
+        ev.push(Evidence::new(
+            EvidenceKind::ModelChanged,
+            Some("pom.xml".into()),
+            "the effective POM changed since the install (a dependency, property, plugin or parent)",
+        ));
+    }
+    let names: BTreeSet<&String> = stamp.upstream.keys().chain(fp.upstream.keys()).collect();
+    for ga in names {
+        match (stamp.upstream.get(ga), fp.upstream.get(ga)) {
+            (Some(a), Some(b)) if a == b => {}
+            (Some(_), Some(_)) => ev.push(Evidence::new(
+                EvidenceKind::UpstreamChanged,
+                Some(ga.clone()),
+                format!("upstream module {ga} changed since the install: this one was built against other code"),
+            )),
+            (None, Some(_)) => ev.push(Evidence::new(
+                EvidenceKind::UpstreamChanged,
+                Some(ga.clone()),
+                format!("{ga} became an upstream module since the install"),
+            )),
+            (Some(_), None) => ev.push(Evidence::new(
+                EvidenceKind::UpstreamChanged,
+                Some(ga.clone()),
+                format!("{ga} is no longer an upstream module"),
+            )),
+            (None, None) => {}
+        }
+    }
+    if ev.is_empty() {
+        ev.push(Evidence::new(
+            EvidenceKind::ModelChanged,
+            None,
+            "the fingerprint recipe changed since the install",
+        ));
+    }
+    ev
+}
+
+/// Evidence from an artifact m2fresh did not install: the POM next to it, and for jars,
+/// their content.
+fn unstamped_evidence(
+    m: &Module,
+    repo: &LocalRepository,
+    artifact: &Path,
+    fp: &ModuleFingerprint,
+) -> Result<Vec<Evidence>> {
+    let mut ev = Vec::new();
+    let installed_pom = repo.pom_path(&m.gav);
+    if installed_pom.is_file() {
+        let today = std::fs::read(&m.pom).map_err(|e| Error::io("cannot read", &m.pom, e))?;
+        let installed =
+            std::fs::read(&installed_pom).map_err(|e| Error::io("cannot read", &installed_pom, e))?;
+        if today != installed {
+            ev.push(Evidence::new(
+                EvidenceKind::InstalledPomDiffers,
+                Some(installed_pom.display().to_string()),
+                format!(
+                    "the installed POM differs from {}: consumers resolve dependencies from the old one",
+                    m.rel_pom
+                ),
+            ));
+        }
+    }
+    if artifact.extension().is_some_and(|e| e == "jar") {
+        let (class_sources, resources) = jar_inputs(m, fp);
+        let exp = JarExpectations {
+            class_sources: &class_sources,
+            resources: &resources,
+            pom: Some(&m.pom),
+            gav: &m.gav,
+        };
+        let found = jar::inspect_jar(artifact, &exp).map_err(|e| Error::Other(Box::new(e)))?;
+        ev.extend(found);
+    }
+    Ok(ev)
+}
+
+/// Splits the fingerprint's input files into sources (relative to the source root) and
+/// unfiltered resources (their path in the jar).
+fn jar_inputs(m: &Module, fp: &ModuleFingerprint) -> (Vec<SourceFile>, Vec<ResourceFile>) {
+    let src_root = text(&m.effective.build.source_directory).map(PathBuf::from);
+    let resource_roots: Vec<(PathBuf, bool)> = m
+        .effective
+        .build
+        .resources
+        .iter()
+        .filter_map(|r| {
+            let dir = PathBuf::from(text(&r.directory)?);
+            let comparable =
+                text(&r.filtering) != Some("true") && r.target_path.is_none();
+            Some((dir, comparable))
+        })
+        .collect();
+    let mut sources = Vec::new();
+    let mut resources = Vec::new();
+    for rel in fp.inputs.keys() {
+        let abs = crate::model::normalize(&m.dir.join(rel));
+        if let Some(root) = &src_root
+            && let Ok(under) = abs.strip_prefix(root)
+        {
+            sources.push(SourceFile {
+                relative: under.to_string_lossy().replace('\\', "/"),
+                path: abs.clone(),
+            });
+            continue;
+        }
+        if let Some((root, comparable)) = resource_roots.iter().find(|(r, _)| abs.starts_with(r))
+            && *comparable
+            && let Ok(under) = abs.strip_prefix(root)
+        {
+            resources.push(ResourceFile {
+                jar_path: under.to_string_lossy().replace('\\', "/"),
+                path: abs.clone(),
+            });
+        }
+    }
+    (sources, resources)
+}
+
+/// One step of a dependency path in [`WhyReport`].
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PathStep {
+    /// The downstream module.
+    pub from: String,
+    /// The upstream module.
+    pub to: String,
+    /// `compile dependency`, `parent`, ...
+    pub kind: String,
+    /// The POM that declares the edge.
+    pub pom: String,
+    /// Its line.
+    pub line: usize,
+}
+
+/// `m2fresh why --format json`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhyReport {
+    /// Always [`crate::report::SCHEMA`].
+    pub schema: u32,
+    /// The local repository.
+    pub local_repository: PathBuf,
+    /// The target the path starts from, when one was given.
+    pub target: Option<String>,
+    /// How the target reaches the module.
+    pub path: Vec<PathStep>,
+    /// The module's status with all its evidence.
+    pub module: ModuleStatus,
+}
+
+/// Explains one module: the path from the target to it, and its status with evidence.
+pub fn why(
+    ws: &Workspace,
+    graph: &ReactorGraph,
+    repo: &LocalRepository,
+    module: ModuleId,
+    target: Option<ModuleId>,
+    cache: &StatCache,
+) -> Result<WhyReport> {
+    let path = match target {
+        Some(t) => graph
+            .path(t, module)
+            .ok_or_else(|| {
+                Error::usage(
+                    format!(
+                        "{} does not need {}",
+                        ws.module(t).key(),
+                        ws.module(module).key()
+                    ),
+                    Some(format!(
+                        "`m2fresh graph {}` shows what it needs",
+                        ws.module(t).gav.artifact_id
+                    )),
+                )
+            })?
+            .into_iter()
+            .map(|e| PathStep {
+                from: ws.module(e.from).key(),
+                to: ws.module(e.to).key(),
+                kind: e.kind.describe(),
+                pom: ws
+                    .sources
+                    .get(e.loc.source)
+                    .map_or_else(String::new, |f| f.name.clone()),
+                line: ws.sources.line(&e.loc),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let report = check(ws, graph, repo, &[module], cache)?;
+    let status = report.get(module).cloned().ok_or_else(|| {
+        Error::usage(format!("{} was not checked", ws.module(module).key()), None)
+    })?;
+    Ok(WhyReport {
+        schema: crate::report::SCHEMA,
+        local_repository: repo.path.clone(),
+        target: target.map(|t| ws.module(t).key()),
+        path,
+        module: status,
+    })
+}
