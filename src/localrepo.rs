@@ -332,10 +332,10 @@ fn read_local_repository_element(text: &str) -> Result<Option<String>, (u64, Str
                 }
                 depth = depth.saturating_sub(1);
             }
-            Event::Empty(start) => {
-                if depth == 1 && start.local_name().as_ref() == "localRepository" {
-                    result = Some(String::new());
-                }
+            Event::Empty(start)
+                if depth == 1 && start.local_name().as_ref() == "localRepository" =>
+            {
+                result = Some(String::new());
             }
             Event::Text(t) if inside => current.push_str(&t.xml10_content()),
             Event::CData(t) if inside => {
