@@ -1,1 +1,414 @@
-//! (work in progress)
+//! The stamp: m2fresh's record, next to an installed artifact, of what it was built from.
+//!
+//! A stamp is what lets a later run say `fresh` with certainty instead of guessing from
+//! the jar: it names the fingerprint the module had when m2fresh installed it, the hash
+//! of every input file (so `stale` can list what changed), the upstream fingerprints, and
+//! the hash of the artifact it installed (so an artifact overwritten since shows up as
+//! `foreign`). It lives in the artifact's directory as `<artifactId>-<version>.m2fresh.json`,
+//! a name Maven never reads or writes. Writes are atomic: a reader sees the old stamp or
+//! the new one, never half of one.
+
+use crate::coords::Gav;
+use crate::localrepo::LocalRepository;
+use miette::Diagnostic;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+use thiserror::Error;
+
+/// The stamp format this build reads and writes.
+pub const STAMP_SCHEMA: u32 = 1;
+
+/// The `tool` value for stamps this build writes: `m2fresh <version>`.
+pub const TOOL: &str = concat!("m2fresh ", env!("CARGO_PKG_VERSION"));
+
+/// What m2fresh knew about a module when it installed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    /// Format version; [`STAMP_SCHEMA`] for stamps this build writes.
+    pub schema: u32,
+    /// The installed coordinates.
+    pub gav: Gav,
+    /// The module's packaging (`jar`, `pom`, …).
+    pub packaging: String,
+    /// The module's fingerprint at install time, hex.
+    pub fingerprint: String,
+    /// Hash of the canonical effective model, hex.
+    pub model_hash: String,
+    /// Every input file: path relative to the module, `/`-separated → blake3 hex.
+    pub inputs: BTreeMap<String, String>,
+    /// Workspace modules this one depends on: `groupId:artifactId` → their fingerprint.
+    pub upstream: BTreeMap<String, String>,
+    /// The main artifact installed; `None` for `pom` packaging.
+    pub artifact: Option<ArtifactRecord>,
+    /// blake3 hex of the POM installed next to the artifact.
+    pub pom_blake3: String,
+    /// When the install finished, RFC 3339 in UTC (see [`rfc3339_utc`]).
+    pub installed_at: String,
+    /// Which m2fresh wrote it, e.g. [`TOOL`].
+    pub tool: String,
+}
+
+/// The installed main artifact, as it was right after the install.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactRecord {
+    /// File name in the artifact directory, e.g. `core-1.0.jar`.
+    pub file: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// blake3 hex of the file's bytes.
+    pub blake3: String,
+}
+
+impl ArtifactRecord {
+    /// Hashes `path` and records its file name, size and blake3.
+    pub fn from_file(path: &Path) -> io::Result<ArtifactRecord> {
+        let (size, blake3) = hash_file(path)?;
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(ArtifactRecord { file, size, blake3 })
+    }
+}
+
+/// Why a stamp could not be read or written.
+#[derive(Debug, Error, Diagnostic)]
+pub enum StampError {
+    /// The stamp exists but could not be read.
+    #[error("cannot read stamp {}", path.display())]
+    #[diagnostic(
+        code(m2fresh::stamp::read),
+        help("check the permissions of the local repository")
+    )]
+    Read {
+        /// The stamp file.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: io::Error,
+    },
+    /// The stamp is not a valid stamp: truncated, edited, or not JSON.
+    #[error("stamp {} is corrupt: {message}", path.display())]
+    #[diagnostic(
+        code(m2fresh::stamp::corrupt),
+        help("the module's status cannot be trusted; `m2fresh install` rewrites the stamp")
+    )]
+    Corrupt {
+        /// The stamp file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The stamp was written in a format this build does not know.
+    #[error("stamp {} has schema {schema}, this m2fresh reads schema {STAMP_SCHEMA}", path.display())]
+    #[diagnostic(
+        code(m2fresh::stamp::unknown_schema),
+        help("a different m2fresh version wrote it; use that version or reinstall the module")
+    )]
+    UnknownSchema {
+        /// The stamp file.
+        path: PathBuf,
+        /// The schema it declares.
+        schema: u64,
+    },
+    /// The stamp could not be written.
+    #[error("cannot write stamp {}", path.display())]
+    #[diagnostic(
+        code(m2fresh::stamp::write),
+        help("the artifact directory must exist and be writable; was the module installed?")
+    )]
+    Write {
+        /// The stamp file.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// `<artifact dir>/<artifactId>-<version>.m2fresh.json`.
+pub fn stamp_path(repo: &LocalRepository, gav: &Gav) -> PathBuf {
+    repo.artifact_dir(gav)
+        .join(format!("{}-{}.m2fresh.json", gav.artifact_id, gav.version))
+}
+
+/// Reads the stamp for `gav`: `Ok(None)` when there is none; a stamp that is partial,
+/// malformed or of another schema is an error value, so the caller can report it as
+/// evidence rather than trust it.
+pub fn read_stamp(repo: &LocalRepository, gav: &Gav) -> Result<Option<Stamp>, StampError> {
+    let path = stamp_path(repo, gav);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(StampError::Read { path, source }),
+    };
+    parse_stamp(&path, &bytes).map(Some)
+}
+
+fn parse_stamp(path: &Path, bytes: &[u8]) -> Result<Stamp, StampError> {
+    let corrupt = |message: String| StampError::Corrupt {
+        path: path.to_path_buf(),
+        message,
+    };
+    // The schema is checked before the shape, so a future format is reported as such
+    // instead of as corruption.
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+    let schema = value
+        .get("schema")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| corrupt("no numeric \"schema\" field".to_owned()))?;
+    if schema != u64::from(STAMP_SCHEMA) {
+        return Err(StampError::UnknownSchema {
+            path: path.to_path_buf(),
+            schema,
+        });
+    }
+    serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))
+}
+
+/// Writes `stamp` into the artifact directory of `stamp.gav`, atomically, and returns its
+/// path. The directory must exist: a stamp is only written after a successful install.
+pub fn write_stamp(repo: &LocalRepository, stamp: &Stamp) -> Result<PathBuf, StampError> {
+    let path = stamp_path(repo, &stamp.gav);
+    let mut json = serde_json::to_vec_pretty(stamp).map_err(|e| StampError::Write {
+        path: path.clone(),
+        source: io::Error::other(e),
+    })?;
+    json.push(b'\n');
+    match write_atomically(&path, &json) {
+        Ok(()) => Ok(path),
+        Err(source) => Err(StampError::Write { path, source }),
+    }
+}
+
+/// Replaces `path` with `bytes` so that readers see the old or the new content, never a
+/// mix: a temporary file in the same directory, fsync, rename, then fsync the directory so
+/// the rename itself survives a crash. On failure the temporary file is removed.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default();
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(name);
+    prefix.push(".");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    // Some filesystems refuse fsync on a directory; the data is already safe by then.
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Size and blake3 hex of a file's bytes, read as a stream.
+pub fn hash_file(path: &Path) -> io::Result<(u64, String)> {
+    let file = File::open(path)?;
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(file)?;
+    Ok((hasher.count(), hasher.finalize().to_hex().to_string()))
+}
+
+/// `time` as RFC 3339 in UTC with whole seconds, e.g. `2024-02-29T13:05:09Z`.
+pub fn rfc3339_utc(time: SystemTime) -> String {
+    let secs: i64 = match time.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => {
+            // Round towards the past so that a fraction before the epoch is still 1969.
+            let d = e.duration();
+            let whole = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+            -whole - i64::from(d.subsec_nanos() > 0)
+        }
+    };
+    let days = secs.div_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        of_day / 3600,
+        of_day / 60 % 60,
+        of_day % 60
+    )
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`), so no date crate is needed for one timestamp.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    // Both are small positive numbers by construction.
+    (year, month as u32, day as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::localrepo::RepositorySource;
+    use std::time::Duration;
+
+    fn repo(dir: &Path) -> LocalRepository {
+        LocalRepository {
+            path: dir.to_path_buf(),
+            source: RepositorySource::Default,
+        }
+    }
+
+    fn sample() -> Stamp {
+        Stamp {
+            schema: STAMP_SCHEMA,
+            gav: Gav::new("com.example", "core", "1.0-SNAPSHOT"),
+            packaging: "jar".into(),
+            fingerprint: "ab".repeat(32),
+            model_hash: "cd".repeat(32),
+            inputs: BTreeMap::from([
+                ("src/main/java/A.java".into(), "01".repeat(32)),
+                ("src/main/resources/a b.txt".into(), "02".repeat(32)),
+            ]),
+            upstream: BTreeMap::from([("com.example:api".into(), "03".repeat(32))]),
+            artifact: Some(ArtifactRecord {
+                file: "core-1.0-SNAPSHOT.jar".into(),
+                size: 1234,
+                blake3: "04".repeat(32),
+            }),
+            pom_blake3: "05".repeat(32),
+            installed_at: rfc3339_utc(SystemTime::now()),
+            tool: TOOL.into(),
+        }
+    }
+
+    fn dir_entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn stamp_lives_next_to_the_artifact() {
+        let r = repo(Path::new("/r"));
+        assert_eq!(
+            stamp_path(&r, &Gav::new("com.example", "core", "1.0-SNAPSHOT")),
+            Path::new("/r/com/example/core/1.0-SNAPSHOT/core-1.0-SNAPSHOT.m2fresh.json")
+        );
+    }
+
+    #[test]
+    fn round_trip_leaves_only_the_stamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = repo(dir.path());
+        let stamp = sample();
+        assert_eq!(read_stamp(&r, &stamp.gav).unwrap(), None);
+        std::fs::create_dir_all(r.artifact_dir(&stamp.gav)).unwrap();
+        let path = write_stamp(&r, &stamp).unwrap();
+        assert_eq!(path, stamp_path(&r, &stamp.gav));
+        assert_eq!(read_stamp(&r, &stamp.gav).unwrap(), Some(stamp.clone()));
+        // Overwriting goes through a temporary file too; none may be left behind.
+        let mut newer = stamp.clone();
+        newer.fingerprint = "ff".repeat(32);
+        write_stamp(&r, &newer).unwrap();
+        assert_eq!(read_stamp(&r, &stamp.gav).unwrap(), Some(newer));
+        assert_eq!(
+            dir_entries(&r.artifact_dir(&stamp.gav)),
+            vec!["core-1.0-SNAPSHOT.m2fresh.json".to_owned()]
+        );
+    }
+
+    #[test]
+    fn partial_stamp_is_reported_as_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = repo(dir.path());
+        let stamp = sample();
+        std::fs::create_dir_all(r.artifact_dir(&stamp.gav)).unwrap();
+        let path = write_stamp(&r, &stamp).unwrap();
+        let full = std::fs::read(&path).unwrap();
+        for cut in [0, 1, full.len() / 2, full.len() - 3] {
+            std::fs::write(&path, &full[..cut]).unwrap();
+            match read_stamp(&r, &stamp.gav) {
+                Err(StampError::Corrupt { path: p, .. }) => assert_eq!(p, path),
+                other => panic!("cut at {cut}: expected Corrupt, got {other:?}"),
+            }
+        }
+        // Valid JSON of the wrong shape is corrupt too.
+        std::fs::write(&path, br#"{"schema": 1, "gav": "nope"}"#).unwrap();
+        assert!(matches!(
+            read_stamp(&r, &stamp.gav),
+            Err(StampError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_schema_is_its_own_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = repo(dir.path());
+        let gav = sample().gav;
+        std::fs::create_dir_all(r.artifact_dir(&gav)).unwrap();
+        std::fs::write(stamp_path(&r, &gav), br#"{"schema": 2, "whatever": true}"#).unwrap();
+        assert!(matches!(
+            read_stamp(&r, &gav),
+            Err(StampError::UnknownSchema { schema: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn writing_into_a_missing_directory_fails_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = repo(dir.path());
+        let stamp = sample();
+        let err = write_stamp(&r, &stamp).unwrap_err();
+        assert!(matches!(err, StampError::Write { .. }));
+        assert!(err.to_string().contains("core-1.0-SNAPSHOT.m2fresh.json"));
+        assert!(dir_entries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn hash_file_matches_blake3_of_the_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("core-1.0.jar");
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let (size, hex) = hash_file(&path).unwrap();
+        assert_eq!(size, 200_000);
+        assert_eq!(hex, blake3::hash(&bytes).to_hex().to_string());
+        let record = ArtifactRecord::from_file(&path).unwrap();
+        assert_eq!(record.file, "core-1.0.jar");
+        assert_eq!((record.size, record.blake3), (size, hex));
+        assert!(hash_file(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        let at = |secs: u64| rfc3339_utc(UNIX_EPOCH + Duration::from_secs(secs));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_709_211_909), "2024-02-29T13:05:09Z");
+        assert_eq!(at(4_102_444_799), "2099-12-31T23:59:59Z");
+        assert_eq!(
+            rfc3339_utc(UNIX_EPOCH + Duration::from_millis(1_500)),
+            "1970-01-01T00:00:01Z"
+        );
+        assert_eq!(
+            rfc3339_utc(UNIX_EPOCH - Duration::from_millis(500)),
+            "1969-12-31T23:59:59Z"
+        );
+    }
+}

@@ -1,1 +1,933 @@
-//! (work in progress)
+//! The file half of a module's fingerprint: which files its source roots hold, and their
+//! blake3 hashes, fast.
+//!
+//! A root selects files with Maven's Ant-style include/exclude patterns (the ones a
+//! `<resource>` uses). Paths come out relative to the module directory and `/`-separated,
+//! so the same checkout hashes the same on any machine and in any location; a name that
+//! is not UTF-8 is refused for the same reason. Hashing runs on rayon's pool, and the
+//! [`StatCache`] skips files whose metadata has not changed since they were last read,
+//! unless they were modified too close to that read to be sure (the "racily clean" case).
+
+use miette::Diagnostic;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fs::{File, Metadata};
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+use thiserror::Error;
+
+/// One input file of a module.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    /// Relative to the module directory, `/`-separated (`../` for a root outside it).
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// blake3 hex of the content.
+    pub blake3: String,
+}
+
+/// A source or resource root and the files it selects.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Root {
+    /// The root directory; a relative one is taken relative to the module directory.
+    pub dir: PathBuf,
+    /// Ant-style patterns relative to `dir`; empty means `**/*`, every file.
+    pub includes: Vec<String>,
+    /// Ant-style patterns relative to `dir`; a file matching one is left out.
+    pub excludes: Vec<String>,
+}
+
+/// The patterns plexus' `DirectoryScanner` adds unless a plugin sets
+/// `addDefaultExcludes=false` (maven-resources-plugin does add them): editor backups and
+/// version-control metadata. [`digest_roots`] does not apply them by itself; append them
+/// to a resource root's `excludes` to hash exactly what Maven copies.
+pub const MAVEN_DEFAULT_EXCLUDES: &[&str] = &[
+    "**/*~",
+    "**/#*#",
+    "**/.#*",
+    "**/%*%",
+    "**/._*",
+    "**/CVS",
+    "**/CVS/**",
+    "**/.cvsignore",
+    "**/.svn",
+    "**/.svn/**",
+    "**/.arch-ids",
+    "**/.arch-ids/**",
+    "**/.bzr",
+    "**/.bzr/**",
+    "**/.MySCMServerInfo",
+    "**/.DS_Store",
+    "**/.metadata",
+    "**/.metadata/**",
+    "**/.hg",
+    "**/.hg/**",
+    "**/.git",
+    "**/.git/**",
+    "**/.gitignore",
+    "**/.gitattributes",
+    "**/.gitmodules",
+    "**/BitKeeper",
+    "**/BitKeeper/**",
+    "**/ChangeSet",
+    "**/ChangeSet/**",
+    "**/_darcs",
+    "**/_darcs/**",
+    "**/.darcsrepo",
+    "**/.darcsrepo/**",
+    "**/-darcs-backup*",
+    "**/.darcs-temp-mail",
+];
+
+impl Root {
+    /// Whether the file at `relative` (to [`Root::dir`], `/`-separated) is selected.
+    pub fn selects(&self, relative: &str) -> bool {
+        let included =
+            self.includes.is_empty() || self.includes.iter().any(|p| ant_match(p, relative));
+        included && !self.excludes.iter().any(|p| ant_match(p, relative))
+    }
+
+    /// Whether any file under the directory `relative` could be selected; lets the walk
+    /// skip whole trees such as `.git/` or `node_modules/`.
+    fn may_select_under(&self, relative: &str) -> bool {
+        let dir = segments(relative);
+        let included = self.includes.is_empty()
+            || self.includes.iter().any(|p| {
+                let p = normalize_pattern(p);
+                !p.starts_with('/') && could_match_below(&segments(&p), &dir)
+            });
+        // An exclude `X/**` whose `X` matches the directory excludes all of it.
+        let excluded = self.excludes.iter().any(|p| {
+            let p = normalize_pattern(p);
+            let segs = segments(&p);
+            segs.last() == Some(&"**")
+                && !p.starts_with('/')
+                && match_segments(&segs[..segs.len() - 1], &dir)
+        });
+        included && !excluded
+    }
+}
+
+/// Why the files of a module could not be hashed.
+#[derive(Debug, Error, Diagnostic)]
+pub enum HashError {
+    /// A directory could not be listed, or a symlink points nowhere.
+    #[error("cannot walk {}", path.display())]
+    #[diagnostic(
+        code(m2fresh::fingerprint::walk),
+        help("check the permissions of this path, or remove the dangling symlink")
+    )]
+    Walk {
+        /// The directory or entry.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: io::Error,
+    },
+    /// Following symlinks leads back to a directory already being walked.
+    #[error("symlink loop: {} leads back to {}", path.display(), ancestor.display())]
+    #[diagnostic(
+        code(m2fresh::fingerprint::symlink_loop),
+        help("remove or exclude the symlink; Maven would recurse into it as well")
+    )]
+    SymlinkLoop {
+        /// The symlink.
+        path: PathBuf,
+        /// The directory it loops back to.
+        ancestor: PathBuf,
+    },
+    /// A selected file could not be read.
+    #[error("cannot read {}", path.display())]
+    #[diagnostic(
+        code(m2fresh::fingerprint::read),
+        help("check the file's permissions; Maven must read it to build the module too")
+    )]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: io::Error,
+    },
+    /// A selected entry is a FIFO, socket or device, which would block or mean nothing.
+    #[error("{} is not a regular file", path.display())]
+    #[diagnostic(
+        code(m2fresh::fingerprint::special_file),
+        help("move it out of the source root or exclude it")
+    )]
+    NotAFile {
+        /// The entry.
+        path: PathBuf,
+    },
+    /// A path is not valid UTF-8, so it would not hash the same on other machines.
+    #[error("file name is not valid UTF-8: {path}")]
+    #[diagnostic(
+        code(m2fresh::fingerprint::non_utf8),
+        help("rename the file; fingerprints must be the same on every machine")
+    )]
+    NonUtf8Path {
+        /// The path with invalid bytes replaced by U+FFFD.
+        path: String,
+    },
+}
+
+/// Hashes every file the roots select, in parallel, sorted by path, each once even when
+/// roots overlap. A relative `module_dir` is taken from the working directory. A root that does not exist contributes nothing. When a root is the
+/// module directory itself, its `target/` is skipped: build output is never an input.
+pub fn digest_roots(
+    module_dir: &Path,
+    roots: &[Root],
+    cache: &StatCache,
+) -> Result<Vec<FileDigest>, HashError> {
+    let module_dir =
+        normalize(&std::path::absolute(module_dir).unwrap_or_else(|_| module_dir.into()));
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    for root in roots {
+        collect_root(&module_dir, root, &mut files)?;
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.dedup_by(|a, b| a.0 == b.0);
+    // Errors are reported in path order, so the same tree always names the same file.
+    let results: Vec<Result<FileDigest, HashError>> = files
+        .into_par_iter()
+        .map(|(relative, path)| {
+            let (size, blake3) = cache.hash(&path)?;
+            Ok(FileDigest {
+                path: relative,
+                size,
+                blake3,
+            })
+        })
+        .collect();
+    results.into_iter().collect()
+}
+
+/// Adds `(path relative to the module, absolute path)` for each file `root` selects.
+fn collect_root(
+    module_dir: &Path,
+    root: &Root,
+    files: &mut Vec<(String, PathBuf)>,
+) -> Result<(), HashError> {
+    let dir = normalize(&module_dir.join(&root.dir));
+    match std::fs::metadata(&dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(HashError::Walk { path: dir, source }),
+    }
+    let prefix = relative_path(module_dir, &dir)?;
+    let is_module_dir = dir == module_dir;
+    let walk = walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|entry| {
+            if entry.depth() == 0 || !entry.file_type().is_dir() {
+                return true;
+            }
+            let Ok(rel) = entry.path().strip_prefix(&dir) else {
+                return true;
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            !(is_module_dir && rel == "target") && root.may_select_under(&rel)
+        });
+    for entry in walk {
+        let entry = entry.map_err(walk_error)?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(&dir)
+            .map_err(|_| HashError::NonUtf8Path {
+                path: entry.path().to_string_lossy().into_owned(),
+            })?;
+        let rel = utf8_slash_path(rel, entry.path())?;
+        if !root.selects(&rel) {
+            continue;
+        }
+        if !entry.file_type().is_file() {
+            return Err(HashError::NotAFile {
+                path: entry.path().to_path_buf(),
+            });
+        }
+        let relative = if prefix.is_empty() {
+            rel
+        } else {
+            format!("{prefix}/{rel}")
+        };
+        files.push((relative, entry.path().to_path_buf()));
+    }
+    Ok(())
+}
+
+fn walk_error(e: walkdir::Error) -> HashError {
+    let path = e.path().map(Path::to_path_buf).unwrap_or_default();
+    if let Some(ancestor) = e.loop_ancestor() {
+        return HashError::SymlinkLoop {
+            ancestor: ancestor.to_path_buf(),
+            path,
+        };
+    }
+    let source = e
+        .into_io_error()
+        .unwrap_or_else(|| io::Error::other("walk failed"));
+    HashError::Walk { path, source }
+}
+
+/// `/`-joined UTF-8 form of a relative path, or an error naming `full`.
+fn utf8_slash_path(rel: &Path, full: &Path) -> Result<String, HashError> {
+    let mut out = String::new();
+    for component in rel.components() {
+        let Component::Normal(part) = component else {
+            continue;
+        };
+        let part = part.to_str().ok_or_else(|| HashError::NonUtf8Path {
+            path: full.to_string_lossy().into_owned(),
+        })?;
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(part);
+    }
+    Ok(out)
+}
+
+/// Lexical normalisation (`.` dropped, `..` pops), like Java's `Path.normalize`, so that
+/// roots written as `${basedir}/../shared` compare and relativise predictably.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `target` relative to `base`, both normalised, `/`-separated, with `..` where needed.
+fn relative_path(base: &Path, target: &Path) -> Result<String, HashError> {
+    let base: Vec<Component> = base.components().collect();
+    let target_parts: Vec<Component> = target.components().collect();
+    let common = base
+        .iter()
+        .zip(&target_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut parts: Vec<&str> = vec![".."; base.len() - common];
+    for component in &target_parts[common..] {
+        parts.push(
+            component
+                .as_os_str()
+                .to_str()
+                .ok_or_else(|| HashError::NonUtf8Path {
+                    path: target.to_string_lossy().into_owned(),
+                })?,
+        );
+    }
+    Ok(parts.join("/"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Ant-style patterns, as plexus-utils' SelectorUtils matches them.
+
+/// Whether `path` (relative, `/`-separated) matches the Ant-style `pattern`: `**` is any
+/// number of directories, `*` any characters within one name, `?` one character. A
+/// pattern ending in `/` means everything below (`dir/` = `dir/**`); `\` counts as `/`;
+/// a pattern starting with `/` never matches a relative path, as in plexus.
+pub fn ant_match(pattern: &str, path: &str) -> bool {
+    let pattern = normalize_pattern(pattern);
+    if pattern.starts_with('/') {
+        return false;
+    }
+    match_segments(&segments(&pattern), &segments(path))
+}
+
+fn normalize_pattern(pattern: &str) -> String {
+    let mut p = pattern.trim().replace('\\', "/");
+    if p.ends_with('/') {
+        p.push_str("**");
+    }
+    p
+}
+
+fn segments(path: &str) -> Vec<&str> {
+    path.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+fn match_segments(pattern: &[&str], path: &[&str]) -> bool {
+    match pattern.split_first() {
+        None => path.is_empty(),
+        Some((&"**", rest)) => {
+            // Consecutive `**` behave as one; keeps the search linear in practice.
+            let rest_start = rest.iter().take_while(|s| **s == "**").count();
+            let rest = &rest[rest_start..];
+            (0..=path.len()).any(|skip| match_segments(rest, &path[skip..]))
+        }
+        Some((first, rest)) => match path.split_first() {
+            Some((name, path_rest)) => match_name(first, name) && match_segments(rest, path_rest),
+            None => false,
+        },
+    }
+}
+
+/// Whether a path strictly below the directory `dir` could match `pattern`.
+fn could_match_below(pattern: &[&str], dir: &[&str]) -> bool {
+    match (pattern.split_first(), dir.split_first()) {
+        (Some((&"**", _)), _) => true,
+        (Some(_), None) => true,
+        (None, _) => false,
+        (Some((first, rest)), Some((name, dir_rest))) => {
+            match_name(first, name) && could_match_below(rest, dir_rest)
+        }
+    }
+}
+
+/// `*` and `?` within a single name, with the usual backtracking on the last `*`.
+fn match_name(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp + 1;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+// ---------------------------------------------------------------------------------------
+// The stat cache.
+
+/// Files modified this close before they were read may change again without their
+/// metadata showing it (coarse mtimes: 2 s on FAT, 1 s on some network filesystems).
+const RACY_WINDOW_NS: i128 = 2_000_000_000;
+
+/// Format version of the cache file; another version is ignored, not misread.
+const CACHE_VERSION: u32 = 1;
+
+/// What identifies one version of a file without reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct StatKey {
+    size: u64,
+    mtime_ns: i128,
+    inode: u64,
+    ctime_ns: i128,
+}
+
+impl StatKey {
+    fn of(meta: &Metadata) -> StatKey {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            StatKey {
+                size: meta.len(),
+                mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+                inode: meta.ino(),
+                ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            StatKey {
+                size: meta.len(),
+                mtime_ns: meta.modified().map(epoch_ns).unwrap_or(i128::MAX),
+                inode: 0,
+                ctime_ns: 0,
+            }
+        }
+    }
+}
+
+/// A cached hash and when the file was read for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct CacheEntry {
+    key: StatKey,
+    /// Wall-clock time just before the content was read, ns since the epoch.
+    read_at_ns: i128,
+    blake3: String,
+}
+
+impl CacheEntry {
+    /// Trusted only if the file was last modified well before it was read: a later write
+    /// in the same mtime tick would otherwise leave the metadata unchanged. Per-entry
+    /// read times (rather than one save time for the whole cache) keep this safe when a
+    /// save happens long after the read, and for entries carried across saves.
+    fn trusted_for(&self, key: &StatKey) -> bool {
+        self.key == *key && key.mtime_ns < self.read_at_ns - RACY_WINDOW_NS
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CacheFile {
+    version: u32,
+    entries: HashMap<String, CacheEntry>,
+}
+
+/// Counts of what a [`StatCache`] saved, for progress output and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Files whose hash came from the cache.
+    pub hits: u64,
+    /// Files that were read and hashed.
+    pub misses: u64,
+    /// Bytes read to hash the misses.
+    pub bytes_read: u64,
+}
+
+/// Hashes of files keyed by absolute path and (size, mtime, inode, ctime), shared safely
+/// across rayon's threads.
+#[derive(Debug, Default)]
+pub struct StatCache {
+    entries: RwLock<HashMap<String, CacheEntry>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    bytes_read: AtomicU64,
+}
+
+impl StatCache {
+    /// An empty cache: every file is read.
+    pub fn new() -> StatCache {
+        StatCache::default()
+    }
+
+    /// Loads a cache saved by [`StatCache::save`]. A missing, corrupt or other-version
+    /// file gives an empty cache: losing it only costs time.
+    pub fn load(path: &Path) -> StatCache {
+        let parsed = std::fs::read(path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
+            .filter(|file| file.version == CACHE_VERSION);
+        StatCache {
+            entries: RwLock::new(parsed.map(|f| f.entries).unwrap_or_default()),
+            ..StatCache::default()
+        }
+    }
+
+    /// Writes the cache atomically (a reader never sees half a file).
+    pub fn save(&self, path: &Path) -> io::Result<()> {
+        let entries = self
+            .entries
+            .read()
+            .map_err(|_| io::Error::other("stat cache lock poisoned"))?;
+        let file = CacheFile {
+            version: CACHE_VERSION,
+            entries: entries.clone(),
+        };
+        let json = serde_json::to_vec(&file).map_err(io::Error::other)?;
+        crate::stamp::write_atomically(path, &json)
+    }
+
+    /// Hits, misses and bytes read since this cache was created or loaded.
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            bytes_read: self.bytes_read.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Number of cached files.
+    pub fn len(&self) -> usize {
+        self.entries.read().map(|e| e.len()).unwrap_or(0)
+    }
+
+    /// Whether the cache holds no file.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Size and blake3 hex of `path`, from the cache when its metadata allows.
+    fn hash(&self, path: &Path) -> Result<(u64, String), HashError> {
+        let read_err = |source| HashError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let key_name = path.to_str();
+        let meta = std::fs::metadata(path).map_err(read_err)?;
+        if !meta.is_file() {
+            return Err(HashError::NotAFile {
+                path: path.to_path_buf(),
+            });
+        }
+        let key = StatKey::of(&meta);
+        if let Some(name) = key_name
+            && let Ok(entries) = self.entries.read()
+            && let Some(entry) = entries.get(name)
+            && entry.trusted_for(&key)
+        {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok((key.size, entry.blake3.clone()));
+        }
+        // The read time is taken before opening, so it is no later than any byte read.
+        let read_at_ns = epoch_ns(SystemTime::now());
+        let file = File::open(path).map_err(read_err)?;
+        // The key must describe the file that was read, not the path's earlier occupant.
+        let key = StatKey::of(&file.metadata().map_err(read_err)?);
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_reader(file).map_err(read_err)?;
+        let size = hasher.count();
+        let blake3 = hasher.finalize().to_hex().to_string();
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        self.bytes_read.fetch_add(size, Ordering::Relaxed);
+        if let Some(name) = key_name
+            && key.size == size
+            && let Ok(mut entries) = self.entries.write()
+        {
+            entries.insert(
+                name.to_owned(),
+                CacheEntry {
+                    key,
+                    read_at_ns,
+                    blake3: blake3.clone(),
+                },
+            );
+        }
+        Ok((size, blake3))
+    }
+}
+
+fn epoch_ns(time: SystemTime) -> i128 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn ant_patterns_follow_plexus() {
+        let yes = [
+            ("**/*.java", "Foo.java"),
+            ("**/*.java", "a/b/Foo.java"),
+            ("*.txt", "a.txt"),
+            ("a/**/b.txt", "a/b.txt"),
+            ("a/**/b.txt", "a/x/y/b.txt"),
+            ("a/", "a/x/y"),
+            ("a\\*.txt", "a/b.txt"),
+            ("?.txt", "x.txt"),
+            ("**", "anything/at/all"),
+            ("**/*", "top"),
+            ("a*b*c", "abbbc"),
+            ("**/test/**", "x/test/y.txt"),
+            ("*", "a"),
+        ];
+        for (pattern, path) in yes {
+            assert!(ant_match(pattern, path), "{pattern} should match {path}");
+        }
+        let no = [
+            ("*.txt", "a/b.txt"),
+            ("**/*.java", "Foo.javax"),
+            ("?.txt", "xy.txt"),
+            ("a/**/b.txt", "b.txt"),
+            ("/abs/**", "abs/x"),
+            ("a*b*c", "abbbcd"),
+            ("A.txt", "a.txt"),
+            ("a/b", "a/b/c"),
+        ];
+        for (pattern, path) in no {
+            assert!(
+                !ant_match(pattern, path),
+                "{pattern} should not match {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn directory_pruning_never_drops_a_selectable_file() {
+        let root = Root {
+            dir: "r".into(),
+            includes: vec!["config/**/*.xml".into(), "top.txt".into()],
+            excludes: vec!["**/.git/**".into(), "config/skip/".into()],
+        };
+        assert!(root.may_select_under("config"));
+        assert!(root.may_select_under("config/deep/er"));
+        assert!(!root.may_select_under("other"));
+        assert!(!root.may_select_under("config/.git"));
+        assert!(!root.may_select_under("config/skip"));
+        assert!(root.selects("config/a/b.xml"));
+        assert!(!root.selects("config/skip/b.xml"));
+        assert!(!root.selects("config/.git/b.xml"));
+    }
+
+    fn write(path: &Path, body: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, body).unwrap();
+    }
+
+    fn age(path: &Path, secs: u64) {
+        File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(SystemTime::now() - Duration::from_secs(secs))
+            .unwrap();
+    }
+
+    fn paths(digests: &[FileDigest]) -> Vec<&str> {
+        digests.iter().map(|d| d.path.as_str()).collect()
+    }
+
+    fn root(dir: &Path) -> Root {
+        Root {
+            dir: dir.to_path_buf(),
+            ..Root::default()
+        }
+    }
+
+    #[test]
+    fn digests_are_sorted_relative_and_hash_the_content() {
+        let tmp = tempfile::tempdir().unwrap();
+        let module = tmp.path().join("mod");
+        write(&module.join("src/main/java/b/B.java"), "class B {}");
+        write(&module.join("src/main/java/a/A.java"), "class A {}");
+        write(&module.join("src/main/resources/app.properties"), "k=v\n");
+        write(&tmp.path().join("shared/common.txt"), "shared");
+        let roots = [
+            root(&module.join("src/main/resources")),
+            root(&module.join("src/main/java")),
+            root(&module.join("src/main/missing")),
+            root(&module.join("../shared")),
+        ];
+        let digests = digest_roots(&module, &roots, &StatCache::new()).unwrap();
+        assert_eq!(
+            paths(&digests),
+            [
+                "../shared/common.txt",
+                "src/main/java/a/A.java",
+                "src/main/java/b/B.java",
+                "src/main/resources/app.properties",
+            ]
+        );
+        assert_eq!(digests[3].size, 4);
+        assert_eq!(
+            digests[3].blake3,
+            blake3::hash(b"k=v\n").to_hex().to_string()
+        );
+    }
+
+    #[test]
+    fn includes_excludes_and_target_at_the_module_root() {
+        let tmp = tempfile::tempdir().unwrap();
+        let module = tmp.path();
+        write(&module.join("LICENSE"), "l");
+        write(&module.join("pom.xml"), "p");
+        write(&module.join("target/classes/X.class"), "x");
+        write(&module.join("docs/target/kept.txt"), "kept");
+        write(&module.join("docs/a.md"), "a");
+        write(&module.join("docs/a.md~"), "backup");
+        let whole = Root {
+            dir: module.to_path_buf(),
+            includes: vec![],
+            excludes: vec!["pom.xml".into()],
+        };
+        let digests = digest_roots(module, &[whole], &StatCache::new()).unwrap();
+        assert_eq!(
+            paths(&digests),
+            ["LICENSE", "docs/a.md", "docs/a.md~", "docs/target/kept.txt"]
+        );
+        let docs = Root {
+            dir: module.join("docs"),
+            includes: vec!["**/*.md".into(), "target/**".into()],
+            excludes: MAVEN_DEFAULT_EXCLUDES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        };
+        // `target` is only skipped at the module root, not inside another root.
+        let digests = digest_roots(module, &[docs], &StatCache::new()).unwrap();
+        assert_eq!(paths(&digests), ["docs/a.md", "docs/target/kept.txt"]);
+    }
+
+    #[test]
+    fn overlapping_roots_list_a_file_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(&tmp.path().join("src/a.txt"), "a");
+        let roots = [root(&tmp.path().join("src")), root(tmp.path())];
+        let digests = digest_roots(tmp.path(), &roots, &StatCache::new()).unwrap();
+        assert_eq!(paths(&digests), ["src/a.txt"]);
+    }
+
+    #[test]
+    fn symlinks_are_followed_and_loops_are_errors_naming_the_path() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        write(&tmp.path().join("elsewhere/linked.txt"), "via link");
+        std::fs::create_dir_all(&src).unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("elsewhere"), src.join("link")).unwrap();
+        let digests = digest_roots(tmp.path(), &[root(&src)], &StatCache::new()).unwrap();
+        assert_eq!(paths(&digests), ["src/link/linked.txt"]);
+
+        std::os::unix::fs::symlink(&src, src.join("loop")).unwrap();
+        let err = digest_roots(tmp.path(), &[root(&src)], &StatCache::new()).unwrap_err();
+        match &err {
+            HashError::SymlinkLoop { path, .. } => assert_eq!(path, &src.join("loop")),
+            other => panic!("expected a symlink loop, got {other:?}"),
+        }
+        assert!(err.to_string().contains("loop"));
+    }
+
+    #[test]
+    fn unreadable_entries_are_errors_naming_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        // Running as root, permissions cannot make a file unreadable; a dangling symlink
+        // and a socket are entries that cannot be read as files by anyone.
+        std::os::unix::fs::symlink(src.join("gone"), src.join("dangling")).unwrap();
+        let err = digest_roots(tmp.path(), &[root(&src)], &StatCache::new()).unwrap_err();
+        assert!(err.to_string().contains("dangling"), "{err}");
+        std::fs::remove_file(src.join("dangling")).unwrap();
+        let _socket = std::os::unix::net::UnixListener::bind(src.join("sock")).unwrap();
+        let err = digest_roots(tmp.path(), &[root(&src)], &StatCache::new()).unwrap_err();
+        assert!(matches!(err, HashError::NotAFile { .. }));
+        assert!(err.to_string().contains("sock"), "{err}");
+    }
+
+    #[test]
+    fn non_utf8_names_are_refused() {
+        use std::os::unix::ffi::OsStrExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+        std::fs::write(src.join(name), "x").unwrap();
+        let err = digest_roots(tmp.path(), &[root(&src)], &StatCache::new()).unwrap_err();
+        match err {
+            HashError::NonUtf8Path { path } => assert!(path.contains("caf\u{FFFD}.txt")),
+            other => panic!("expected NonUtf8Path, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn warm_run_from_a_saved_cache_reads_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        for i in 0..20 {
+            let file = src.join(format!("d{}/f{i}.txt", i % 3));
+            write(&file, &format!("content {i}"));
+            age(&file, 60);
+        }
+        let cache_file = tmp.path().join("cache.json");
+        let cold = StatCache::load(&cache_file);
+        assert!(cold.is_empty());
+        let first = digest_roots(tmp.path(), &[root(&src)], &cold).unwrap();
+        assert_eq!(cold.stats().misses, 20);
+        cold.save(&cache_file).unwrap();
+
+        let warm = StatCache::load(&cache_file);
+        assert_eq!(warm.len(), 20);
+        let second = digest_roots(tmp.path(), &[root(&src)], &warm).unwrap();
+        assert_eq!(second, first);
+        assert_eq!(
+            warm.stats(),
+            CacheStats {
+                hits: 20,
+                misses: 0,
+                bytes_read: 0
+            }
+        );
+    }
+
+    #[test]
+    fn recently_modified_files_are_reread_even_with_unchanged_metadata() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("src/a.txt");
+        write(&file, "aaaa");
+        let cache = StatCache::new();
+        let roots = [root(&tmp.path().join("src"))];
+        digest_roots(tmp.path(), &roots, &cache).unwrap();
+        // Same metadata, but modified within the racy window of its read: not trusted.
+        digest_roots(tmp.path(), &roots, &cache).unwrap();
+        assert_eq!(cache.stats().misses, 2);
+        assert_eq!(cache.stats().hits, 0);
+        // Once read long enough after its last modification, it is trusted.
+        age(&file, 60);
+        digest_roots(tmp.path(), &roots, &cache).unwrap();
+        digest_roots(tmp.path(), &roots, &cache).unwrap();
+        assert_eq!(cache.stats().misses, 3);
+        assert_eq!(cache.stats().hits, 1);
+    }
+
+    #[test]
+    fn same_size_change_in_the_same_second_is_seen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("src/a.txt");
+        write(&file, "aaaa");
+        let mtime = SystemTime::now() - Duration::from_secs(60);
+        let set = |t| {
+            File::options()
+                .write(true)
+                .open(&file)
+                .unwrap()
+                .set_modified(t)
+                .unwrap()
+        };
+        set(mtime);
+        let cache = StatCache::new();
+        let roots = [root(&tmp.path().join("src"))];
+        let before = digest_roots(tmp.path(), &roots, &cache).unwrap();
+        // Rewritten with the same size and its mtime put back: the ctime still moves.
+        std::fs::write(&file, "bbbb").unwrap();
+        set(mtime);
+        let after = digest_roots(tmp.path(), &roots, &cache).unwrap();
+        assert_ne!(before[0].blake3, after[0].blake3);
+        assert_eq!(after[0].blake3, blake3::hash(b"bbbb").to_hex().to_string());
+    }
+
+    #[test]
+    fn racy_rule_compares_mtime_with_the_read_time() {
+        let key = StatKey {
+            size: 1,
+            mtime_ns: 10_000_000_000,
+            inode: 7,
+            ctime_ns: 10_000_000_000,
+        };
+        let entry = |read_at_ns| CacheEntry {
+            key,
+            read_at_ns,
+            blake3: String::new(),
+        };
+        assert!(entry(12_000_000_001).trusted_for(&key));
+        assert!(!entry(12_000_000_000).trusted_for(&key));
+        assert!(!entry(10_500_000_000).trusted_for(&key));
+        let moved = StatKey { inode: 8, ..key };
+        assert!(!entry(99_000_000_000).trusted_for(&moved));
+    }
+
+    #[test]
+    fn corrupt_or_foreign_cache_files_load_empty() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("cache.json");
+        std::fs::write(&path, b"{\"version\":1,\"entr").unwrap();
+        assert!(StatCache::load(&path).is_empty());
+        std::fs::write(&path, br#"{"version":99,"entries":{}}"#).unwrap();
+        assert!(StatCache::load(&path).is_empty());
+        assert!(StatCache::load(&tmp.path().join("missing.json")).is_empty());
+    }
+}
