@@ -9,13 +9,14 @@
 
 use crate::coords::Gav;
 use miette::Diagnostic;
-use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use thiserror::Error;
+
+pub use crate::evidence::{Evidence, EvidenceKind};
 
 /// A main source file of the module.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,37 +49,6 @@ pub struct JarExpectations<'a> {
     pub pom: Option<&'a Path>,
     /// The module's coordinates, which name the embedded POM's directory.
     pub gav: &'a Gav,
-}
-
-/// One observation that the artifact was not built from today's sources.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Evidence {
-    /// What was observed.
-    pub kind: EvidenceKind,
-    /// The jar entry or source file concerned, `/`-separated.
-    pub path: Option<String>,
-    /// A sentence for the user.
-    pub detail: String,
-}
-
-/// The kinds of [`Evidence`], in the order [`inspect_jar`] reports them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum EvidenceKind {
-    /// The jar is truncated or not a zip at all.
-    BrokenArtifact,
-    /// A top-level type the sources define has no `.class` in the jar.
-    MissingClass,
-    /// A top-level `.class` in the jar whose source file is gone.
-    OrphanClass,
-    /// A resource is not in the jar.
-    ResourceMissing,
-    /// A resource's bytes in the jar differ from the file on disk.
-    ResourceDiffers,
-    /// `META-INF/maven/<groupId>/<artifactId>/pom.xml` differs from today's `pom.xml`.
-    PomDiffers,
-    /// A source was modified after the jar was written.
-    SourceNewer,
 }
 
 /// Why a jar could not be inspected at all (a broken jar is [`EvidenceKind::BrokenArtifact`],
