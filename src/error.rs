@@ -308,8 +308,14 @@ impl Finding {
             FindingKind::DroppedEdge => "m2fresh::graph::dropped-edge",
             FindingKind::ExtensionInReactor => "m2fresh::graph::extension-in-reactor",
         };
-        let mut d = PomDiagnostic::at(sources, code, self.message.clone(), self.loc.as_ref(), "here")
-            .warning();
+        let mut d = PomDiagnostic::at(
+            sources,
+            code,
+            self.message.clone(),
+            self.loc.as_ref(),
+            "here",
+        )
+        .warning();
         d.help = self.help.clone();
         if self.severity == FindingSeverity::Info {
             d.severity = Severity::Advice;

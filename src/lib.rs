@@ -55,6 +55,7 @@ pub mod localrepo;
 pub mod model;
 pub mod plan;
 pub mod pom;
+pub mod project;
 pub mod report;
 pub mod stamp;
 pub mod status;

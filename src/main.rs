@@ -4,6 +4,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use m2fresh::error::{Error, Finding};
 use m2fresh::graph::ReactorGraph;
+use m2fresh::project::{OpenOptions, Project};
+use m2fresh::status::{CheckReport, Status, WhyReport};
 use m2fresh::workspace::{Discovery, LoadOptions, ModuleId, Workspace};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -36,14 +38,30 @@ struct Global {
     #[arg(long, global = true)]
     no_scan: bool,
     /// A user property, as Maven's -D (beats .mvn/maven.config).
-    #[arg(short = 'D', long = "define", global = true, value_name = "NAME[=VALUE]")]
+    #[arg(
+        short = 'D',
+        long = "define",
+        global = true,
+        value_name = "NAME[=VALUE]"
+    )]
     define: Vec<String>,
     /// Profiles to activate (or deactivate with ! or -), as Maven's -P.
-    #[arg(short = 'P', long = "activate-profiles", global = true, value_name = "IDS")]
+    #[arg(
+        short = 'P',
+        long = "activate-profiles",
+        global = true,
+        value_name = "IDS"
+    )]
     profiles: Vec<String>,
     /// The local repository (default: found as Maven finds it).
     #[arg(long, global = true, value_name = "DIR")]
     local_repo: Option<PathBuf>,
+    /// The user settings file, as Maven's -s (default ~/.m2/settings.xml).
+    #[arg(short = 's', long = "settings", global = true, value_name = "FILE")]
+    settings: Option<PathBuf>,
+    /// Do not use the stat cache (hash every file).
+    #[arg(long, global = true)]
+    no_cache: bool,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -71,6 +89,20 @@ enum Command {
     Order {
         /// Modules by artifactId, groupId:artifactId, or directory.
         targets: Vec<String>,
+    },
+    /// Is each module of the targets' upstream fresh in the local repository? Exit 1 if not.
+    #[command(visible_alias = "status")]
+    Check {
+        /// Modules by artifactId, groupId:artifactId, or directory (default: all).
+        targets: Vec<String>,
+    },
+    /// Explain one module: how the target needs it, what is installed, what differs.
+    Why {
+        /// The module to explain.
+        module: String,
+        /// The module whose dependency path to show.
+        #[arg(long, short = 't')]
+        target: Option<String>,
     },
 }
 
@@ -139,7 +171,163 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Check { targets } => {
+            let project = open(g)?;
+            let modules = project.targets(targets)?;
+            let report = project.check(&modules)?;
+            match g.format {
+                Format::Json => print_json(&report)?,
+                Format::Text => {
+                    print(&render_check_text(&project, &report))?;
+                    print_findings(&project.workspace, &project.graph);
+                }
+                other => return Err(no_format("check", other)),
+            }
+            Ok(if report.all_fresh() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Why { module, target } => {
+            let project = open(g)?;
+            let module = project.workspace.find(module)?;
+            let target = target
+                .as_deref()
+                .map(|t| project.workspace.find(t))
+                .transpose()?;
+            let cache = project.load_cache();
+            let report = m2fresh::status::why(
+                &project.workspace,
+                &project.graph,
+                &project.repository,
+                module,
+                target,
+                &cache,
+            )?;
+            project.save_cache(&cache);
+            match g.format {
+                Format::Json => print_json(&report)?,
+                Format::Text => print(&render_why_text(&report))?,
+                other => return Err(no_format("why", other)),
+            }
+            Ok(if report.module.status == Status::Fresh {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
     }
+}
+
+fn no_format(command: &str, format: Format) -> Error {
+    Error::usage(
+        format!(
+            "`{command}` has no {} format",
+            format!("{format:?}").to_lowercase()
+        ),
+        Some("use --format text or json".into()),
+    )
+}
+
+fn render_check_text(project: &Project, report: &CheckReport) -> String {
+    let mut out = format!(
+        "local repository: {} ({})\n\n",
+        report.local_repository.display(),
+        project.repository.source
+    );
+    let width = report.modules.iter().map(|m| m.id.len()).max().unwrap_or(0);
+    for m in &report.modules {
+        out.push_str(&format!(
+            "  {:<width$}  {:<10}  {}\n",
+            m.id,
+            m.status.as_str(),
+            m.summary()
+        ));
+    }
+    let s = &report.summary;
+    let mut parts = vec![format!("{} fresh", s.fresh)];
+    for (n, what) in [
+        (s.stale, "stale"),
+        (s.missing, "missing"),
+        (s.unverified, "unverified"),
+        (s.foreign, "foreign"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    out.push_str(&format!("\n{} modules: {}\n", s.total, parts.join(", ")));
+    if !report.all_fresh() {
+        out.push_str("run `m2fresh why MODULE` for the evidence, `m2fresh install` to fix it\n");
+    }
+    out
+}
+
+fn render_why_text(report: &WhyReport) -> String {
+    let m = &report.module;
+    let mut out = format!("{}:{} is {}\n", m.id, m.version, m.status.as_str());
+    if let Some(t) = &report.target {
+        out.push_str(&format!("\nhow {t} needs it:\n"));
+        for step in &report.path {
+            out.push_str(&format!(
+                "  {} -> {}  ({}, {}:{})\n",
+                step.from, step.to, step.kind, step.pom, step.line
+            ));
+        }
+    }
+    out.push_str("\ninstalled:\n");
+    match &m.installed {
+        Some(a) => {
+            out.push_str(&format!("  {}\n", a.path.display()));
+            out.push_str(&format!(
+                "  {} bytes, modified {}, blake3 {}\n",
+                a.size,
+                a.modified.as_deref().unwrap_or("?"),
+                &a.blake3[..a.blake3.len().min(16)]
+            ));
+        }
+        None => out.push_str(&format!(
+            "  nothing in {}\n",
+            report.local_repository.display()
+        )),
+    }
+    match &m.stamp {
+        Some(s) => out.push_str(&format!(
+            "  stamp: installed by {} at {} from fingerprint {}\n",
+            s.tool,
+            s.installed_at,
+            &s.fingerprint[..s.fingerprint.len().min(16)]
+        )),
+        None if m.installed.is_some() => {
+            out.push_str("  no m2fresh stamp: installed by something else (mvn install?)\n")
+        }
+        None => {}
+    }
+    out.push_str(&format!(
+        "\nsources now: fingerprint {}\n",
+        &m.fingerprint[..m.fingerprint.len().min(16)]
+    ));
+    if m.evidence.is_empty() {
+        out.push_str(match m.status {
+            Status::Fresh => "\nnothing differs\n",
+            Status::Missing => "",
+            _ => "\nno evidence either way: the artifact may still be old; `m2fresh install` makes it certain\n",
+        });
+    } else {
+        out.push_str("\nevidence:\n");
+        for e in &m.evidence {
+            out.push_str(&format!("  {:<22} {}\n", kebab(&e.kind), e.detail));
+        }
+    }
+    out
+}
+
+fn kebab<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn load_options(g: &Global) -> LoadOptions {
@@ -163,12 +351,35 @@ fn load_options(g: &Global) -> LoadOptions {
 }
 
 fn load(g: &Global) -> Result<(Workspace, ReactorGraph), Error> {
-    let ws = Workspace::load(&g.workspace, &load_options(g))?;
-    let graph = ReactorGraph::build(&ws)?;
-    Ok((ws, graph))
+    let project = open(g)?;
+    Ok((project.workspace, project.graph))
 }
 
-fn selection(ws: &Workspace, graph: &ReactorGraph, targets: &[String]) -> Result<Vec<ModuleId>, Error> {
+fn open(g: &Global) -> Result<Project, Error> {
+    let project = Project::open(
+        &g.workspace,
+        &OpenOptions {
+            load: load_options(g),
+            local_repo: g.local_repo.clone(),
+            settings: g.settings.clone(),
+            no_cache: g.no_cache,
+        },
+    )?;
+    if g.verbose {
+        eprintln!(
+            "local repository: {} ({})",
+            project.repository.path.display(),
+            project.repository.source
+        );
+    }
+    Ok(project)
+}
+
+fn selection(
+    ws: &Workspace,
+    graph: &ReactorGraph,
+    targets: &[String],
+) -> Result<Vec<ModuleId>, Error> {
     if targets.is_empty() {
         return Ok(graph.order.clone());
     }

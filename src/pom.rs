@@ -709,7 +709,10 @@ impl Model {
             opt(&mut r.directory, f);
             opt(&mut r.target_path, f);
             opt(&mut r.filtering, f);
-            r.includes.iter_mut().chain(r.excludes.iter_mut()).for_each(&mut *f);
+            r.includes
+                .iter_mut()
+                .chain(r.excludes.iter_mut())
+                .for_each(&mut *f);
         }
         for p in b.plugins.iter_mut().chain(b.plugin_management.iter_mut()) {
             opt(&mut p.group_id, f);

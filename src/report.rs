@@ -135,10 +135,7 @@ pub fn graph_report(ws: &Workspace, graph: &ReactorGraph, modules: &[ModuleId]) 
         .filter(|f| {
             f.module.as_ref().is_none_or(|key| {
                 modules.len() == ws.modules.len()
-                    || ws
-                        .by_ga(key)
-                        .iter()
-                        .any(|id| shown.contains(id))
+                    || ws.by_ga(key).iter().any(|id| shown.contains(id))
             })
         })
         .cloned()
@@ -155,8 +152,15 @@ pub fn graph_report(ws: &Workspace, graph: &ReactorGraph, modules: &[ModuleId]) 
 }
 
 /// The graph as Graphviz DOT; `marked` modules (stale ones) are drawn in red.
-pub fn to_dot(ws: &Workspace, graph: &ReactorGraph, modules: &[ModuleId], marked: &HashMap<ModuleId, String>) -> String {
-    let mut out = String::from("digraph reactor {\n  rankdir=BT;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+pub fn to_dot(
+    ws: &Workspace,
+    graph: &ReactorGraph,
+    modules: &[ModuleId],
+    marked: &HashMap<ModuleId, String>,
+) -> String {
+    let mut out = String::from(
+        "digraph reactor {\n  rankdir=BT;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+    );
     let shown: std::collections::HashSet<ModuleId> = modules.iter().copied().collect();
     for &id in modules {
         let m = ws.module(id);
@@ -169,7 +173,13 @@ pub fn to_dot(ws: &Workspace, graph: &ReactorGraph, modules: &[ModuleId], marked
         } else {
             ""
         };
-        let _ = writeln!(out, "  \"{}\" [label=\"{}\"{}];", dot_escape(&m.key()), dot_escape(&label), style);
+        let _ = writeln!(
+            out,
+            "  \"{}\" [label=\"{}\"{}];",
+            dot_escape(&m.key()),
+            dot_escape(&label),
+            style
+        );
     }
     for &id in modules {
         let mut seen = std::collections::HashSet::new();
@@ -203,7 +213,12 @@ fn dot_escape(s: &str) -> String {
 }
 
 /// The graph as a Mermaid flowchart; `marked` modules get a `stale` class.
-pub fn to_mermaid(ws: &Workspace, graph: &ReactorGraph, modules: &[ModuleId], marked: &HashMap<ModuleId, String>) -> String {
+pub fn to_mermaid(
+    ws: &Workspace,
+    graph: &ReactorGraph,
+    modules: &[ModuleId],
+    marked: &HashMap<ModuleId, String>,
+) -> String {
     let mut out = String::from("flowchart BT\n");
     let shown: std::collections::HashSet<ModuleId> = modules.iter().copied().collect();
     let node = |id: ModuleId| format!("m{}", id.0);

@@ -211,10 +211,7 @@ pub fn check_with(
         .par_iter()
         .map(|&id| {
             let fp = fingerprints.get(id).ok_or_else(|| {
-                Error::usage(
-                    format!("no fingerprint for {}", ws.module(id).key()),
-                    None,
-                )
+                Error::usage(format!("no fingerprint for {}", ws.module(id).key()), None)
             })?;
             module_status(ws.module(id), repo, fp)
         })
@@ -257,7 +254,11 @@ fn artifact_info(path: &Path) -> Result<ArtifactInfo> {
     })
 }
 
-fn module_status(m: &Module, repo: &LocalRepository, fp: &ModuleFingerprint) -> Result<ModuleStatus> {
+fn module_status(
+    m: &Module,
+    repo: &LocalRepository,
+    fp: &ModuleFingerprint,
+) -> Result<ModuleStatus> {
     let artifact = artifact_path(repo, &m.gav, &m.packaging);
     let mut status = ModuleStatus {
         module: m.id,
@@ -319,7 +320,9 @@ fn module_status(m: &Module, repo: &LocalRepository, fp: &ModuleFingerprint) -> 
             }
         }
         None => {
-            status.evidence.extend(unstamped_evidence(m, repo, &artifact, fp)?);
+            status
+                .evidence
+                .extend(unstamped_evidence(m, repo, &artifact, fp)?);
             status.status = if status
                 .evidence
                 .iter()
@@ -413,8 +416,8 @@ fn unstamped_evidence(
     let installed_pom = repo.pom_path(&m.gav);
     if installed_pom.is_file() {
         let today = std::fs::read(&m.pom).map_err(|e| Error::io("cannot read", &m.pom, e))?;
-        let installed =
-            std::fs::read(&installed_pom).map_err(|e| Error::io("cannot read", &installed_pom, e))?;
+        let installed = std::fs::read(&installed_pom)
+            .map_err(|e| Error::io("cannot read", &installed_pom, e))?;
         if today != installed {
             ev.push(Evidence::new(
                 EvidenceKind::InstalledPomDiffers,
@@ -451,8 +454,7 @@ fn jar_inputs(m: &Module, fp: &ModuleFingerprint) -> (Vec<SourceFile>, Vec<Resou
         .iter()
         .filter_map(|r| {
             let dir = PathBuf::from(text(&r.directory)?);
-            let comparable =
-                text(&r.filtering) != Some("true") && r.target_path.is_none();
+            let comparable = text(&r.filtering) != Some("true") && r.target_path.is_none();
             Some((dir, comparable))
         })
         .collect();

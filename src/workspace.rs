@@ -225,7 +225,9 @@ impl Workspace {
                             ),
                             b.effective.artifact_id.as_ref().map(|v| &v.loc),
                         )
-                        .with_help("give one of them other coordinates, or exclude it from the workspace"),
+                        .with_help(
+                            "give one of them other coordinates, or exclude it from the workspace",
+                        ),
                     );
                     continue;
                 }
@@ -361,17 +363,10 @@ impl Workspace {
                 ));
             }
         }
-        let candidates = [
-            std::path::absolute(name).ok(),
-            Some(self.root.join(name)),
-        ];
+        let candidates = [std::path::absolute(name).ok(), Some(self.root.join(name))];
         for c in candidates.into_iter().flatten() {
             let c = normalize(&c);
-            if let Some(m) = self
-                .modules
-                .iter()
-                .find(|m| m.dir == c || m.pom == c)
-            {
+            if let Some(m) = self.modules.iter().find(|m| m.dir == c || m.pom == c) {
                 return Ok(m.id);
             }
         }
@@ -450,7 +445,10 @@ pub fn read_maven_config(project_directory: &Path) -> Result<MavenConfig> {
             let (k, v) = s.split_once('=').unwrap_or((s, "true"));
             props.insert(k.to_string(), v.to_string());
         };
-        if let Some(d) = arg.strip_prefix("-D").or_else(|| arg.strip_prefix("--define=")) {
+        if let Some(d) = arg
+            .strip_prefix("-D")
+            .or_else(|| arg.strip_prefix("--define="))
+        {
             if d.is_empty() {
                 if let Some(next) = it.next() {
                     define(next, &mut config.user_properties);
@@ -498,7 +496,9 @@ fn scan(root: &Path) -> Result<Vec<PathBuf>> {
         });
     for entry in walker {
         let entry = entry.map_err(|e| {
-            let path = e.path().map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+            let path = e
+                .path()
+                .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
             let msg = e.to_string();
             Error::io(
                 "cannot scan",
@@ -669,7 +669,15 @@ fn import_boms(
     let ids: Vec<ModuleId> = modules.iter().map(|m| m.id).collect();
     for id in ids {
         let mut visiting = Vec::new();
-        resolve_imports(loader, modules, by_gav, id, &mut resolved, &mut visiting, findings)?;
+        resolve_imports(
+            loader,
+            modules,
+            by_gav,
+            id,
+            &mut resolved,
+            &mut visiting,
+            findings,
+        )?;
     }
     for m in modules.iter_mut() {
         if let Some(dm) = resolved.remove(&m.id) {

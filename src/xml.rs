@@ -252,15 +252,15 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
     }
     let declared = declared_encoding(bytes);
     match declared.as_deref() {
-        None | Some("utf-8") | Some("utf8") => std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|e| {
+        None | Some("utf-8") | Some("utf8") => {
+            std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
                 format!(
                     "the file is not valid UTF-8 (byte {}); declare its encoding in \
                      <?xml ... encoding=\"...\"?> or convert it",
                     e.valid_up_to()
                 )
-            }),
+            })
+        }
         Some("iso-8859-1") | Some("latin1") | Some("latin-1") | Some("us-ascii")
         | Some("ascii") => Ok(bytes.iter().map(|&b| char::from(b)).collect()),
         Some(other) => Err(format!(
@@ -274,7 +274,9 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
     let end = head.windows(2).position(|w| w == b"?>")?;
     let decl = String::from_utf8_lossy(&head[..end]);
     let at = decl.find("encoding")?;
-    let rest = decl[at + "encoding".len()..].trim_start().strip_prefix('=')?;
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?;
     let rest = rest.trim_start();
     let quote = rest.chars().next()?;
     if quote != '"' && quote != '\'' {
@@ -334,7 +336,12 @@ mod tests {
     #[test]
     fn mismatched_and_unclosed_tags_are_errors() {
         assert!(parse("<a><b></a>").is_err());
-        assert!(parse("<a><b>").unwrap_err().message.contains("never closed"));
+        assert!(
+            parse("<a><b>")
+                .unwrap_err()
+                .message
+                .contains("never closed")
+        );
         assert!(parse("").is_err());
         assert!(parse("<a/><b/>").is_err());
     }
@@ -352,7 +359,11 @@ mod tests {
         assert_eq!(decode(b"\xEF\xBB\xBF<a/>").unwrap(), "<a/>");
         let latin = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xE9</a>";
         assert!(decode(latin).unwrap().ends_with("caf\u{e9}</a>"));
-        assert!(decode(b"<a>caf\xE9</a>").unwrap_err().contains("not valid UTF-8"));
+        assert!(
+            decode(b"<a>caf\xE9</a>")
+                .unwrap_err()
+                .contains("not valid UTF-8")
+        );
         assert!(decode(b"<?xml version='1.0' encoding='Shift_JIS'?><a/>").is_err());
     }
 }

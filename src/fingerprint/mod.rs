@@ -145,10 +145,8 @@ pub fn fingerprint(
             Ok((id, model_hash, digests))
         })
         .collect::<Result<_>>()?;
-    let mut leaf_by_id: HashMap<ModuleId, (String, Vec<FileDigest>)> = leaves
-        .into_iter()
-        .map(|(id, h, d)| (id, (h, d)))
-        .collect();
+    let mut leaf_by_id: HashMap<ModuleId, (String, Vec<FileDigest>)> =
+        leaves.into_iter().map(|(id, h, d)| (id, (h, d))).collect();
     let mut out = Fingerprints::default();
     for &id in &closure {
         let Some((model_hash, digests)) = leaf_by_id.remove(&id) else {

@@ -74,8 +74,14 @@ pub fn system_properties() -> BTreeMap<String, String> {
         other => other,
     };
     sys.insert("os.arch".into(), arch.into());
-    sys.insert("file.separator".into(), std::path::MAIN_SEPARATOR.to_string());
-    sys.insert("path.separator".into(), if cfg!(windows) { ";" } else { ":" }.into());
+    sys.insert(
+        "file.separator".into(),
+        std::path::MAIN_SEPARATOR.to_string(),
+    );
+    sys.insert(
+        "path.separator".into(),
+        if cfg!(windows) { ";" } else { ":" }.into(),
+    );
     sys.insert("line.separator".into(), "\n".into());
     if let Some(home) = std::env::var_os("HOME") {
         sys.insert("user.home".into(), home.to_string_lossy().into_owned());
@@ -297,11 +303,7 @@ impl Loader {
             format!(
                 "{}:{}",
                 text(&pom.model.group_id)
-                    .or_else(|| pom
-                        .model
-                        .parent
-                        .as_ref()
-                        .and_then(|p| text(&p.group_id)))
+                    .or_else(|| pom.model.parent.as_ref().and_then(|p| text(&p.group_id)))
                     .unwrap_or("?"),
                 text(&pom.model.artifact_id).unwrap_or("?")
             )
@@ -548,17 +550,22 @@ impl Loader {
             if candidate.is_file() {
                 let found = self.read(&candidate)?;
                 let m = &found.model;
-                let inherited = |own: &Option<Value>, from_parent: fn(&crate::pom::Parent) -> &Option<Value>| {
-                    text(own)
-                        .or_else(|| m.parent.as_ref().and_then(|p| text(from_parent(p))))
-                        .unwrap_or("")
-                        .to_string()
-                };
+                let inherited =
+                    |own: &Option<Value>,
+                     from_parent: fn(&crate::pom::Parent) -> &Option<Value>| {
+                        text(own)
+                            .or_else(|| m.parent.as_ref().and_then(|p| text(from_parent(p))))
+                            .unwrap_or("")
+                            .to_string()
+                    };
                 let cg = inherited(&m.group_id, |p| &p.group_id);
                 let ca = text(&m.artifact_id).unwrap_or("").to_string();
                 let cv = inherited(&m.version, |p| &p.version);
                 if cg == g && ca == a && cv == v {
-                    return Ok((link(ParentSource::Relative(found.path.clone())), Some(found)));
+                    return Ok((
+                        link(ParentSource::Relative(found.path.clone())),
+                        Some(found),
+                    ));
                 }
                 // Maven's wording: "'parent.relativePath' of POM x points at y instead of z".
                 let loc = parent
@@ -590,7 +597,10 @@ impl Loader {
                 .join(format!("{a}-{version}.pom"));
             if path.is_file() {
                 let found = self.read_as(&path, true)?;
-                return Ok((link(ParentSource::Repository(found.path.clone())), Some(found)));
+                return Ok((
+                    link(ParentSource::Repository(found.path.clone())),
+                    Some(found),
+                ));
             }
         }
         findings.push(

@@ -1,0 +1,179 @@
+//! A workspace opened for work: its modules and graph, the local repository Maven would
+//! use for it, and the stat cache. Each CLI command is a thin wrapper around this.
+
+use crate::error::{Error, Result};
+use crate::fingerprint::files::StatCache;
+use crate::graph::ReactorGraph;
+use crate::localrepo::{self, LocalRepository, LocateOptions};
+use crate::status::CheckReport;
+use crate::workspace::{self, LoadOptions, ModuleId, Workspace};
+use std::path::{Path, PathBuf};
+
+/// How to open a workspace.
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    /// Discovery mode, `-D` properties, `-P` profiles. Its `local_repository` is filled in
+    /// by [`Project::open`].
+    pub load: LoadOptions,
+    /// `--local-repo`: beats every setting Maven knows.
+    pub local_repo: Option<PathBuf>,
+    /// `-s`: the user settings file (default `~/.m2/settings.xml`).
+    pub settings: Option<PathBuf>,
+    /// Do not read or write the stat cache.
+    pub no_cache: bool,
+}
+
+/// An opened workspace.
+#[derive(Debug)]
+pub struct Project {
+    /// The modules.
+    pub workspace: Workspace,
+    /// The reactor graph and order.
+    pub graph: ReactorGraph,
+    /// The local repository, found as Maven finds it.
+    pub repository: LocalRepository,
+    cache_path: Option<PathBuf>,
+}
+
+impl Project {
+    /// Finds the local repository, reads the workspace and builds the graph.
+    ///
+    /// ```no_run
+    /// use m2fresh::project::{OpenOptions, Project};
+    /// let project = Project::open("fixtures/xuecheng".as_ref(), &OpenOptions::default())?;
+    /// let targets = project.targets(&["xc-service-portalview".to_string()])?;
+    /// let report = project.check(&targets)?;
+    /// std::process::exit(if report.all_fresh() { 0 } else { 1 });
+    /// # Ok::<(), m2fresh::error::Error>(())
+    /// ```
+    pub fn open(root: &Path, opts: &OpenOptions) -> Result<Project> {
+        let root_abs =
+            std::path::absolute(root).map_err(|e| Error::io("cannot resolve", root, e))?;
+        let project_directory = workspace::find_project_directory(&root_abs);
+        let maven_config = workspace::read_maven_config(&project_directory)?;
+        let mut user_properties = maven_config.user_properties.clone();
+        user_properties.extend(opts.load.user_properties.clone());
+        let repository = locate_repository(
+            &project_directory,
+            &user_properties,
+            opts.local_repo.clone(),
+            opts.settings.clone(),
+        )?;
+        let mut load = opts.load.clone();
+        load.local_repository = Some(repository.path.clone());
+        let workspace = Workspace::load(root, &load)?;
+        let graph = ReactorGraph::build(&workspace)?;
+        let cache_path = if opts.no_cache {
+            None
+        } else {
+            stat_cache_path(&workspace.root)
+        };
+        Ok(Project {
+            workspace,
+            graph,
+            repository,
+            cache_path,
+        })
+    }
+
+    /// The modules named (by artifactId, groupId:artifactId, or directory) and everything
+    /// they need, in build order; every module when no name is given.
+    pub fn targets(&self, names: &[String]) -> Result<Vec<ModuleId>> {
+        if names.is_empty() {
+            return Ok(self.graph.order.clone());
+        }
+        let ids = self.resolve(names)?;
+        Ok(self.graph.upstream(&ids))
+    }
+
+    /// The modules named, without their upstream.
+    pub fn resolve(&self, names: &[String]) -> Result<Vec<ModuleId>> {
+        names.iter().map(|n| self.workspace.find(n)).collect()
+    }
+
+    /// The stat cache (empty when disabled or unreadable).
+    pub fn load_cache(&self) -> StatCache {
+        match &self.cache_path {
+            Some(p) => StatCache::load(p),
+            None => StatCache::new(),
+        }
+    }
+
+    /// Saves the stat cache; a failure only costs speed next time, so it is ignored.
+    pub fn save_cache(&self, cache: &StatCache) {
+        if let Some(p) = &self.cache_path {
+            if let Some(dir) = p.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let _ = cache.save(p);
+        }
+    }
+
+    /// Checks `modules` (as [`Project::targets`] gives them) against the local repository.
+    pub fn check(&self, modules: &[ModuleId]) -> Result<CheckReport> {
+        let cache = self.load_cache();
+        let report = crate::status::check(
+            &self.workspace,
+            &self.graph,
+            &self.repository,
+            modules,
+            &cache,
+        )?;
+        self.save_cache(&cache);
+        Ok(report)
+    }
+}
+
+/// The local repository for a workspace whose `.mvn` is in `project_directory`, as Maven
+/// 3 finds it: `--local-repo`, `-Dmaven.repo.local` (command line or
+/// `.mvn/maven.config`), `MAVEN_OPTS`, `.mvn/jvm.config`, the user settings, the global
+/// settings, `~/.m2/repository`.
+pub fn locate_repository(
+    project_directory: &Path,
+    user_properties: &std::collections::BTreeMap<String, String>,
+    explicit: Option<PathBuf>,
+    settings: Option<PathBuf>,
+) -> Result<LocalRepository> {
+    let home = user_properties
+        .get("user.home")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let mvn = find_on_path("mvn");
+    let global_settings =
+        localrepo::maven_home(mvn.as_deref()).map(|h| h.join("conf/settings.xml"));
+    let jvm_config = std::fs::read_to_string(project_directory.join(".mvn/jvm.config")).ok();
+    let opts = LocateOptions {
+        explicit,
+        user_properties: user_properties.clone(),
+        maven_opts: std::env::var("MAVEN_OPTS").ok(),
+        jvm_config,
+        user_settings: settings,
+        global_settings,
+        home,
+    };
+    localrepo::locate(&opts).map_err(|e| Error::Other(Box::new(e)))
+}
+
+/// A program on `PATH`.
+pub fn find_on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// Where the stat cache of a workspace lives: `$XDG_CACHE_HOME/m2fresh` or
+/// `~/.cache/m2fresh`, one file per workspace root. Outside the workspace (no file to
+/// ignore in git) and outside the local repository (which may be shared or read-only).
+pub fn stat_cache_path(root: &Path) -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    let key = blake3::hash(root.as_os_str().as_encoded_bytes()).to_hex();
+    Some(
+        base.join("m2fresh")
+            .join(format!("stat-{}.json", &key[..16])),
+    )
+}
