@@ -50,6 +50,7 @@ pub mod exec;
 pub mod fingerprint;
 pub mod graph;
 pub mod image;
+pub mod install;
 pub mod jar;
 pub mod localrepo;
 pub mod model;

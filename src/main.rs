@@ -1,11 +1,17 @@
 //! The `m2fresh` command: parses flags, calls the library, renders, maps errors to exit
 //! codes (0 fresh or done, 1 stale found or build failed, 2 usage or input error).
 
+mod cli;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use cli::render;
 use m2fresh::error::{Error, Finding};
 use m2fresh::graph::ReactorGraph;
 use m2fresh::project::{OpenOptions, Project};
-use m2fresh::status::{CheckReport, Status, WhyReport};
+use m2fresh::exec::CancelToken;
+use m2fresh::install::InstallOptions;
+use m2fresh::plan::PlanOptions;
+use m2fresh::status::Status;
 use m2fresh::workspace::{Discovery, LoadOptions, ModuleId, Workspace};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -70,6 +76,38 @@ struct Global {
     verbose: bool,
 }
 
+#[derive(Args, Debug, Clone)]
+struct Trust {
+    /// Treat artifacts installed by plain `mvn install` as fresh (unless something they
+    /// were built against is reinstalled).
+    #[arg(long)]
+    trust_unverified: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+struct InstallArgs {
+    /// At most N Maven processes at once (default: the number of cores).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    jobs: Option<usize>,
+    /// After a failure, go on with the modules that do not need the failed one.
+    #[arg(long)]
+    keep_going: bool,
+    /// Run the tests (default: -DskipTests).
+    #[arg(long)]
+    tests: bool,
+    /// The Maven to run (default: the workspace's mvnw, else mvn on PATH).
+    #[arg(long, value_name = "PATH")]
+    mvn: Option<PathBuf>,
+    /// Pass -o to Maven.
+    #[arg(long)]
+    offline: bool,
+    #[command(flatten)]
+    trust: Trust,
+    /// Arguments for every Maven run, after `--`.
+    #[arg(last = true, value_name = "MAVEN_ARGS")]
+    maven_args: Vec<String>,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
@@ -95,6 +133,20 @@ enum Command {
     Check {
         /// Modules by artifactId, groupId:artifactId, or directory (default: all).
         targets: Vec<String>,
+    },
+    /// What `install` would do: the modules to install, why, and what each waits for.
+    Plan {
+        /// Modules by artifactId, groupId:artifactId, or directory (default: all).
+        targets: Vec<String>,
+        #[command(flatten)]
+        trust: Trust,
+    },
+    /// Install the stale modules of the targets' upstream with Maven, in order, in parallel.
+    Install {
+        /// Modules by artifactId, groupId:artifactId, or directory (default: all).
+        targets: Vec<String>,
+        #[command(flatten)]
+        install: InstallArgs,
     },
     /// Explain one module: how the target needs it, what is installed, what differs.
     Why {
@@ -139,7 +191,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     print(&m2fresh::report::to_mermaid(&ws, &graph, &shown, &marked))?
                 }
                 Format::Text => {
-                    print(&render_graph_text(&ws, &graph, &shown))?;
+                    print(&render::render_graph_text(&ws, &graph, &shown))?;
                     print_findings(&ws, &graph);
                 }
             }
@@ -178,7 +230,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             match g.format {
                 Format::Json => print_json(&report)?,
                 Format::Text => {
-                    print(&render_check_text(&project, &report))?;
+                    print(&render::render_check_text(&project, &report))?;
                     print_findings(&project.workspace, &project.graph);
                 }
                 other => return Err(no_format("check", other)),
@@ -189,6 +241,26 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ExitCode::from(1)
             })
         }
+        Command::Plan { targets, trust } => {
+            let project = open(g)?;
+            let modules = project.targets(targets)?;
+            let report = project.check(&modules)?;
+            let plan = m2fresh::plan::plan(
+                &project.workspace,
+                &project.graph,
+                &report,
+                PlanOptions {
+                    trust_unverified: trust.trust_unverified,
+                },
+            );
+            match g.format {
+                Format::Json => print_json(&plan)?,
+                Format::Text => print(&render::render_plan_text(&plan))?,
+                other => return Err(no_format("plan", other)),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Install { targets, install } => run_install(g, targets, install),
         Command::Why { module, target } => {
             let project = open(g)?;
             let module = project.workspace.find(module)?;
@@ -208,7 +280,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             project.save_cache(&cache);
             match g.format {
                 Format::Json => print_json(&report)?,
-                Format::Text => print(&render_why_text(&report))?,
+                Format::Text => print(&render::render_why_text(&report))?,
                 other => return Err(no_format("why", other)),
             }
             Ok(if report.module.status == Status::Fresh {
@@ -218,6 +290,62 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             })
         }
     }
+}
+
+fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<ExitCode, Error> {
+    let project = open(g)?;
+    let _lock = m2fresh::install::lock_repository(&project.repository, &|path| {
+        eprintln!(
+            "waiting for another m2fresh install on this local repository to finish ({})",
+            path.display()
+        )
+    })?;
+    let modules = project.targets(targets)?;
+    let (report, fingerprints) = project.check_with_fingerprints(&modules)?;
+    let plan = m2fresh::plan::plan(
+        &project.workspace,
+        &project.graph,
+        &report,
+        PlanOptions {
+            trust_unverified: args.trust.trust_unverified,
+        },
+    );
+    if plan.is_empty() {
+        if g.format == Format::Json {
+            print_json(&plan)?;
+        } else {
+            eprintln!("nothing to install: {} modules fresh", plan.fresh.len());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if g.format == Format::Text {
+        eprint!("{}", render::render_plan_text(&plan));
+    }
+    let cancel = CancelToken::new();
+    m2fresh::exec::cancel_on_signals(cancel.clone())
+        .map_err(|e| Error::io("cannot install a signal handler", "<signals>", e))?;
+    let opts = InstallOptions {
+        jobs: args.jobs.unwrap_or(0),
+        keep_going: args.keep_going,
+        tests: args.tests,
+        offline: args.offline,
+        mvn: args.mvn.clone(),
+        maven_args: args.maven_args.clone(),
+    };
+    let logs = HashMap::new();
+    let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len(), &logs);
+    let result = m2fresh::install::install(&project, &plan, &fingerprints, &opts, &progress, &cancel);
+    progress.finish();
+    let result = result?;
+    match g.format {
+        Format::Json => print_json(&result)?,
+        _ => eprint!("{}", render::render_install_text(&result)),
+    }
+    Ok(if result.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn no_format(command: &str, format: Format) -> Error {
@@ -230,105 +358,6 @@ fn no_format(command: &str, format: Format) -> Error {
     )
 }
 
-fn render_check_text(project: &Project, report: &CheckReport) -> String {
-    let mut out = format!(
-        "local repository: {} ({})\n\n",
-        report.local_repository.display(),
-        project.repository.source
-    );
-    let width = report.modules.iter().map(|m| m.id.len()).max().unwrap_or(0);
-    for m in &report.modules {
-        out.push_str(&format!(
-            "  {:<width$}  {:<10}  {}\n",
-            m.id,
-            m.status.as_str(),
-            m.summary()
-        ));
-    }
-    let s = &report.summary;
-    let mut parts = vec![format!("{} fresh", s.fresh)];
-    for (n, what) in [
-        (s.stale, "stale"),
-        (s.missing, "missing"),
-        (s.unverified, "unverified"),
-        (s.foreign, "foreign"),
-    ] {
-        if n > 0 {
-            parts.push(format!("{n} {what}"));
-        }
-    }
-    out.push_str(&format!("\n{} modules: {}\n", s.total, parts.join(", ")));
-    if !report.all_fresh() {
-        out.push_str("run `m2fresh why MODULE` for the evidence, `m2fresh install` to fix it\n");
-    }
-    out
-}
-
-fn render_why_text(report: &WhyReport) -> String {
-    let m = &report.module;
-    let mut out = format!("{}:{} is {}\n", m.id, m.version, m.status.as_str());
-    if let Some(t) = &report.target {
-        out.push_str(&format!("\nhow {t} needs it:\n"));
-        for step in &report.path {
-            out.push_str(&format!(
-                "  {} -> {}  ({}, {}:{})\n",
-                step.from, step.to, step.kind, step.pom, step.line
-            ));
-        }
-    }
-    out.push_str("\ninstalled:\n");
-    match &m.installed {
-        Some(a) => {
-            out.push_str(&format!("  {}\n", a.path.display()));
-            out.push_str(&format!(
-                "  {} bytes, modified {}, blake3 {}\n",
-                a.size,
-                a.modified.as_deref().unwrap_or("?"),
-                &a.blake3[..a.blake3.len().min(16)]
-            ));
-        }
-        None => out.push_str(&format!(
-            "  nothing in {}\n",
-            report.local_repository.display()
-        )),
-    }
-    match &m.stamp {
-        Some(s) => out.push_str(&format!(
-            "  stamp: installed by {} at {} from fingerprint {}\n",
-            s.tool,
-            s.installed_at,
-            &s.fingerprint[..s.fingerprint.len().min(16)]
-        )),
-        None if m.installed.is_some() => {
-            out.push_str("  no m2fresh stamp: installed by something else (mvn install?)\n")
-        }
-        None => {}
-    }
-    out.push_str(&format!(
-        "\nsources now: fingerprint {}\n",
-        &m.fingerprint[..m.fingerprint.len().min(16)]
-    ));
-    if m.evidence.is_empty() {
-        out.push_str(match m.status {
-            Status::Fresh => "\nnothing differs\n",
-            Status::Missing => "",
-            _ => "\nno evidence either way: the artifact may still be old; `m2fresh install` makes it certain\n",
-        });
-    } else {
-        out.push_str("\nevidence:\n");
-        for e in &m.evidence {
-            out.push_str(&format!("  {:<22} {}\n", kebab(&e.kind), e.detail));
-        }
-    }
-    out
-}
-
-fn kebab<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
 
 fn load_options(g: &Global) -> LoadOptions {
     let mut user_properties = BTreeMap::new();
@@ -388,36 +417,6 @@ fn selection(
         .map(|t| ws.find(t))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(graph.upstream(&ids))
-}
-
-fn render_graph_text(ws: &Workspace, graph: &ReactorGraph, shown: &[ModuleId]) -> String {
-    let mut out = String::new();
-    let mode = match ws.discovery {
-        Discovery::Scan => "scan: every pom.xml below the root",
-        _ => "aggregator: the root POM's modules",
-    };
-    out.push_str(&format!(
-        "{} modules in {} ({mode})\n",
-        shown.len(),
-        ws.root.display()
-    ));
-    for id in shown {
-        let m = ws.module(*id);
-        out.push_str(&format!("\n{} [{}]  {}\n", m.gav, m.packaging, m.rel_pom));
-        let mut seen = std::collections::HashSet::new();
-        for e in graph.needs(*id) {
-            if !seen.insert((e.to, e.kind.describe())) {
-                continue;
-            }
-            out.push_str(&format!(
-                "  -> {:<40} {} ({})\n",
-                ws.module(e.to).key(),
-                e.kind.describe(),
-                ws.sources.describe(&e.loc)
-            ));
-        }
-    }
-    out
 }
 
 fn print_findings(ws: &Workspace, graph: &ReactorGraph) {

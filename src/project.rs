@@ -2,6 +2,7 @@
 //! use for it, and the stat cache. Each CLI command is a thin wrapper around this.
 
 use crate::error::{Error, Result};
+use crate::fingerprint::Fingerprints;
 use crate::fingerprint::files::StatCache;
 use crate::graph::ReactorGraph;
 use crate::localrepo::{self, LocalRepository, LocateOptions};
@@ -111,16 +112,21 @@ impl Project {
 
     /// Checks `modules` (as [`Project::targets`] gives them) against the local repository.
     pub fn check(&self, modules: &[ModuleId]) -> Result<CheckReport> {
+        Ok(self.check_with_fingerprints(modules)?.0)
+    }
+
+    /// [`Project::check`], also returning the fingerprints (which `install` stamps).
+    pub fn check_with_fingerprints(
+        &self,
+        modules: &[ModuleId],
+    ) -> Result<(CheckReport, Fingerprints)> {
         let cache = self.load_cache();
-        let report = crate::status::check(
-            &self.workspace,
-            &self.graph,
-            &self.repository,
-            modules,
-            &cache,
-        )?;
+        let fingerprints =
+            crate::fingerprint::fingerprint(&self.workspace, &self.graph, modules, &cache)?;
         self.save_cache(&cache);
-        Ok(report)
+        let report =
+            crate::status::check_with(&self.workspace, &self.repository, modules, &fingerprints)?;
+        Ok((report, fingerprints))
     }
 }
 

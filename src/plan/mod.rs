@@ -1,2 +1,165 @@
-//! (work in progress)
+//! The install plan: which modules of the targets' upstream closure must be installed,
+//! why, and what each waits for.
+//!
+//! Every module that is not `fresh` is planned (`unverified` ones too, unless trusted).
+//! Parents and imported BOMs are part of the closure (a consumer resolving a module's
+//! POM from the repository needs its parent POM there too), so they are planned by the
+//! same rule. A module waits for every planned module in its own upstream, directly or
+//! through modules that are not planned; the [`queue`] then starts each one as soon as
+//! those are done.
+
 pub mod queue;
+
+use crate::error::{Error, Result};
+use crate::graph::ReactorGraph;
+use crate::status::{CheckReport, Status};
+use crate::workspace::{ModuleId, Workspace};
+use queue::DependencyQueue;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+/// Options for [`plan`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PlanOptions {
+    /// Treat `unverified` artifacts (installed by plain `mvn install`) as fresh, unless
+    /// something they were built against is reinstalled.
+    pub trust_unverified: bool,
+}
+
+/// One module to install.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedModule {
+    /// The module.
+    #[serde(skip)]
+    pub module: ModuleId,
+    /// `groupId:artifactId`.
+    pub id: String,
+    /// Its version.
+    pub version: String,
+    /// Its packaging (`pom` modules are installed with `-N`).
+    pub packaging: String,
+    /// Its POM, relative to the workspace root.
+    pub pom: String,
+    /// Its status now.
+    pub status: Status,
+    /// Why it is installed, in a few words.
+    pub reason: String,
+    /// The planned modules it waits for (ids), directly or through others.
+    pub waits_for: Vec<String>,
+}
+
+/// `m2fresh plan --format json`: what `install` would do.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// Always [`crate::report::SCHEMA`].
+    pub schema: u32,
+    /// The local repository it installs into.
+    pub local_repository: PathBuf,
+    /// The modules to install, in Maven's build order.
+    pub install: Vec<PlannedModule>,
+    /// The modules of the closure that are fresh (ids).
+    pub fresh: Vec<String>,
+    #[serde(skip)]
+    waits: HashMap<ModuleId, Vec<ModuleId>>,
+}
+
+impl Plan {
+    /// Whether there is nothing to install.
+    pub fn is_empty(&self) -> bool {
+        self.install.is_empty()
+    }
+
+    /// The scheduling queue for the planned modules.
+    pub fn queue(&self) -> Result<DependencyQueue<ModuleId>> {
+        DependencyQueue::new(self.install.iter().map(|p| {
+            (
+                p.module,
+                self.waits.get(&p.module).cloned().unwrap_or_default(),
+            )
+        }))
+        .map_err(|e| Error::usage(format!("{e}"), None))
+    }
+
+    /// The planned module for an id.
+    pub fn get(&self, id: ModuleId) -> Option<&PlannedModule> {
+        self.install.iter().find(|p| p.module == id)
+    }
+}
+
+/// Plans the install of the modules checked in `report` (the targets' closure).
+pub fn plan(
+    ws: &Workspace,
+    graph: &ReactorGraph,
+    report: &CheckReport,
+    opts: PlanOptions,
+) -> Plan {
+    let mut planned: HashSet<ModuleId> = HashSet::new();
+    let mut reasons: HashMap<ModuleId, String> = HashMap::new();
+    // The report is in build order, so upstream decisions are known first.
+    for s in &report.modules {
+        let needed = match s.status {
+            Status::Fresh => false,
+            Status::Unverified if opts.trust_unverified => {
+                let rebuilt_upstream = graph
+                    .upstream(&[s.module])
+                    .into_iter()
+                    .find(|u| *u != s.module && planned.contains(u));
+                if let Some(u) = rebuilt_upstream {
+                    reasons.insert(
+                        s.module,
+                        format!(
+                            "trusted, but built against {}, which is reinstalled",
+                            ws.module(u).key()
+                        ),
+                    );
+                    true
+                } else {
+                    false
+                }
+            }
+            _ => true,
+        };
+        if needed {
+            planned.insert(s.module);
+            reasons
+                .entry(s.module)
+                .or_insert_with(|| format!("{}: {}", s.status.as_str(), s.summary()));
+        }
+    }
+    let mut install = Vec::new();
+    let mut waits = HashMap::new();
+    let mut fresh = Vec::new();
+    for s in &report.modules {
+        if !planned.contains(&s.module) {
+            fresh.push(s.id.clone());
+            continue;
+        }
+        let deps: Vec<ModuleId> = graph
+            .upstream(&[s.module])
+            .into_iter()
+            .filter(|u| *u != s.module && planned.contains(u))
+            .collect();
+        let m = ws.module(s.module);
+        install.push(PlannedModule {
+            module: s.module,
+            id: s.id.clone(),
+            version: s.version.clone(),
+            packaging: s.packaging.clone(),
+            pom: m.rel_pom.clone(),
+            status: s.status,
+            reason: reasons.remove(&s.module).unwrap_or_default(),
+            waits_for: deps.iter().map(|d| ws.module(*d).key()).collect(),
+        });
+        waits.insert(s.module, deps);
+    }
+    Plan {
+        schema: crate::report::SCHEMA,
+        local_repository: report.local_repository.clone(),
+        install,
+        fresh,
+        waits,
+    }
+}

@@ -1,0 +1,4 @@
+//! The command line's presentation: text rendering and live progress.
+
+pub mod progress;
+pub mod render;

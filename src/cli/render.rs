@@ -1,0 +1,198 @@
+//! Plain-text rendering of the library's reports, for people at a terminal.
+
+use m2fresh::graph::ReactorGraph;
+use m2fresh::project::Project;
+use m2fresh::status::{CheckReport, Status, WhyReport};
+use m2fresh::workspace::{Discovery, ModuleId, Workspace};
+
+pub fn render_graph_text(ws: &Workspace, graph: &ReactorGraph, shown: &[ModuleId]) -> String {
+    let mut out = String::new();
+    let mode = match ws.discovery {
+        Discovery::Scan => "scan: every pom.xml below the root",
+        _ => "aggregator: the root POM's modules",
+    };
+    out.push_str(&format!(
+        "{} modules in {} ({mode})\n",
+        shown.len(),
+        ws.root.display()
+    ));
+    for id in shown {
+        let m = ws.module(*id);
+        out.push_str(&format!("\n{} [{}]  {}\n", m.gav, m.packaging, m.rel_pom));
+        let mut seen = std::collections::HashSet::new();
+        for e in graph.needs(*id) {
+            if !seen.insert((e.to, e.kind.describe())) {
+                continue;
+            }
+            out.push_str(&format!(
+                "  -> {:<40} {} ({})\n",
+                ws.module(e.to).key(),
+                e.kind.describe(),
+                ws.sources.describe(&e.loc)
+            ));
+        }
+    }
+    out
+}
+
+pub fn render_check_text(project: &Project, report: &CheckReport) -> String {
+    let mut out = format!(
+        "local repository: {} ({})\n\n",
+        report.local_repository.display(),
+        project.repository.source
+    );
+    let width = report.modules.iter().map(|m| m.id.len()).max().unwrap_or(0);
+    for m in &report.modules {
+        out.push_str(&format!(
+            "  {:<width$}  {:<10}  {}\n",
+            m.id,
+            m.status.as_str(),
+            m.summary()
+        ));
+    }
+    let s = &report.summary;
+    let mut parts = vec![format!("{} fresh", s.fresh)];
+    for (n, what) in [
+        (s.stale, "stale"),
+        (s.missing, "missing"),
+        (s.unverified, "unverified"),
+        (s.foreign, "foreign"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    out.push_str(&format!("\n{} modules: {}\n", s.total, parts.join(", ")));
+    if !report.all_fresh() {
+        out.push_str("run `m2fresh why MODULE` for the evidence, `m2fresh install` to fix it\n");
+    }
+    out
+}
+
+pub fn render_why_text(report: &WhyReport) -> String {
+    let m = &report.module;
+    let mut out = format!("{}:{} is {}\n", m.id, m.version, m.status.as_str());
+    if let Some(t) = &report.target {
+        out.push_str(&format!("\nhow {t} needs it:\n"));
+        for step in &report.path {
+            out.push_str(&format!(
+                "  {} -> {}  ({}, {}:{})\n",
+                step.from, step.to, step.kind, step.pom, step.line
+            ));
+        }
+    }
+    out.push_str("\ninstalled:\n");
+    match &m.installed {
+        Some(a) => {
+            out.push_str(&format!("  {}\n", a.path.display()));
+            out.push_str(&format!(
+                "  {} bytes, modified {}, blake3 {}\n",
+                a.size,
+                a.modified.as_deref().unwrap_or("?"),
+                &a.blake3[..a.blake3.len().min(16)]
+            ));
+        }
+        None => out.push_str(&format!(
+            "  nothing in {}\n",
+            report.local_repository.display()
+        )),
+    }
+    match &m.stamp {
+        Some(s) => out.push_str(&format!(
+            "  stamp: installed by {} at {} from fingerprint {}\n",
+            s.tool,
+            s.installed_at,
+            &s.fingerprint[..s.fingerprint.len().min(16)]
+        )),
+        None if m.installed.is_some() => {
+            out.push_str("  no m2fresh stamp: installed by something else (mvn install?)\n")
+        }
+        None => {}
+    }
+    out.push_str(&format!(
+        "\nsources now: fingerprint {}\n",
+        &m.fingerprint[..m.fingerprint.len().min(16)]
+    ));
+    if m.evidence.is_empty() {
+        out.push_str(match m.status {
+            Status::Fresh => "\nnothing differs\n",
+            Status::Missing => "",
+            _ => "\nno evidence either way: the artifact may still be old; `m2fresh install` makes it certain\n",
+        });
+    } else {
+        out.push_str("\nevidence:\n");
+        for e in &m.evidence {
+            out.push_str(&format!("  {:<22} {}\n", kebab(&e.kind), e.detail));
+        }
+    }
+    out
+}
+
+pub fn kebab<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+pub fn render_plan_text(plan: &m2fresh::plan::Plan) -> String {
+    if plan.is_empty() {
+        return format!("nothing to install: {} modules fresh\n", plan.fresh.len());
+    }
+    let mut out = format!(
+        "{} of {} modules to install into {}:\n\n",
+        plan.install.len(),
+        plan.install.len() + plan.fresh.len(),
+        plan.local_repository.display()
+    );
+    let width = plan.install.iter().map(|p| p.id.len()).max().unwrap_or(0);
+    for (i, p) in plan.install.iter().enumerate() {
+        out.push_str(&format!("  {:>2}. {:<width$}  {}\n", i + 1, p.id, p.reason));
+        if !p.waits_for.is_empty() {
+            out.push_str(&format!(
+                "      {:<width$}  waits for {}\n",
+                "",
+                p.waits_for.join(", ")
+            ));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+pub fn render_install_text(report: &m2fresh::install::InstallReport) -> String {
+    use m2fresh::install::ModuleResult;
+    let mut out = String::from("\n");
+    let width = report.modules.iter().map(|m| m.id.len()).max().unwrap_or(0);
+    for m in &report.modules {
+        let (what, time) = match &m.result {
+            ModuleResult::Installed => ("installed".to_string(), format!("{:.1}s", m.millis as f64 / 1000.0)),
+            ModuleResult::Failed { .. } => ("FAILED".to_string(), String::new()),
+            ModuleResult::Skipped { because } => (format!("skipped (needs {because})"), String::new()),
+            ModuleResult::NotStarted => ("not started".to_string(), String::new()),
+        };
+        out.push_str(&format!("  {:<width$}  {:<12} {}\n", m.id, what, time));
+    }
+    for m in &report.modules {
+        if let ModuleResult::Failed { message } = &m.result {
+            out.push_str(&format!("\n{} failed: {message}\n", m.id));
+            out.push_str(&format!("  command: {}\n", m.command));
+            out.push_str(&format!("  log: {}\n", m.log.display()));
+            if let Ok(tail) = m2fresh::exec::tail(&m.log, 25) {
+                out.push_str("  --- end of the log ---\n");
+                for line in tail.lines() {
+                    out.push_str(&format!("  | {line}\n"));
+                }
+            }
+        }
+    }
+    for note in &report.notes {
+        out.push_str(&format!("\nnote: {note}\n"));
+    }
+    if report.cancelled {
+        out.push_str("\ninterrupted: the modules not installed have no stamp; run the same command again to finish\n");
+    }
+    let installed = report.modules.iter().filter(|m| matches!(m.result, ModuleResult::Installed)).count();
+    out.push_str(&format!("\n{installed} of {} modules installed\n", report.modules.len()));
+    out
+}

@@ -1,0 +1,476 @@
+//! Installing a plan with real Maven: one `mvn install` per module, in the order the
+//! dependency queue allows, at most `-j` at once, each with its own log; a stamp written
+//! next to the artifact only after its install succeeded.
+//!
+//! Safety of the local repository:
+//! - one m2fresh install at a time per local repository (a lock file in
+//!   `<repo>/.m2fresh/`); a second run waits and says so;
+//! - a module's old stamp is removed before Maven overwrites its artifact, and the new one
+//!   written (atomically) only after Maven succeeded and the artifact is there, so a stamp
+//!   never describes an artifact it did not see installed;
+//! - Maven 3.9 and later get the resolver's file locks
+//!   (`-Daether.syncContext.named.factory=file-lock`), so parallel Maven processes do not
+//!   step on each other's downloads. Maven 3.8 has no such lock: m2fresh still runs
+//!   modules in parallel (each writes its own directory of the repository), and says
+//!   that shared downloads (plugins, third-party jars) are not coordinated.
+
+use crate::error::{Error, Result};
+use crate::exec::{self, CancelToken, ExecOptions, Job, JobFailure, MavenInvocation, Outcome, Progress};
+use crate::fingerprint::{Fingerprints, ModuleFingerprint};
+use crate::localrepo::LocalRepository;
+use crate::plan::Plan;
+use crate::project::Project;
+use crate::stamp::{self, ArtifactRecord, Stamp};
+use crate::workspace::{Module, ModuleId};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// Options for [`install`].
+#[derive(Clone, Debug, Default)]
+pub struct InstallOptions {
+    /// At most this many Maven processes at once (0: the number of cores).
+    pub jobs: usize,
+    /// After a failure, go on with the modules that do not need the failed one.
+    pub keep_going: bool,
+    /// Run the tests (default: `-DskipTests`).
+    pub tests: bool,
+    /// Pass `-o` to Maven.
+    pub offline: bool,
+    /// The Maven to run (default: the workspace's `mvnw`, else `mvn` on `PATH`).
+    pub mvn: Option<PathBuf>,
+    /// Extra arguments for every Maven run, last on its command line.
+    pub maven_args: Vec<String>,
+}
+
+/// The Maven m2fresh runs.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MavenTool {
+    /// The program.
+    pub program: PathBuf,
+    /// Its version, when it could be told without running it.
+    pub version: Option<String>,
+}
+
+impl MavenTool {
+    /// Whether this Maven's resolver offers named file locks (Maven 3.9+).
+    pub fn supports_file_locks(&self) -> bool {
+        self.version.as_deref().is_some_and(|v| {
+            let mut parts = v.split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
+            let major = parts.next().unwrap_or(0);
+            let minor = parts.next().unwrap_or(0);
+            (major, minor) >= (3, 9)
+        })
+    }
+}
+
+/// Finds the Maven for a module: `--mvn`, else the nearest `mvnw` from the module's
+/// directory up to the workspace root, else `mvn` on `PATH`.
+pub fn find_maven(explicit: Option<&Path>, module_dir: &Path, root: &Path) -> Result<MavenTool> {
+    if let Some(p) = explicit {
+        let program = if p.components().count() == 1 {
+            crate::project::find_on_path(&p.to_string_lossy()).unwrap_or_else(|| p.to_path_buf())
+        } else {
+            p.to_path_buf()
+        };
+        return Ok(MavenTool {
+            version: maven_version(&program),
+            program,
+        });
+    }
+    let mut dir = Some(module_dir);
+    while let Some(d) = dir {
+        let wrapper = d.join("mvnw");
+        if wrapper.is_file() {
+            return Ok(MavenTool {
+                version: wrapper_version(d),
+                program: wrapper,
+            });
+        }
+        if d == root {
+            break;
+        }
+        dir = d.parent();
+    }
+    match crate::project::find_on_path("mvn") {
+        Some(program) => Ok(MavenTool {
+            version: maven_version(&program),
+            program,
+        }),
+        None => Err(Error::usage(
+            "Maven is not on PATH and the workspace has no mvnw",
+            Some("install Maven (https://maven.apache.org/install.html), or pass --mvn PATH".into()),
+        )),
+    }
+}
+
+/// The version of an installed Maven, from `lib/maven-core-<version>.jar` in its home.
+fn maven_version(program: &Path) -> Option<String> {
+    let home = crate::localrepo::maven_home(Some(program))?;
+    std::fs::read_dir(home.join("lib")).ok()?.find_map(|e| {
+        let name = e.ok()?.file_name().into_string().ok()?;
+        name.strip_prefix("maven-core-")?
+            .strip_suffix(".jar")
+            .map(str::to_owned)
+    })
+}
+
+/// The version a Maven wrapper downloads, from `.mvn/wrapper/maven-wrapper.properties`.
+fn wrapper_version(dir: &Path) -> Option<String> {
+    let props =
+        std::fs::read_to_string(dir.join(".mvn/wrapper/maven-wrapper.properties")).ok()?;
+    let url = props
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("distributionUrl="))?;
+    let file = url.rsplit('/').next()?;
+    file.strip_prefix("apache-maven-")?
+        .split("-bin")
+        .next()
+        .map(str::to_owned)
+}
+
+/// What became of one module.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "result")]
+pub enum ModuleResult {
+    /// Installed and stamped.
+    Installed,
+    /// Maven failed (or the artifact was not where Maven installs it).
+    Failed {
+        /// Why.
+        message: String,
+    },
+    /// Not run: a module it needs failed.
+    Skipped {
+        /// The module that failed.
+        because: String,
+    },
+    /// Not run: the install stopped first (a failure, or Ctrl-C).
+    NotStarted,
+}
+
+/// One module of an [`InstallReport`].
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstalledModule {
+    /// The module.
+    #[serde(skip)]
+    pub module: ModuleId,
+    /// `groupId:artifactId`.
+    pub id: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub result: ModuleResult,
+    /// How long Maven ran, in milliseconds.
+    pub millis: u64,
+    /// The Maven log.
+    pub log: PathBuf,
+    /// The command that ran, for reproducing it.
+    pub command: String,
+}
+
+/// `m2fresh install --format json`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallReport {
+    /// Always [`crate::report::SCHEMA`].
+    pub schema: u32,
+    /// The local repository.
+    pub local_repository: PathBuf,
+    /// The Maven that ran.
+    pub maven: Option<MavenTool>,
+    /// Each planned module, in the order the results came.
+    pub modules: Vec<InstalledModule>,
+    /// Whether Ctrl-C (or SIGTERM) stopped the install.
+    pub cancelled: bool,
+    /// Things the user should know (no repository locks in Maven 3.8, ...).
+    pub notes: Vec<String>,
+}
+
+impl InstallReport {
+    /// Whether every planned module was installed.
+    pub fn is_success(&self) -> bool {
+        !self.cancelled
+            && self
+                .modules
+                .iter()
+                .all(|m| matches!(m.result, ModuleResult::Installed))
+    }
+}
+
+/// The Maven command line for one module (without the program).
+pub fn maven_args(
+    module: &Module,
+    repo: &LocalRepository,
+    tool: &MavenTool,
+    opts: &InstallOptions,
+    parallel: bool,
+) -> Vec<String> {
+    let mut args = vec![
+        "-B".to_string(),
+        "-f".to_string(),
+        module.pom.display().to_string(),
+    ];
+    if module.packaging == "pom" {
+        args.push("-N".into());
+    }
+    if !opts.tests {
+        args.push("-DskipTests".into());
+    }
+    if opts.offline {
+        args.push("-o".into());
+    }
+    args.push(format!("-Dmaven.repo.local={}", repo.path.display()));
+    if parallel && tool.supports_file_locks() {
+        args.push("-Daether.syncContext.named.factory=file-lock".into());
+        args.push("-Daether.syncContext.named.nameMapper=file-gav".into());
+    }
+    args.push("install".into());
+    args.extend(opts.maven_args.iter().cloned());
+    args
+}
+
+/// Holds the local repository's install lock while alive.
+pub struct RepositoryLock {
+    _file: File,
+}
+
+/// Takes the install lock of a local repository, waiting (and saying so through
+/// `on_wait`) while another m2fresh holds it.
+pub fn lock_repository(repo: &LocalRepository, on_wait: &dyn Fn(&Path)) -> Result<RepositoryLock> {
+    let dir = repo.path.join(".m2fresh");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+    let path = dir.join("install.lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io("cannot open", &path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            on_wait(&path);
+            file.lock().map_err(|e| Error::io("cannot lock", &path, e))?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("cannot lock", &path, e)),
+    }
+    Ok(RepositoryLock { _file: file })
+}
+
+/// The job that installs one module and stamps it.
+struct InstallJob<'a> {
+    project: &'a Project,
+    fingerprints: &'a Fingerprints,
+    invocations: HashMap<ModuleId, MavenInvocation>,
+}
+
+impl Job for InstallJob<'_> {
+    type Id = ModuleId;
+
+    fn run(&self, id: ModuleId, cancel: &CancelToken) -> std::result::Result<(), JobFailure> {
+        let other = |message: String| JobFailure::Other { message };
+        let m = self.project.workspace.module(id);
+        let repo = &self.project.repository;
+        let inv = self
+            .invocations
+            .get(&id)
+            .ok_or_else(|| other(format!("no Maven invocation planned for {}", m.key())))?;
+        let fp = self
+            .fingerprints
+            .get(id)
+            .ok_or_else(|| other(format!("no fingerprint for {}", m.key())))?;
+        // The old stamp describes the artifact Maven is about to overwrite.
+        let old = stamp::stamp_path(repo, &m.gav);
+        if old.exists() {
+            std::fs::remove_file(&old)
+                .map_err(|e| other(format!("cannot remove the old stamp {}: {e}", old.display())))?;
+        }
+        if cancel.is_cancelled() {
+            return Err(JobFailure::Cancelled);
+        }
+        match exec::run_logged(inv, cancel) {
+            Ok(status) if status.success() => {}
+            Ok(_) if cancel.is_cancelled() => return Err(JobFailure::Cancelled),
+            Ok(status) => {
+                return Err(JobFailure::Exited {
+                    program: inv.program.clone(),
+                    status,
+                    log: inv.log.clone(),
+                });
+            }
+            Err(source) => {
+                return Err(JobFailure::Io {
+                    program: inv.program.clone(),
+                    log: inv.log.clone(),
+                    source,
+                });
+            }
+        }
+        write_install_stamp(repo, m, fp).map_err(other)?;
+        Ok(())
+    }
+}
+
+/// Writes the stamp for a module Maven just installed, after checking that the artifact
+/// is where Maven installs it.
+pub fn write_install_stamp(
+    repo: &LocalRepository,
+    m: &Module,
+    fp: &ModuleFingerprint,
+) -> std::result::Result<PathBuf, String> {
+    let pom = repo.pom_path(&m.gav);
+    if !pom.is_file() {
+        return Err(format!(
+            "Maven succeeded but {} is not in the local repository",
+            pom.display()
+        ));
+    }
+    let artifact = match repo.main_artifact(&m.gav, &m.packaging) {
+        Some(path) => {
+            if !path.is_file() {
+                return Err(format!(
+                    "Maven succeeded but {} is not in the local repository (a custom \
+                     finalName or classifier?)",
+                    path.display()
+                ));
+            }
+            Some(
+                ArtifactRecord::from_file(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let (_, pom_blake3) =
+        stamp::hash_file(&pom).map_err(|e| format!("cannot read {}: {e}", pom.display()))?;
+    let stamp = Stamp {
+        schema: stamp::STAMP_SCHEMA,
+        gav: m.gav.clone(),
+        packaging: m.packaging.clone(),
+        fingerprint: fp.fingerprint.clone(),
+        model_hash: fp.model_hash.clone(),
+        inputs: fp.inputs.clone(),
+        upstream: fp.upstream.clone(),
+        artifact,
+        pom_blake3,
+        installed_at: stamp::rfc3339_utc(SystemTime::now()),
+        tool: format!("m2fresh {}", env!("CARGO_PKG_VERSION")),
+    };
+    stamp::write_stamp(repo, &stamp).map_err(|e| e.to_string())
+}
+
+/// Where a module's install log goes: `<build directory>/m2fresh-install.log`.
+pub fn log_path(m: &Module) -> PathBuf {
+    let build_dir = crate::pom::text(&m.effective.build.directory)
+        .map_or_else(|| m.dir.join("target"), PathBuf::from);
+    build_dir.join("m2fresh-install.log")
+}
+
+/// Installs a plan. `progress` hears about each module as it starts and ends; `cancel`
+/// stops it cleanly (running Maven processes are terminated, nothing new starts).
+pub fn install(
+    project: &Project,
+    plan: &Plan,
+    fingerprints: &Fingerprints,
+    opts: &InstallOptions,
+    progress: &dyn Progress<ModuleId>,
+    cancel: &CancelToken,
+) -> Result<InstallReport> {
+    let repo = &project.repository;
+    let ws = &project.workspace;
+    let jobs = if opts.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.jobs
+    };
+    let parallel = jobs > 1 && plan.install.len() > 1;
+    let mut notes = Vec::new();
+    let mut invocations = HashMap::new();
+    let mut tool_used: Option<MavenTool> = None;
+    for p in &plan.install {
+        let m = ws.module(p.module);
+        let tool = find_maven(opts.mvn.as_deref(), &m.dir, &ws.root)?;
+        let inv = MavenInvocation {
+            program: tool.program.clone(),
+            args: maven_args(m, repo, &tool, opts, parallel),
+            cwd: crate::workspace::find_project_directory(&m.dir),
+            log: log_path(m),
+            env: Vec::new(),
+        };
+        if tool_used.is_none() {
+            tool_used = Some(tool);
+        }
+        invocations.insert(p.module, inv);
+    }
+    if parallel
+        && let Some(tool) = &tool_used
+        && !tool.supports_file_locks()
+    {
+        notes.push(format!(
+            "Maven {} does not lock the local repository; m2fresh runs up to {jobs} \
+             modules at once (each writes its own directory), but downloads they share are \
+             not coordinated. Use Maven 3.9+ or -j 1 to be certain.",
+            tool.version.as_deref().unwrap_or("(unknown version)")
+        ));
+    }
+    let queue = plan.queue()?;
+    let job = InstallJob {
+        project,
+        fingerprints,
+        invocations: invocations.clone(),
+    };
+    let report = exec::execute(
+        queue,
+        &job,
+        &ExecOptions {
+            jobs,
+            keep_going: opts.keep_going,
+        },
+        progress,
+        cancel,
+    );
+    let mut modules = Vec::new();
+    for (id, outcome) in report.outcomes {
+        let inv = invocations.get(&id);
+        let (result, millis) = match outcome {
+            Outcome::Succeeded(d) => (ModuleResult::Installed, millis(d)),
+            Outcome::Failed(f) => (
+                ModuleResult::Failed {
+                    message: f.to_string(),
+                },
+                0,
+            ),
+            Outcome::Skipped(because) => (
+                ModuleResult::Skipped {
+                    because: ws.module(because).key(),
+                },
+                0,
+            ),
+            Outcome::NotStarted => (ModuleResult::NotStarted, 0),
+        };
+        modules.push(InstalledModule {
+            module: id,
+            id: ws.module(id).key(),
+            result,
+            millis,
+            log: inv.map(|i| i.log.clone()).unwrap_or_default(),
+            command: inv.map(MavenInvocation::command_line).unwrap_or_default(),
+        });
+    }
+    Ok(InstallReport {
+        schema: crate::report::SCHEMA,
+        local_repository: repo.path.clone(),
+        maven: tool_used,
+        modules,
+        cancelled: report.cancelled,
+        notes,
+    })
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
