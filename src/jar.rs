@@ -39,9 +39,10 @@ pub struct ResourceFile {
 /// What today's sources say the jar should contain.
 #[derive(Clone, Copy, Debug)]
 pub struct JarExpectations<'a> {
-    /// Main sources. Java files are checked class by class; any other language (Kotlin,
-    /// Groovy, …) turns off the orphan check, since its classes cannot be named from
-    /// file names. Generated sources belong here too, or their classes look orphaned.
+    /// Main sources. Java files are checked class by class; Kotlin, Groovy, Scala,
+    /// Clojure or AspectJ sources turn off the orphan check, since their classes cannot
+    /// be named from file names. Generated sources belong here too, or their classes look
+    /// orphaned.
     pub class_sources: &'a [SourceFile],
     /// Unfiltered resources.
     pub resources: &'a [ResourceFile],
@@ -172,6 +173,11 @@ fn broken_entry(entry: &str, e: &io::Error) -> Evidence {
     }
 }
 
+/// Extensions of sources compiled to classes m2fresh cannot name from the file: their
+/// presence turns the orphan check off. Other non-Java files (a stray `package.html`)
+/// neither define nor excuse classes.
+const OTHER_JVM_LANGUAGES: &[&str] = &["kt", "groovy", "scala", "clj", "cljc", "aj"];
+
 /// Missing and orphaned classes, from entry names alone.
 fn check_classes(
     names: &BTreeSet<String>,
@@ -189,7 +195,10 @@ fn check_classes(
     let mut only_java = true;
     for source in sources {
         if !source.relative.ends_with(".java") {
-            only_java = false;
+            let extension = source.relative.rsplit_once('.').map(|(_, e)| e);
+            if extension.is_some_and(|e| OTHER_JVM_LANGUAGES.contains(&e)) {
+                only_java = false;
+            }
             continue;
         }
         let file_name = source.relative.rsplit('/').next().unwrap_or_default();
@@ -700,6 +709,17 @@ mod tests {
         entries.push(("com/ex/UtilKt.class", b"\xca\xfe"));
         let jar = f.jar(&entries);
         assert_eq!(inspect(&f, &jar, &s, &r, &pom), vec![]);
+        // A stray file that is no JVM language leaves the check on.
+        s.pop();
+        let html = f.file("src/main/java/com/ex/package.html", "<p>docs</p>");
+        s.push(SourceFile {
+            relative: "com/ex/package.html".into(),
+            path: html,
+        });
+        assert_eq!(
+            kinds(&inspect(&f, &jar, &s, &r, &pom)),
+            vec![(EvidenceKind::OrphanClass, Some("com/ex/UtilKt.class"))]
+        );
     }
 
     #[test]

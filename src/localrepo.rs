@@ -162,7 +162,7 @@ fn locate_in(
     };
     if let Some(explicit) = &opts.explicit {
         return Ok(LocalRepository {
-            path: absolute(cwd, &explicit.to_string_lossy()),
+            path: absolute(cwd, explicit),
             source: RepositorySource::Explicit,
         });
     }
@@ -199,7 +199,7 @@ fn locate_in(
 
     let user_file = match &opts.user_settings {
         Some(path) => {
-            let path = absolute(cwd, &path.to_string_lossy());
+            let path = absolute(cwd, path);
             if !path.exists() {
                 return Err(LocalRepoError::SettingsMissing { path });
             }
@@ -211,7 +211,7 @@ fn locate_in(
         return Ok(found(&value, RepositorySource::UserSettings(user_file)));
     }
     if let Some(global) = &opts.global_settings {
-        let global = absolute(cwd, &global.to_string_lossy());
+        let global = absolute(cwd, global);
         if let Some(value) = settings_local_repository(&global, &lookup)? {
             return Ok(found(&value, RepositorySource::GlobalSettings(global)));
         }
@@ -224,8 +224,9 @@ fn locate_in(
 
 /// Java's `new File(raw).getAbsoluteFile()`: no `~` expansion, no normalisation, and an
 /// empty string means the working directory itself (so `-Dmaven.repo.local=` is the cwd).
-fn absolute(cwd: &Path, raw: &str) -> PathBuf {
-    if raw.is_empty() {
+fn absolute(cwd: &Path, raw: impl AsRef<Path>) -> PathBuf {
+    let raw = raw.as_ref();
+    if raw.as_os_str().is_empty() {
         cwd.to_path_buf()
     } else {
         cwd.join(raw)
