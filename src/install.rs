@@ -15,7 +15,9 @@
 //!   that shared downloads (plugins, third-party jars) are not coordinated.
 
 use crate::error::{Error, Result};
-use crate::exec::{self, CancelToken, ExecOptions, Job, JobFailure, MavenInvocation, Outcome, Progress};
+use crate::exec::{
+    self, CancelToken, ExecOptions, Job, JobFailure, MavenInvocation, Outcome, Progress,
+};
 use crate::fingerprint::{Fingerprints, ModuleFingerprint};
 use crate::localrepo::LocalRepository;
 use crate::plan::Plan;
@@ -102,26 +104,48 @@ pub fn find_maven(explicit: Option<&Path>, module_dir: &Path, root: &Path) -> Re
         }),
         None => Err(Error::usage(
             "Maven is not on PATH and the workspace has no mvnw",
-            Some("install Maven (https://maven.apache.org/install.html), or pass --mvn PATH".into()),
+            Some(
+                "install Maven (https://maven.apache.org/install.html), or pass --mvn PATH".into(),
+            ),
         )),
     }
 }
 
-/// The version of an installed Maven, from `lib/maven-core-<version>.jar` in its home.
+/// The version of an installed Maven, from its `lib/maven-core` jar: the file name, or
+/// (Debian names it `maven-core-3.x.jar`) the `pom.properties` inside it.
 fn maven_version(program: &Path) -> Option<String> {
     let home = crate::localrepo::maven_home(Some(program))?;
-    std::fs::read_dir(home.join("lib")).ok()?.find_map(|e| {
-        let name = e.ok()?.file_name().into_string().ok()?;
-        name.strip_prefix("maven-core-")?
-            .strip_suffix(".jar")
-            .map(str::to_owned)
-    })
+    let jar = std::fs::read_dir(home.join("lib")).ok()?.find_map(|e| {
+        let e = e.ok()?;
+        let name = e.file_name().into_string().ok()?;
+        (name.starts_with("maven-core") && name.ends_with(".jar")).then(|| (name, e.path()))
+    })?;
+    let from_name = jar
+        .0
+        .strip_prefix("maven-core-")
+        .and_then(|v| v.strip_suffix(".jar"))
+        .filter(|v| {
+            v.split('.')
+                .all(|p| p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty())
+        });
+    if let Some(v) = from_name {
+        return Some(v.to_string());
+    }
+    let file = File::open(&jar.1).ok()?;
+    let mut zip = zip::ZipArchive::new(file).ok()?;
+    let mut entry = zip
+        .by_name("META-INF/maven/org.apache.maven/maven-core/pom.properties")
+        .ok()?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut entry, &mut text).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("version="))
+        .map(|v| v.trim().to_string())
 }
 
 /// The version a Maven wrapper downloads, from `.mvn/wrapper/maven-wrapper.properties`.
 fn wrapper_version(dir: &Path) -> Option<String> {
-    let props =
-        std::fs::read_to_string(dir.join(".mvn/wrapper/maven-wrapper.properties")).ok()?;
+    let props = std::fs::read_to_string(dir.join(".mvn/wrapper/maven-wrapper.properties")).ok()?;
     let url = props
         .lines()
         .find_map(|l| l.trim().strip_prefix("distributionUrl="))?;
@@ -254,7 +278,8 @@ pub fn lock_repository(repo: &LocalRepository, on_wait: &dyn Fn(&Path)) -> Resul
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
             on_wait(&path);
-            file.lock().map_err(|e| Error::io("cannot lock", &path, e))?;
+            file.lock()
+                .map_err(|e| Error::io("cannot lock", &path, e))?;
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("cannot lock", &path, e)),
     }
@@ -286,8 +311,12 @@ impl Job for InstallJob<'_> {
         // The old stamp describes the artifact Maven is about to overwrite.
         let old = stamp::stamp_path(repo, &m.gav);
         if old.exists() {
-            std::fs::remove_file(&old)
-                .map_err(|e| other(format!("cannot remove the old stamp {}: {e}", old.display())))?;
+            std::fs::remove_file(&old).map_err(|e| {
+                other(format!(
+                    "cannot remove the old stamp {}: {e}",
+                    old.display()
+                ))
+            })?;
         }
         if cancel.is_cancelled() {
             return Err(JobFailure::Cancelled);
@@ -387,7 +416,16 @@ pub fn install(
     } else {
         opts.jobs
     };
-    let parallel = jobs > 1 && plan.install.len() > 1;
+    // Parallel only when two planned modules can run at the same time.
+    let parallel = jobs > 1
+        && plan.install.iter().enumerate().any(|(i, a)| {
+            plan.install[i + 1..].iter().any(|b| {
+                !a.waits_for.contains(&b.id)
+                    && !b.waits_for.contains(&a.id)
+                    && !plan.waits_on(b.module, a.module)
+                    && !plan.waits_on(a.module, b.module)
+            })
+        });
     let mut notes = Vec::new();
     let mut invocations = HashMap::new();
     let mut tool_used: Option<MavenTool> = None;

@@ -6,11 +6,11 @@ mod cli;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use cli::render;
 use m2fresh::error::{Error, Finding};
-use m2fresh::graph::ReactorGraph;
-use m2fresh::project::{OpenOptions, Project};
 use m2fresh::exec::CancelToken;
+use m2fresh::graph::ReactorGraph;
 use m2fresh::install::InstallOptions;
 use m2fresh::plan::PlanOptions;
+use m2fresh::project::{OpenOptions, Project};
 use m2fresh::status::Status;
 use m2fresh::workspace::{Discovery, LoadOptions, ModuleId, Workspace};
 use std::collections::{BTreeMap, HashMap};
@@ -334,7 +334,8 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     };
     let logs = HashMap::new();
     let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len(), &logs);
-    let result = m2fresh::install::install(&project, &plan, &fingerprints, &opts, &progress, &cancel);
+    let result =
+        m2fresh::install::install(&project, &plan, &fingerprints, &opts, &progress, &cancel);
     progress.finish();
     let result = result?;
     match g.format {
@@ -357,7 +358,6 @@ fn no_format(command: &str, format: Format) -> Error {
         Some("use --format text or json".into()),
     )
 }
-
 
 fn load_options(g: &Global) -> LoadOptions {
     let mut user_properties = BTreeMap::new();

@@ -24,6 +24,7 @@ struct Live {
 
 #[derive(Default)]
 struct State {
+    started: usize,
     done: usize,
     running: HashMap<ModuleId, Option<ProgressBar>>,
 }
@@ -84,11 +85,12 @@ impl Progress<ModuleId> for CliProgress<'_> {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
+        let mut state = self.state.borrow_mut();
+        state.started += 1;
         if self.live.is_none() {
-            let state = self.state.borrow();
-            eprintln!("[{}/{}] installing {key}", state.done + 1, self.total);
+            eprintln!("[{}/{}] installing {key}", state.started, self.total);
         }
-        self.state.borrow_mut().running.insert(id, bar);
+        state.running.insert(id, bar);
     }
 
     fn finished(&self, id: ModuleId, outcome: &Outcome<ModuleId>, elapsed: Duration) {
@@ -111,7 +113,10 @@ impl Progress<ModuleId> for CliProgress<'_> {
     }
 
     fn skipped(&self, id: ModuleId, because: ModuleId) {
-        self.state.borrow_mut().done += 1;
+        let mut state = self.state.borrow_mut();
+        state.done += 1;
+        state.started += 1;
+        drop(state);
         if let Some(live) = &self.live {
             live.overall.inc(1);
         }

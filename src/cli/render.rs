@@ -166,9 +166,14 @@ pub fn render_install_text(report: &m2fresh::install::InstallReport) -> String {
     let width = report.modules.iter().map(|m| m.id.len()).max().unwrap_or(0);
     for m in &report.modules {
         let (what, time) = match &m.result {
-            ModuleResult::Installed => ("installed".to_string(), format!("{:.1}s", m.millis as f64 / 1000.0)),
+            ModuleResult::Installed => (
+                "installed".to_string(),
+                format!("{:.1}s", m.millis as f64 / 1000.0),
+            ),
             ModuleResult::Failed { .. } => ("FAILED".to_string(), String::new()),
-            ModuleResult::Skipped { because } => (format!("skipped (needs {because})"), String::new()),
+            ModuleResult::Skipped { because } => {
+                (format!("skipped (needs {because})"), String::new())
+            }
             ModuleResult::NotStarted => ("not started".to_string(), String::new()),
         };
         out.push_str(&format!("  {:<width$}  {:<12} {}\n", m.id, what, time));
@@ -192,7 +197,14 @@ pub fn render_install_text(report: &m2fresh::install::InstallReport) -> String {
     if report.cancelled {
         out.push_str("\ninterrupted: the modules not installed have no stamp; run the same command again to finish\n");
     }
-    let installed = report.modules.iter().filter(|m| matches!(m.result, ModuleResult::Installed)).count();
-    out.push_str(&format!("\n{installed} of {} modules installed\n", report.modules.len()));
+    let installed = report
+        .modules
+        .iter()
+        .filter(|m| matches!(m.result, ModuleResult::Installed))
+        .count();
+    out.push_str(&format!(
+        "\n{installed} of {} modules installed\n",
+        report.modules.len()
+    ));
     out
 }

@@ -46,7 +46,8 @@ pub struct PlannedModule {
     pub status: Status,
     /// Why it is installed, in a few words.
     pub reason: String,
-    /// The planned modules it waits for (ids), directly or through others.
+    /// The nearest planned modules it waits for (ids); it also waits for what they wait
+    /// for.
     pub waits_for: Vec<String>,
 }
 
@@ -83,6 +84,11 @@ impl Plan {
         .map_err(|e| Error::usage(format!("{e}"), None))
     }
 
+    /// Whether planned module `a` waits for `b` (directly or through others).
+    pub fn waits_on(&self, a: ModuleId, b: ModuleId) -> bool {
+        self.waits.get(&a).is_some_and(|w| w.contains(&b))
+    }
+
     /// The planned module for an id.
     pub fn get(&self, id: ModuleId) -> Option<&PlannedModule> {
         self.install.iter().find(|p| p.module == id)
@@ -90,12 +96,7 @@ impl Plan {
 }
 
 /// Plans the install of the modules checked in `report` (the targets' closure).
-pub fn plan(
-    ws: &Workspace,
-    graph: &ReactorGraph,
-    report: &CheckReport,
-    opts: PlanOptions,
-) -> Plan {
+pub fn plan(ws: &Workspace, graph: &ReactorGraph, report: &CheckReport, opts: PlanOptions) -> Plan {
     let mut planned: HashSet<ModuleId> = HashSet::new();
     let mut reasons: HashMap<ModuleId, String> = HashMap::new();
     // The report is in build order, so upstream decisions are known first.
@@ -143,6 +144,16 @@ pub fn plan(
             .filter(|u| *u != s.module && planned.contains(u))
             .collect();
         let m = ws.module(s.module);
+        // Show only the nearest planned modules; the queue still waits for all of them.
+        let nearest: Vec<ModuleId> = deps
+            .iter()
+            .copied()
+            .filter(|d| {
+                !deps
+                    .iter()
+                    .any(|e| e != d && waits.get(e).is_some_and(|w: &Vec<ModuleId>| w.contains(d)))
+            })
+            .collect();
         install.push(PlannedModule {
             module: s.module,
             id: s.id.clone(),
@@ -151,7 +162,7 @@ pub fn plan(
             pom: m.rel_pom.clone(),
             status: s.status,
             reason: reasons.remove(&s.module).unwrap_or_default(),
-            waits_for: deps.iter().map(|d| ws.module(*d).key()).collect(),
+            waits_for: nearest.iter().map(|d| ws.module(*d).key()).collect(),
         });
         waits.insert(s.module, deps);
     }
