@@ -108,6 +108,34 @@ struct InstallArgs {
     maven_args: Vec<String>,
 }
 
+#[derive(Args, Debug, Clone)]
+struct ImageArgs {
+    /// What builds the image: auto (detect), docker, podman, buildah, jib.
+    #[arg(long, default_value = "auto")]
+    engine: m2fresh::image::Engine,
+    /// Registry to tag for and push to (host[:port][/path]).
+    #[arg(long)]
+    registry: Option<String>,
+    /// Image repository name (default: the POM's configured image, else the artifactId).
+    #[arg(long)]
+    name: Option<String>,
+    /// Tag: version (default), fingerprint, version-fingerprint, git.
+    #[arg(long, default_value = "version")]
+    tag_policy: m2fresh::image::TagPolicy,
+    /// Jib goal: build, dockerBuild, buildTar (default depends on engine and registry).
+    #[arg(long)]
+    jib_goal: Option<m2fresh::image::JibGoal>,
+    /// Run the steps instead of printing them.
+    #[arg(long)]
+    run: bool,
+    /// Emit a tag that already stood for other content.
+    #[arg(long)]
+    allow_retag: bool,
+    /// Run even when upstream modules are not fresh in the local repository.
+    #[arg(long)]
+    allow_stale: bool,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
@@ -145,6 +173,22 @@ enum Command {
     Install {
         /// Modules by artifactId, groupId:artifactId, or directory (default: all).
         targets: Vec<String>,
+        #[command(flatten)]
+        install: InstallArgs,
+    },
+    /// The target's container image build command (printed, or run with --run).
+    Image {
+        /// The module whose image to build.
+        target: String,
+        #[command(flatten)]
+        image: ImageArgs,
+    },
+    /// Install the target's stale upstream, then build its image.
+    Build {
+        /// The module whose image to build.
+        target: String,
+        #[command(flatten)]
+        image: ImageArgs,
         #[command(flatten)]
         install: InstallArgs,
     },
@@ -261,6 +305,31 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Install { targets, install } => run_install(g, targets, install),
+        Command::Image { target, image } => run_image(g, target, image, None),
+        Command::Build {
+            target,
+            image,
+            install,
+        } => {
+            let project = open(g)?;
+            let id = project.workspace.find(target)?;
+            let upstream: Vec<String> = project
+                .graph
+                .upstream(&[id])
+                .into_iter()
+                .filter(|u| *u != id)
+                .map(|u| project.workspace.module(u).gav.to_string())
+                .collect();
+            drop(project);
+            // An empty list would mean "every module" to `install`.
+            if !upstream.is_empty() {
+                let code = run_install(g, &upstream, install)?;
+                if code != ExitCode::SUCCESS {
+                    return Ok(code);
+                }
+            }
+            run_image(g, target, image, Some(install))
+        }
         Command::Why { module, target } => {
             let project = open(g)?;
             let module = project.workspace.find(module)?;
@@ -290,6 +359,77 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             })
         }
     }
+}
+
+fn run_image(
+    g: &Global,
+    target: &str,
+    args: &ImageArgs,
+    install: Option<&InstallArgs>,
+) -> Result<ExitCode, Error> {
+    let project = open(g)?;
+    let id = project.workspace.find(target)?;
+    let options = m2fresh::image::ImageOptions {
+        engine: args.engine,
+        registry: args.registry.clone(),
+        name: args.name.clone(),
+        tag_policy: args.tag_policy,
+        jib_goal: args.jib_goal,
+    };
+    let mut maven_args = Vec::new();
+    if let Some(i) = install {
+        if i.offline {
+            maven_args.push("-o".to_string());
+        }
+        maven_args.extend(i.maven_args.iter().cloned());
+    }
+    let job = project.image(
+        id,
+        &options,
+        install.and_then(|i| i.mvn.as_deref()),
+        &maven_args,
+    )?;
+    let fail = |e: m2fresh::image::ImageError| Error::Other(Box::new(e));
+    for m in &job.not_fresh {
+        eprintln!(
+            "warning: upstream {} is {} in the local repository: {}",
+            m.id,
+            m.status.as_str(),
+            m.summary()
+        );
+    }
+    if args.run && !job.not_fresh.is_empty() && !args.allow_stale {
+        eprintln!(
+            "error: the image would be built with upstream artifacts that are not fresh; \
+             run `m2fresh build {target}` (or pass --allow-stale)"
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let mut ledger = m2fresh::image::TagLedger::open_in(&project.repository.path).map_err(fail)?;
+    if !args.allow_retag {
+        ledger
+            .check(&job.plan.image, &job.plan.fingerprint)
+            .map_err(fail)?;
+    }
+    if args.run {
+        let mut log = std::io::stderr();
+        m2fresh::image::run_steps(&job.plan, &mut log).map_err(fail)?;
+        ledger.record(&job.plan.image, &job.plan.fingerprint);
+        ledger.save().map_err(fail)?;
+        match g.format {
+            Format::Json => print_json(&job.plan)?,
+            _ => eprintln!("built {}", job.plan.image),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    ledger.record(&job.plan.image, &job.plan.fingerprint);
+    ledger.save().map_err(fail)?;
+    match g.format {
+        Format::Json => print_json(&job.plan)?,
+        Format::Text => print(&format!("{}\n", job.plan.command().map_err(fail)?))?,
+        other => return Err(no_format("image", other)),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<ExitCode, Error> {

@@ -130,6 +130,60 @@ impl Project {
     }
 }
 
+/// The image plan for one module and the state of what it is built from.
+#[derive(Debug)]
+pub struct ImageJob {
+    /// The commands and the `name:tag`.
+    pub plan: crate::image::ImagePlan,
+    /// The module's upstream (itself excluded) that is not fresh in the local repository:
+    /// the image would be built with those old artifacts.
+    pub not_fresh: Vec<crate::status::ModuleStatus>,
+}
+
+impl Project {
+    /// Plans the image build of `target`: the steps, the tag by `options`' policy, and the
+    /// upstream modules that are not fresh (which the image would silently include).
+    /// `maven_args` are added to the Maven step (the local repository is always passed).
+    pub fn image(
+        &self,
+        target: ModuleId,
+        options: &crate::image::ImageOptions,
+        mvn: Option<&Path>,
+        maven_args: &[String],
+    ) -> Result<ImageJob> {
+        let closure = self.graph.upstream(&[target]);
+        let (report, fingerprints) = self.check_with_fingerprints(&closure)?;
+        let not_fresh = report
+            .modules
+            .into_iter()
+            .filter(|m| m.module != target && m.status != crate::status::Status::Fresh)
+            .collect();
+        let m = self.workspace.module(target);
+        let fingerprint = fingerprints
+            .get(target)
+            .map(|f| f.fingerprint.clone())
+            .unwrap_or_default();
+        let tool = crate::install::find_maven(mvn, &m.dir, &self.workspace.root)?;
+        let mut args = vec![format!(
+            "-Dmaven.repo.local={}",
+            self.repository.path.display()
+        )];
+        args.extend(maven_args.iter().cloned());
+        let image_target = crate::image::ImageTarget::from_module(
+            &self.workspace,
+            m,
+            &fingerprint,
+            crate::image::MavenCommand {
+                program: tool.program.display().to_string(),
+                args,
+            },
+        );
+        let plan = crate::image::plan_image(&image_target, options, &crate::image::CommandGit)
+            .map_err(|e| Error::Other(Box::new(e)))?;
+        Ok(ImageJob { plan, not_fresh })
+    }
+}
+
 /// The local repository for a workspace whose `.mvn` is in `project_directory`, as Maven
 /// 3 finds it: `--local-repo`, `-Dmaven.repo.local` (command line or
 /// `.mvn/maven.config`), `MAVEN_OPTS`, `.mvn/jvm.config`, the user settings, the global

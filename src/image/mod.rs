@@ -28,6 +28,7 @@ mod planner;
 mod reference;
 mod run;
 mod shell;
+mod target;
 
 pub use git::{CommandGit, GitHead, GitInfo};
 pub use ledger::{LEDGER_SCHEMA, LedgerEntry, TagLedger};
