@@ -127,7 +127,7 @@ impl Project {
             .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"));
         let base = source.file_name().unwrap_or(OsStr::new("project"));
         let root = dir.path().join(base);
-        copy_tree(&source, &root, |entry| entry.file_name() != "target");
+        copy_tree(&source, &root, is_not_build_output);
         Project { dir, root }
     }
 
@@ -436,9 +436,11 @@ fn build_seed(base: &Path, repository: &Path) -> Result<(), String> {
     fs::create_dir_all(repository)
         .map_err(|e| format!("cannot create {}: {e}", repository.display()))?;
     let projects = work.join("xuecheng");
-    copy_tree(&fixtures_dir().join("xuecheng"), &projects, |entry| {
-        entry.file_name() != "target"
-    });
+    copy_tree(
+        &fixtures_dir().join("xuecheng"),
+        &projects,
+        is_not_build_output,
+    );
     let settings = base.join("settings.xml");
     write_file(&settings, EMPTY_SETTINGS);
 
@@ -470,6 +472,11 @@ fn build_seed(base: &Path, repository: &Path) -> Result<(), String> {
     fs::remove_dir_all(&ours).map_err(|e| format!("cannot remove {}: {e}", ours.display()))?;
     fs::remove_dir_all(&work).map_err(|e| format!("cannot remove {}: {e}", work.display()))?;
     Ok(())
+}
+
+/// False for a `target/` directory: Maven's build output, never part of a fixture.
+fn is_not_build_output(entry: &walkdir::DirEntry) -> bool {
+    !(entry.file_type().is_dir() && entry.file_name() == "target")
 }
 
 /// Copies the directory tree `from` to `to` (created), with real file copies, keeping
