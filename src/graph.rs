@@ -87,6 +87,8 @@ pub struct ReactorGraph {
     pub findings: Vec<Finding>,
     graph: DiGraph<ModuleId, usize>,
     position: Vec<usize>,
+    first_position: Vec<usize>,
+    candidates: Vec<Edge>,
 }
 
 impl ReactorGraph {
@@ -106,12 +108,14 @@ impl ReactorGraph {
         let candidates = candidate_edges(ws, &mut findings);
         let n = ws.modules.len();
         let initial: Vec<ModuleId> = ws.modules.iter().map(|m| m.id).collect();
-        let (first_order, _) = sort(ws, &initial, &candidates)?;
+        let (first_order, kept_first) = sort(ws, &initial, &candidates)?;
         let (order, kept) = sort(ws, &first_order, &candidates)?;
 
+        // The edges are those of the first pass: they decide what `-am` selects (Maven
+        // trims the project list with the first graph, then sorts the selection again).
         let mut edges: Vec<Edge> = Vec::new();
         for (i, c) in candidates.iter().enumerate() {
-            if c.kind.is_reactor() && !kept.contains(&i) {
+            if c.kind.is_reactor() && !kept.contains(&i) && !kept_first.contains(&i) {
                 if matches!(
                     c.kind,
                     EdgeKind::Plugin | EdgeKind::PluginDependency | EdgeKind::Extension
@@ -131,6 +135,9 @@ impl ReactorGraph {
                 }
                 continue;
             }
+            if c.kind.is_reactor() && !kept_first.contains(&i) {
+                continue;
+            }
             edges.push(c.clone());
         }
         let mut graph = DiGraph::with_capacity(n, edges.len());
@@ -144,18 +151,38 @@ impl ReactorGraph {
         for (i, id) in order.iter().enumerate() {
             position[id.0] = i;
         }
+        let mut first_position = vec![0; n];
+        for (i, id) in first_order.iter().enumerate() {
+            first_position[id.0] = i;
+        }
         Ok(ReactorGraph {
             edges,
             order,
             findings,
             graph,
             position,
+            first_position,
+            candidates,
         })
     }
 
     /// The modules the targets need (the targets included), following reactor edges and
     /// imports, in build order.
     pub fn upstream(&self, targets: &[ModuleId]) -> Vec<ModuleId> {
+        self.closure(targets, true)
+    }
+
+    /// The modules Maven's `-pl TARGETS -am` would build, in the order it would build
+    /// them: the upstream by reactor edges only (imported BOMs are resolved, not built,
+    /// by the reactor), sorted again as a reactor of its own, as Maven's second sort
+    /// does after trimming the project list.
+    pub fn reactor_upstream(&self, ws: &Workspace, targets: &[ModuleId]) -> Result<Vec<ModuleId>> {
+        let mut selected = self.closure(targets, false);
+        selected.sort_by_key(|id| self.first_position[id.0]);
+        Ok(sort(ws, &selected, &self.candidates)?.0)
+    }
+
+    fn closure(&self, targets: &[ModuleId], with_imports: bool) -> Vec<ModuleId> {
         let mut seen: HashSet<ModuleId> = HashSet::new();
         let mut stack: Vec<ModuleId> = targets.to_vec();
         while let Some(id) = stack.pop() {
@@ -163,7 +190,10 @@ impl ReactorGraph {
                 continue;
             }
             for e in self.graph.edges(NodeIndex::new(id.0)) {
-                stack.push(self.edges[*e.weight()].to);
+                let edge = &self.edges[*e.weight()];
+                if with_imports || edge.kind.is_reactor() {
+                    stack.push(edge.to);
+                }
             }
         }
         let mut out: Vec<ModuleId> = seen.into_iter().collect();
@@ -427,7 +457,8 @@ fn sort(
     }
     let mut by_from: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (i, e) in candidates.iter().enumerate() {
-        if e.kind.is_reactor() {
+        // Edges out of the project list (a `-pl` selection) are not part of this sort.
+        if e.kind.is_reactor() && vertex[e.from.0] != usize::MAX && vertex[e.to.0] != usize::MAX {
             by_from[e.from.0].push(i);
         }
     }
@@ -486,7 +517,9 @@ fn is_acyclic(n: usize, candidates: &[Edge], vertex: &[usize]) -> bool {
     for _ in 0..n {
         g.add_node(());
     }
-    for e in candidates.iter().filter(|e| e.kind.is_reactor()) {
+    for e in candidates.iter().filter(|e| {
+        e.kind.is_reactor() && vertex[e.from.0] != usize::MAX && vertex[e.to.0] != usize::MAX
+    }) {
         g.add_edge(
             NodeIndex::new(vertex[e.from.0]),
             NodeIndex::new(vertex[e.to.0]),

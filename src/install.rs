@@ -43,6 +43,9 @@ pub struct InstallOptions {
     pub offline: bool,
     /// The Maven to run (default: the workspace's `mvnw`, else `mvn` on `PATH`).
     pub mvn: Option<PathBuf>,
+    /// `-s`: the user settings file Maven should use (the one m2fresh located the local
+    /// repository with).
+    pub settings: Option<PathBuf>,
     /// Extra arguments for every Maven run, last on its command line.
     pub maven_args: Vec<String>,
 }
@@ -246,6 +249,10 @@ pub fn maven_args(
     }
     if opts.offline {
         args.push("-o".into());
+    }
+    if let Some(settings) = &opts.settings {
+        args.push("-s".into());
+        args.push(settings.display().to_string());
     }
     args.push(format!("-Dmaven.repo.local={}", repo.path.display()));
     if parallel && tool.supports_file_locks() {

@@ -151,7 +151,7 @@ enum Command {
         /// Modules by artifactId, groupId:artifactId, or directory.
         targets: Vec<String>,
     },
-    /// Maven's reactor build order (all modules, or the targets and their upstream).
+    /// Maven's reactor build order (all modules, or what `mvn -pl TARGETS -am` builds).
     Order {
         /// Modules by artifactId, groupId:artifactId, or directory.
         targets: Vec<String>,
@@ -208,6 +208,8 @@ fn main() -> ExitCode {
         Box::new(
             miette::MietteHandlerOpts::new()
                 .terminal_links(false)
+                // Wrapped lines break grep and CI logs; wrap only for a person.
+                .wrap_lines(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .context_lines(2)
                 .build(),
         )
@@ -243,7 +245,16 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Order { targets } => {
             let (ws, graph) = load(g)?;
-            let shown = selection(&ws, &graph, targets)?;
+            // Exactly what `mvn -pl TARGETS -am` builds: reactor edges only.
+            let shown = if targets.is_empty() {
+                graph.order.clone()
+            } else {
+                let ids = targets
+                    .iter()
+                    .map(|t| ws.find(t))
+                    .collect::<Result<Vec<_>, _>>()?;
+                graph.reactor_upstream(&ws, &ids)?
+            };
             match g.format {
                 Format::Json => print_json(&m2fresh::report::OrderReport {
                     schema: m2fresh::report::SCHEMA,
@@ -377,6 +388,10 @@ fn run_image(
         jib_goal: args.jib_goal,
     };
     let mut maven_args = Vec::new();
+    if let Some(settings) = &g.settings {
+        maven_args.push("-s".to_string());
+        maven_args.push(settings.display().to_string());
+    }
     if let Some(i) = install {
         if i.offline {
             maven_args.push("-o".to_string());
@@ -470,6 +485,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         tests: args.tests,
         offline: args.offline,
         mvn: args.mvn.clone(),
+        settings: g.settings.clone(),
         maven_args: args.maven_args.clone(),
     };
     let logs = HashMap::new();

@@ -294,12 +294,24 @@ pub fn maven_reactor_order(
 }
 
 /// The names listed between "Reactor Build Order:" and the next separator line of a
-/// Maven log, without the `[INFO] ` prefix and the ` [jar]` packaging suffix; `None`
-/// when the log has no reactor order.
+/// Maven log, without the `[INFO] ` prefix and the ` [jar]` packaging suffix; for a
+/// reactor of one project (no list), its artifactId; `None` when the log has neither.
 pub fn parse_reactor_order(log: &str) -> Option<Vec<String>> {
     let mut lines = log
         .lines()
         .map(|line| line.strip_prefix("[INFO]").unwrap_or(line).trim());
+    if !log.contains("Reactor Build Order:") {
+        // A reactor of one project prints no list, only its build header:
+        // `------< groupId:artifactId >------`.
+        let single: Vec<String> = lines
+            .filter_map(|l| {
+                let inner = l.trim_matches('-').trim();
+                let ga = inner.strip_prefix('<')?.strip_suffix('>')?.trim();
+                Some(ga.rsplit(':').next()?.to_owned())
+            })
+            .collect();
+        return (single.len() == 1).then_some(single);
+    }
     lines.find(|line| *line == "Reactor Build Order:")?;
     let mut order = Vec::new();
     for line in lines {
