@@ -52,7 +52,28 @@ const MAVEN_ENV: [&str; 6] = [
 const EMPTY_SETTINGS: &str = "<settings xmlns=\"http://maven.apache.org/SETTINGS/1.2.0\"/>\n";
 
 /// Bump when the way the seed is built changes, so existing seeds are rebuilt.
-const SEED_FORMAT: &str = "m2fresh-test-seed-1";
+const SEED_FORMAT: &str = "m2fresh-test-seed-2";
+
+/// The Jib Maven plugin the image tests use (in the seed, so they run offline).
+pub const JIB_VERSION: &str = "3.4.4";
+
+/// Configures the copied story service to build its image with Jib on a `scratch` base
+/// (no registry, no daemon: `jib:buildTar` writes `target/jib-image.tar`).
+pub fn configure_jib(project: &Project) {
+    let pom = project.path("xc-service-portalview/pom.xml");
+    let text = fs::read_to_string(&pom).unwrap_or_else(|e| panic!("{}: {e}", pom.display()));
+    let plugin = format!(
+        "<plugin>\n        <groupId>com.google.cloud.tools</groupId>\n        \
+         <artifactId>jib-maven-plugin</artifactId>\n        <version>{JIB_VERSION}</version>\n        \
+         <configuration><from><image>scratch</image></from>\
+         <to><image>xc-service-portalview</image></to></configuration>\n      </plugin>\n    </plugins>"
+    );
+    assert!(
+        text.contains("</plugins>"),
+        "the service's POM has build plugins"
+    );
+    write_file(&pom, &text.replacen("</plugins>", &plugin, 1));
+}
 
 /// The root of this checkout (where `Cargo.toml` is).
 pub fn repo_root() -> &'static Path {
@@ -462,6 +483,16 @@ fn build_seed(base: &Path, repository: &Path) -> Result<(), String> {
         .collect();
     // Installing with -DskipTests loads surefire but not the provider that runs tests.
     steps.push(("xc-framework-utils", &["test"]));
+    // The image tests build a Jib tarball offline.
+    let jib_goal = format!("com.google.cloud.tools:jib-maven-plugin:{JIB_VERSION}:buildTar");
+    let jib_args = [
+        "package",
+        jib_goal.as_str(),
+        "-Djib.from.image=scratch",
+        "-Djib.to.image=seed:seed",
+        "-DskipTests",
+    ];
+    steps.push(("xc-service-portalview", &jib_args[..]));
     for (project, goals) in steps {
         let dir = projects.join(project);
         let output = isolated_mvn(&dir, repository, &settings)

@@ -160,3 +160,97 @@ fn the_image_is_not_built_on_stale_upstream() {
         "{stderr}"
     );
 }
+
+/// The story, caught end to end: after a change in the interface module, `m2fresh build
+/// --engine jib --run` installs it and builds an image (a Jib tarball on `scratch`, no
+/// registry or daemon needed) whose layers hold the *new* interface jar.
+#[test]
+fn build_puts_the_new_interface_jar_into_the_image() {
+    let project = Project::copy_fixture("xuecheng");
+    crate::common::configure_jib(&project);
+    let repo = LocalRepo::new();
+    crate::freshness::install_with_m2fresh(&project, &repo, "xc-service-portalview");
+
+    let source =
+        project.path("xc-service-api/src/main/java/com/xuecheng/api/cms/CmsPageControllerApi.java");
+    let text = std::fs::read_to_string(&source).expect("read");
+    std::fs::write(
+        &source,
+        text.replace("\"/cms/page\"", "\"/api/v3/cms/page\""),
+    )
+    .expect("write");
+
+    let (code, stdout, stderr) = run(m2fresh_in(&project.root, &repo)
+        .arg("build")
+        .arg("xc-service-portalview")
+        .arg("--engine")
+        .arg("jib")
+        .arg("--run")
+        .arg("--offline"));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("installed com.xuecheng:xc-service-api"),
+        "the stale module is installed first: {stderr}"
+    );
+    assert!(
+        stderr.contains("built xc-service-portalview:1.0-SNAPSHOT"),
+        "{stderr}"
+    );
+
+    let tarball = project.path("xc-service-portalview/target/jib-image.tar");
+    assert!(tarball.is_file(), "{}", tarball.display());
+    let unpacked = tempfile::tempdir().expect("temp dir");
+    untar(&tarball, unpacked.path(), false);
+    let mut api_jars = Vec::new();
+    for layer in std::fs::read_dir(unpacked.path())
+        .expect("read")
+        .filter_map(|e| e.ok())
+    {
+        let name = layer.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".tar.gz") {
+            let dir = unpacked.path().join(format!("{name}.d"));
+            std::fs::create_dir_all(&dir).expect("mkdir");
+            untar(&layer.path(), &dir, true);
+            for f in walkdir::WalkDir::new(&dir)
+                .into_iter()
+                .filter_map(|e| e.ok())
+            {
+                if f.file_name() == "xc-service-api-1.0-SNAPSHOT.jar" {
+                    api_jars.push(f.into_path());
+                }
+            }
+        }
+    }
+    assert_eq!(
+        api_jars.len(),
+        1,
+        "one copy of the interface jar in the image: {api_jars:?}"
+    );
+    let class = {
+        use std::io::Read;
+        let mut zip =
+            zip::ZipArchive::new(std::fs::File::open(&api_jars[0]).expect("open")).expect("a jar");
+        let mut entry = zip
+            .by_name("com/xuecheng/api/cms/CmsPageControllerApi.class")
+            .expect("the class");
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).expect("read");
+        bytes
+    };
+    let has = |s: &str| class.windows(s.len()).any(|w| w == s.as_bytes());
+    assert!(
+        has("/api/v3/cms/page"),
+        "the image holds the new interface code"
+    );
+}
+
+fn untar(archive: &std::path::Path, into: &std::path::Path, gzip: bool) {
+    let status = std::process::Command::new("tar")
+        .arg(if gzip { "-xzf" } else { "-xf" })
+        .arg(archive)
+        .arg("-C")
+        .arg(into)
+        .status()
+        .expect("tar runs");
+    assert!(status.success(), "tar {}", archive.display());
+}
