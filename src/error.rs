@@ -65,12 +65,6 @@ impl Error {
             help,
         }
     }
-
-    /// Whether this error comes from the user's input (exit code 2) rather than from a
-    /// build that failed.
-    pub fn is_input_error(&self) -> bool {
-        true
-    }
 }
 
 /// A diagnostic about one or more places in POMs: the message, a code such as

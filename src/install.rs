@@ -426,12 +426,9 @@ pub fn install(
     // Parallel only when two planned modules can run at the same time.
     let parallel = jobs > 1
         && plan.install.iter().enumerate().any(|(i, a)| {
-            plan.install[i + 1..].iter().any(|b| {
-                !a.waits_for.contains(&b.id)
-                    && !b.waits_for.contains(&a.id)
-                    && !plan.waits_on(b.module, a.module)
-                    && !plan.waits_on(a.module, b.module)
-            })
+            plan.install[i + 1..]
+                .iter()
+                .any(|b| !plan.waits_on(b.module, a.module) && !plan.waits_on(a.module, b.module))
         });
     let mut notes = Vec::new();
     let mut invocations = HashMap::new();

@@ -428,7 +428,11 @@ fn run_image(
     }
     if args.run {
         let mut log = std::io::stderr();
-        m2fresh::image::run_steps(&job.plan, &mut log).map_err(fail)?;
+        if let Err(e) = m2fresh::image::run_steps(&job.plan, &mut log) {
+            // A build that ran and failed is exit code 1, not an input error.
+            eprintln!("{:?}", miette::Report::new(e));
+            return Ok(ExitCode::from(1));
+        }
         ledger.record(&job.plan.image, &job.plan.fingerprint);
         ledger.save().map_err(fail)?;
         match g.format {
@@ -488,8 +492,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         settings: g.settings.clone(),
         maven_args: args.maven_args.clone(),
     };
-    let logs = HashMap::new();
-    let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len(), &logs);
+    let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len());
     let result =
         m2fresh::install::install(&project, &plan, &fingerprints, &opts, &progress, &cancel);
     progress.finish();

@@ -31,8 +31,7 @@ struct State {
 
 impl<'a> CliProgress<'a> {
     /// A reporter for `total` modules; live bars only on a terminal outside CI.
-    pub fn new(ws: &'a Workspace, total: usize, logs: &HashMap<ModuleId, String>) -> Self {
-        let _ = logs;
+    pub fn new(ws: &'a Workspace, total: usize) -> Self {
         let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         let live = interactive.then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
