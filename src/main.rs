@@ -150,6 +150,10 @@ enum Command {
     Graph {
         /// Modules by artifactId, groupId:artifactId, or directory.
         targets: Vec<String>,
+        /// Check each module against the local repository and mark the ones not fresh
+        /// (in red in DOT, with a `stale` class in Mermaid).
+        #[arg(long)]
+        status: bool,
     },
     /// Maven's reactor build order (all modules, or what `mvn -pl TARGETS -am` builds).
     Order {
@@ -226,19 +230,23 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     let g = &cli.global;
     match &cli.command {
-        Command::Graph { targets } => {
-            let (ws, graph) = load(g)?;
-            let shown = selection(&ws, &graph, targets)?;
-            let marked = HashMap::new();
-            match g.format {
-                Format::Json => print_json(&m2fresh::report::graph_report(&ws, &graph, &shown))?,
-                Format::Dot => print(&m2fresh::report::to_dot(&ws, &graph, &shown, &marked))?,
-                Format::Mermaid => {
-                    print(&m2fresh::report::to_mermaid(&ws, &graph, &shown, &marked))?
+        Command::Graph { targets, status } => {
+            let project = open(g)?;
+            let shown = selection(&project.workspace, &project.graph, targets)?;
+            let mut marked = HashMap::new();
+            if *status {
+                for m in project.check(&shown)?.modules {
+                    marked.insert(m.module, m.status.as_str().to_string());
                 }
+            }
+            let (ws, graph) = (&project.workspace, &project.graph);
+            match g.format {
+                Format::Json => print_json(&m2fresh::report::graph_report(ws, graph, &shown))?,
+                Format::Dot => print(&m2fresh::report::to_dot(ws, graph, &shown, &marked))?,
+                Format::Mermaid => print(&m2fresh::report::to_mermaid(ws, graph, &shown, &marked))?,
                 Format::Text => {
-                    print(&render::render_graph_text(&ws, &graph, &shown))?;
-                    print_findings(&ws, &graph);
+                    print(&render::render_graph_text(ws, graph, &shown, &marked))?;
+                    print_findings(ws, graph);
                 }
             }
             Ok(ExitCode::SUCCESS)

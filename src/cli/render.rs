@@ -5,7 +5,12 @@ use m2fresh::project::Project;
 use m2fresh::status::{CheckReport, Status, WhyReport};
 use m2fresh::workspace::{Discovery, ModuleId, Workspace};
 
-pub fn render_graph_text(ws: &Workspace, graph: &ReactorGraph, shown: &[ModuleId]) -> String {
+pub fn render_graph_text(
+    ws: &Workspace,
+    graph: &ReactorGraph,
+    shown: &[ModuleId],
+    marked: &std::collections::HashMap<ModuleId, String>,
+) -> String {
     let mut out = String::new();
     let mode = match ws.discovery {
         Discovery::Scan => "scan: every pom.xml below the root",
@@ -18,7 +23,13 @@ pub fn render_graph_text(ws: &Workspace, graph: &ReactorGraph, shown: &[ModuleId
     ));
     for id in shown {
         let m = ws.module(*id);
-        out.push_str(&format!("\n{} [{}]  {}\n", m.gav, m.packaging, m.rel_pom));
+        let status = marked
+            .get(id)
+            .map_or_else(String::new, |s| format!("  ({s})"));
+        out.push_str(&format!(
+            "\n{} [{}]  {}{status}\n",
+            m.gav, m.packaging, m.rel_pom
+        ));
         let mut seen = std::collections::HashSet::new();
         for e in graph.needs(*id) {
             if !seen.insert((e.to, e.kind.describe())) {
