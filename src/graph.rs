@@ -336,11 +336,30 @@ fn candidate_edges(ws: &Workspace, findings: &mut Vec<Finding>) -> Vec<Edge> {
                 );
             }
         }
-        for p in e.build.plugins.iter().filter(|p| text(&p.extensions) == Some("true")) {
-            extension_finding(ws, m.key(), p.group_id_or_default(), text(&p.artifact_id), &p.loc, findings);
+        for p in e
+            .build
+            .plugins
+            .iter()
+            .filter(|p| text(&p.extensions) == Some("true"))
+        {
+            extension_finding(
+                ws,
+                m.key(),
+                p.group_id_or_default(),
+                text(&p.artifact_id),
+                &p.loc,
+                findings,
+            );
         }
         for x in &e.build.extensions {
-            extension_finding(ws, m.key(), text(&x.group_id).unwrap_or(""), text(&x.artifact_id), &x.loc, findings);
+            extension_finding(
+                ws,
+                m.key(),
+                text(&x.group_id).unwrap_or(""),
+                text(&x.artifact_id),
+                &x.loc,
+                findings,
+            );
             add(
                 text(&x.group_id).unwrap_or(""),
                 text(&x.artifact_id).unwrap_or(""),
@@ -550,9 +569,17 @@ impl Dag {
 
 /// The error for a dependency cycle: every module of the cycle and the POM line of each
 /// edge.
-fn cycle_error(ws: &Workspace, projects: &[ModuleId], cycle: &[usize], candidates: &[Edge]) -> Error {
+fn cycle_error(
+    ws: &Workspace,
+    projects: &[ModuleId],
+    cycle: &[usize],
+    candidates: &[Edge],
+) -> Error {
     let ids: Vec<ModuleId> = cycle.iter().map(|&v| projects[v]).collect();
-    let names: Vec<String> = ids.iter().map(|id| ws.module(*id).gav.to_string()).collect();
+    let names: Vec<String> = ids
+        .iter()
+        .map(|id| ws.module(*id).gav.to_string())
+        .collect();
     let mut related = Vec::new();
     for pair in ids.windows(2) {
         let (from, to) = (pair[0], pair[1]);
@@ -593,4 +620,30 @@ fn cycle_error(ws: &Workspace, projects: &[ModuleId], cycle: &[usize], candidate
     }
     d.related = related;
     d.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::LoadOptions;
+    use std::path::Path;
+
+    /// The reactor order m2fresh computes for `fixtures/reactor/<name>`, as
+    /// `groupId:artifactId` lines like Maven's `---< g:a >---` headers.
+    fn fixture_order(name: &str) -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/reactor")
+            .join(name);
+        let ws = Workspace::load(&root, &LoadOptions::default()).unwrap();
+        let graph = ReactorGraph::build(&ws).unwrap();
+        graph.order.iter().map(|id| ws.module(*id).key()).collect()
+    }
+
+    #[test]
+    fn a_parent_version_from_a_model_property_is_a_parent_edge() {
+        assert_eq!(
+            fixture_order("parent-version-from-model-property"),
+            ["fixture.pvmp:root", "fixture.pvmp:app"]
+        );
+    }
 }

@@ -65,8 +65,7 @@ pub fn inherit(child: &mut Model, parent: &Model) {
 }
 
 fn strip_uninherited_executions(mut p: Plugin) -> Plugin {
-    p.executions
-        .retain(|e| text(&e.inherited) != Some("false"));
+    p.executions.retain(|e| text(&e.inherited) != Some("false"));
     p
 }
 
@@ -96,7 +95,11 @@ fn merge_build(target: &mut Build, source: &Build, source_dominant: bool) {
 /// `ModelMerger.mergeModelBase_Dependencies`: the target's entries first, in order; a
 /// source entry with the same management key replaces it in place when the source
 /// dominates; other source entries are appended.
-pub fn merge_dependencies(target: &mut Vec<Dependency>, source: &[Dependency], source_dominant: bool) {
+pub fn merge_dependencies(
+    target: &mut Vec<Dependency>,
+    source: &[Dependency],
+    source_dominant: bool,
+) {
     if source.is_empty() {
         return;
     }

@@ -74,8 +74,14 @@ pub fn system_properties() -> BTreeMap<String, String> {
         other => other,
     };
     sys.insert("os.arch".into(), arch.into());
-    sys.insert("file.separator".into(), std::path::MAIN_SEPARATOR.to_string());
-    sys.insert("path.separator".into(), if cfg!(windows) { ";" } else { ":" }.into());
+    sys.insert(
+        "file.separator".into(),
+        std::path::MAIN_SEPARATOR.to_string(),
+    );
+    sys.insert(
+        "path.separator".into(),
+        if cfg!(windows) { ";" } else { ":" }.into(),
+    );
     sys.insert("line.separator".into(), "\n".into());
     if let Some(home) = std::env::var_os("HOME") {
         sys.insert("user.home".into(), home.to_string_lossy().into_owned());
@@ -141,7 +147,8 @@ pub enum ParentSource {
 /// A module's `<parent>`, resolved.
 #[derive(Clone, Debug)]
 pub struct ParentLink {
-    /// The parent's coordinates as the child declares them.
+    /// The parent's coordinates as the child declares them, interpolated as Maven's
+    /// effective model has them (what ProjectSorter's parent edge matches).
     pub gav: Gav,
     /// Where its POM was found.
     pub source: ParentSource,
@@ -297,11 +304,7 @@ impl Loader {
             format!(
                 "{}:{}",
                 text(&pom.model.group_id)
-                    .or_else(|| pom
-                        .model
-                        .parent
-                        .as_ref()
-                        .and_then(|p| text(&p.group_id)))
+                    .or_else(|| pom.model.parent.as_ref().and_then(|p| text(&p.group_id)))
                     .unwrap_or("?"),
                 text(&pom.model.artifact_id).unwrap_or("?")
             )
@@ -389,6 +392,25 @@ impl Loader {
         if let Some(e) = failure {
             return Err(e);
         }
+        // Maven's interpolation visits `<parent>` too (DefaultModelBuilder then runs the
+        // version once more through user, model and system properties), and ProjectSorter's
+        // parent edge uses those interpolated coordinates: a `${revision}` parent is a
+        // parent edge only once `revision` resolves, from any property source.
+        let parent = parent.map(|mut link| {
+            if let Some(declared) = &pom.model.parent {
+                let resolved = |v: &Option<Value>, fallback: &mut String| {
+                    if let Some(t) = text(v).filter(|t| t.contains("${"))
+                        && let Ok(r) = interpolator.interpolate(t)
+                    {
+                        *fallback = r.text;
+                    }
+                };
+                resolved(&declared.group_id, &mut link.gav.group_id);
+                resolved(&declared.artifact_id, &mut link.gav.artifact_id);
+                resolved(&declared.version, &mut link.gav.version);
+            }
+            link
+        });
         for (expr, loc) in undefined {
             findings.push(
                 Finding::warning(
@@ -548,17 +570,22 @@ impl Loader {
             if candidate.is_file() {
                 let found = self.read(&candidate)?;
                 let m = &found.model;
-                let inherited = |own: &Option<Value>, from_parent: fn(&crate::pom::Parent) -> &Option<Value>| {
-                    text(own)
-                        .or_else(|| m.parent.as_ref().and_then(|p| text(from_parent(p))))
-                        .unwrap_or("")
-                        .to_string()
-                };
+                let inherited =
+                    |own: &Option<Value>,
+                     from_parent: fn(&crate::pom::Parent) -> &Option<Value>| {
+                        text(own)
+                            .or_else(|| m.parent.as_ref().and_then(|p| text(from_parent(p))))
+                            .unwrap_or("")
+                            .to_string()
+                    };
                 let cg = inherited(&m.group_id, |p| &p.group_id);
                 let ca = text(&m.artifact_id).unwrap_or("").to_string();
                 let cv = inherited(&m.version, |p| &p.version);
                 if cg == g && ca == a && cv == v {
-                    return Ok((link(ParentSource::Relative(found.path.clone())), Some(found)));
+                    return Ok((
+                        link(ParentSource::Relative(found.path.clone())),
+                        Some(found),
+                    ));
                 }
                 // Maven's wording: "'parent.relativePath' of POM x points at y instead of z".
                 let loc = parent
@@ -590,7 +617,10 @@ impl Loader {
                 .join(format!("{a}-{version}.pom"));
             if path.is_file() {
                 let found = self.read_as(&path, true)?;
-                return Ok((link(ParentSource::Repository(found.path.clone())), Some(found)));
+                return Ok((
+                    link(ParentSource::Repository(found.path.clone())),
+                    Some(found),
+                ));
             }
         }
         findings.push(

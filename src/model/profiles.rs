@@ -85,8 +85,7 @@ pub fn has_os_version_condition(profile: &Profile) -> bool {
 fn os_matches(os: &OsCondition, ctx: &ActivationContext) -> bool {
     let name = ctx.property("os.name").unwrap_or("").to_lowercase();
     let arch = ctx.property("os.arch").unwrap_or("").to_lowercase();
-    let check = |cond: &Option<crate::pom::Value>, test: &dyn Fn(&str) -> bool| match text(cond)
-    {
+    let check = |cond: &Option<crate::pom::Value>, test: &dyn Fn(&str) -> bool| match text(cond) {
         None => true,
         Some(c) => match c.strip_prefix('!') {
             Some(c) => !test(&c.to_lowercase()),
