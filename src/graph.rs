@@ -646,4 +646,18 @@ mod tests {
             ["fixture.pvmp:root", "fixture.pvmp:app"]
         );
     }
+
+    #[test]
+    fn poms_with_xhtml_entities_a_doctype_and_other_encodings_are_read() {
+        assert_eq!(
+            fixture_order("xml-maven-accepts"),
+            [
+                "fixture.xml:root",
+                "fixture.xml:gbk",
+                "fixture.xml:utf16",
+                "fixture.xml:doctype",
+                "fixture.xml:entities"
+            ]
+        );
+    }
 }
