@@ -330,14 +330,14 @@ impl Workspace {
         self.by_ga.get(ga).map_or(&[], Vec::as_slice)
     }
 
-    /// Finds a module by `artifactId`, `groupId:artifactId`, `groupId:artifactId:version`,
-    /// or the path of its directory or POM (relative to the working directory or the
-    /// workspace root).
+    /// Finds a module by `artifactId`, `:artifactId` (Maven's `-pl` form),
+    /// `groupId:artifactId`, `groupId:artifactId:version`, or the path of its directory or
+    /// POM (relative to the working directory or the workspace root).
     pub fn find(&self, name: &str) -> Result<ModuleId> {
         let name = name.trim();
         let parts: Vec<&str> = name.split(':').collect();
         let by_coords: Vec<ModuleId> = match parts.as_slice() {
-            [a] => self
+            [a] | ["", a] => self
                 .modules
                 .iter()
                 .filter(|m| m.gav.artifact_id == *a)
