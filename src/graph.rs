@@ -654,3 +654,43 @@ fn cycle_error(
     d.related = related;
     d.into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::LoadOptions;
+    use std::path::Path;
+
+    /// The reactor order m2fresh computes for `fixtures/reactor/<name>`, as
+    /// `groupId:artifactId` lines like Maven's `---< g:a >---` headers.
+    fn fixture_order(name: &str) -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/reactor")
+            .join(name);
+        let ws = Workspace::load(&root, &LoadOptions::default()).unwrap();
+        let graph = ReactorGraph::build(&ws).unwrap();
+        graph.order.iter().map(|id| ws.module(*id).key()).collect()
+    }
+
+    #[test]
+    fn a_parent_version_from_a_model_property_is_a_parent_edge() {
+        assert_eq!(
+            fixture_order("parent-version-from-model-property"),
+            ["fixture.pvmp:root", "fixture.pvmp:app"]
+        );
+    }
+
+    #[test]
+    fn poms_with_xhtml_entities_a_doctype_and_other_encodings_are_read() {
+        assert_eq!(
+            fixture_order("xml-maven-accepts"),
+            [
+                "fixture.xml:root",
+                "fixture.xml:gbk",
+                "fixture.xml:utf16",
+                "fixture.xml:doctype",
+                "fixture.xml:entities"
+            ]
+        );
+    }
+}

@@ -159,6 +159,9 @@ pub struct Model {
     pub version: Option<Value>,
     pub packaging: Option<Value>,
     pub name: Option<Value>,
+    /// `<prerequisites><maven>`: not inherited. Maven plugins name their Maven API
+    /// dependencies with `${project.prerequisites.maven}`.
+    pub prerequisites_maven: Option<Value>,
     pub parent: Option<Parent>,
     pub properties: BTreeMap<String, Value>,
     pub dependency_management: Vec<Dependency>,
@@ -389,6 +392,9 @@ pub fn read_model(root: &Element, source: SourceId) -> Result<Model, (String, Sp
         version: r.value(root, "version"),
         packaging: r.value(root, "packaging"),
         name: r.value(root, "name"),
+        prerequisites_maven: root
+            .child("prerequisites")
+            .and_then(|p| r.value(p, "maven")),
         parent: root.child("parent").map(|p| Parent {
             loc: r.loc(&p.span),
             group_id: r.value(p, "groupId"),
@@ -627,6 +633,7 @@ impl Model {
         opt(&mut self.version, f);
         opt(&mut self.packaging, f);
         opt(&mut self.name, f);
+        opt(&mut self.prerequisites_maven, f);
         for v in self.properties.values_mut() {
             f(v);
         }

@@ -332,14 +332,14 @@ impl Workspace {
         self.by_ga.get(ga).map_or(&[], Vec::as_slice)
     }
 
-    /// Finds a module by `artifactId`, `groupId:artifactId`, `groupId:artifactId:version`,
-    /// or the path of its directory or POM (relative to the working directory or the
-    /// workspace root).
+    /// Finds a module by `artifactId`, `:artifactId` (Maven's `-pl` form),
+    /// `groupId:artifactId`, `groupId:artifactId:version`, or the path of its directory or
+    /// POM (relative to the working directory or the workspace root).
     pub fn find(&self, name: &str) -> Result<ModuleId> {
         let name = name.trim();
         let parts: Vec<&str> = name.split(':').collect();
         let by_coords: Vec<ModuleId> = match parts.as_slice() {
-            [a] => self
+            [a] | ["", a] => self
                 .modules
                 .iter()
                 .filter(|m| m.gav.artifact_id == *a)
@@ -656,122 +656,122 @@ fn import_boms(
     by_gav: &HashMap<Gav, ModuleId>,
     findings: &mut Vec<Finding>,
 ) -> Result<()> {
-    let is_import = |d: &Dependency| {
-        text(&d.scope) == Some("import") && text(&d.type_).unwrap_or("jar") == "pom"
-    };
     if !modules
         .iter()
         .any(|m| m.effective.dependency_management.iter().any(is_import))
     {
         return Ok(());
     }
-    let mut resolved: HashMap<ModuleId, Vec<Dependency>> = HashMap::new();
+    let mut imports = Imports {
+        loader,
+        by_gav,
+        resolved: HashMap::new(),
+        repository: HashMap::new(),
+        findings,
+    };
     let ids: Vec<ModuleId> = modules.iter().map(|m| m.id).collect();
     for id in ids {
-        let mut visiting = Vec::new();
-        resolve_imports(
-            loader,
-            modules,
-            by_gav,
-            id,
-            &mut resolved,
-            &mut visiting,
-            findings,
-        )?;
+        imports.resolve(modules, id, &mut Vec::new())?;
     }
     for m in modules.iter_mut() {
-        if let Some(dm) = resolved.remove(&m.id) {
+        if let Some(dm) = imports.resolved.remove(&m.id) {
             m.effective.dependency_management = dm;
         }
     }
     Ok(())
 }
 
-fn resolve_imports(
-    loader: &Loader,
-    modules: &mut [Module],
-    by_gav: &HashMap<Gav, ModuleId>,
-    id: ModuleId,
-    resolved: &mut HashMap<ModuleId, Vec<Dependency>>,
-    visiting: &mut Vec<ModuleId>,
-    findings: &mut Vec<Finding>,
-) -> Result<Vec<Dependency>> {
-    if let Some(dm) = resolved.get(&id) {
-        return Ok(dm.clone());
-    }
-    if visiting.contains(&id) {
-        let names: Vec<String> = visiting
-            .iter()
-            .chain(std::iter::once(&id))
-            .map(|i| modules[i.0].gav.to_string())
-            .collect();
-        let m = &modules[id.0];
-        return Err(PomDiagnostic::at(
-            &loader.sources(),
-            "m2fresh::model::import-cycle",
-            format!("the BOM imports form a cycle: {}", names.join(" -> ")),
-            m.effective.artifact_id.as_ref().map(|v| &v.loc),
-            "this BOM",
-        )
-        .into());
-    }
-    visiting.push(id);
-    let declared = modules[id.0].effective.dependency_management.clone();
-    let mut dm: Vec<Dependency> = Vec::new();
-    let mut imports: Vec<&Dependency> = Vec::new();
-    for d in &declared {
-        if text(&d.scope) == Some("import") && text(&d.type_).unwrap_or("jar") == "pom" {
-            imports.push(d);
-        } else {
-            dm.push(d.clone());
-        }
-    }
-    let mut keys: HashSet<String> = dm.iter().map(Dependency::management_key).collect();
-    let mut import_edges = Vec::new();
-    for imp in imports {
-        let gav = Gav::new(
-            text(&imp.group_id).unwrap_or(""),
-            text(&imp.artifact_id).unwrap_or(""),
-            text(&imp.version).unwrap_or(""),
-        );
-        let managed = if let Some(&bom) = by_gav.get(&gav) {
-            import_edges.push((gav.clone(), imp.loc.clone()));
-            resolve_imports(loader, modules, by_gav, bom, resolved, visiting, findings)?
-        } else if let Some(dm) = repository_bom(loader, &gav)? {
-            dm
-        } else {
-            findings.push(
-                Finding::warning(
-                    &loader.sources(),
-                    FindingKind::UnresolvedImport,
-                    Some(modules[id.0].key()),
-                    format!(
-                        "the imported BOM {gav} is neither in the workspace nor in the local \
-                         repository; the versions it manages are unknown"
-                    ),
-                    Some(&imp.loc),
-                )
-                .with_help("install the BOM, or include it in the workspace"),
-            );
-            Vec::new()
-        };
-        for d in managed {
-            if keys.insert(d.management_key()) {
-                dm.push(d);
-            }
-        }
-    }
-    visiting.pop();
-    modules[id.0].imports = import_edges;
-    resolved.insert(id, dm.clone());
-    Ok(dm)
+fn is_import(d: &Dependency) -> bool {
+    text(&d.scope) == Some("import") && text(&d.type_).unwrap_or("jar") == "pom"
 }
 
-/// A BOM from the local repository: its effective `dependencyManagement` (its own
-/// imports from the repository included, up to a sane depth).
-fn repository_bom(loader: &Loader, gav: &Gav) -> Result<Option<Vec<Dependency>>> {
-    fn go(loader: &Loader, gav: &Gav, depth: usize) -> Result<Option<Vec<Dependency>>> {
-        let Some(repo) = &loader.context().local_repository else {
+/// The state of one import pass: each module's and each repository BOM's resulting
+/// `dependencyManagement`, computed once. Every module usually inherits the same imports
+/// from the root, and a BOM such as `spring-boot-dependencies` imports dozens more, so
+/// building them per module would dominate the load time.
+struct Imports<'a> {
+    loader: &'a Loader,
+    by_gav: &'a HashMap<Gav, ModuleId>,
+    resolved: HashMap<ModuleId, Vec<Dependency>>,
+    /// Repository BOMs by coordinates; `None` when the local repository lacks one.
+    repository: HashMap<Gav, Option<Vec<Dependency>>>,
+    findings: &'a mut Vec<Finding>,
+}
+
+impl Imports<'_> {
+    fn resolve(
+        &mut self,
+        modules: &mut [Module],
+        id: ModuleId,
+        visiting: &mut Vec<ModuleId>,
+    ) -> Result<Vec<Dependency>> {
+        if let Some(dm) = self.resolved.get(&id) {
+            return Ok(dm.clone());
+        }
+        if visiting.contains(&id) {
+            let names: Vec<String> = visiting
+                .iter()
+                .chain(std::iter::once(&id))
+                .map(|i| modules[i.0].gav.to_string())
+                .collect();
+            let m = &modules[id.0];
+            return Err(PomDiagnostic::at(
+                &self.loader.sources(),
+                "m2fresh::model::import-cycle",
+                format!("the BOM imports form a cycle: {}", names.join(" -> ")),
+                m.effective.artifact_id.as_ref().map(|v| &v.loc),
+                "this BOM",
+            )
+            .into());
+        }
+        visiting.push(id);
+        let declared = modules[id.0].effective.dependency_management.clone();
+        let (imports, mut dm): (Vec<Dependency>, Vec<Dependency>) =
+            declared.into_iter().partition(is_import);
+        let mut keys: HashSet<String> = dm.iter().map(Dependency::management_key).collect();
+        let mut import_edges = Vec::new();
+        for imp in imports {
+            let gav = import_gav(&imp);
+            let managed = if let Some(&bom) = self.by_gav.get(&gav) {
+                import_edges.push((gav.clone(), imp.loc.clone()));
+                self.resolve(modules, bom, visiting)?
+            } else if let Some(dm) = self.repository_bom(&gav, 0)? {
+                dm
+            } else {
+                self.findings.push(
+                    Finding::warning(
+                        &self.loader.sources(),
+                        FindingKind::UnresolvedImport,
+                        Some(modules[id.0].key()),
+                        format!(
+                            "the imported BOM {gav} is neither in the workspace nor in the local \
+                             repository; the versions it manages are unknown"
+                        ),
+                        Some(&imp.loc),
+                    )
+                    .with_help("install the BOM, or include it in the workspace"),
+                );
+                Vec::new()
+            };
+            for d in managed {
+                if keys.insert(d.management_key()) {
+                    dm.push(d);
+                }
+            }
+        }
+        visiting.pop();
+        modules[id.0].imports = import_edges;
+        self.resolved.insert(id, dm.clone());
+        Ok(dm)
+    }
+
+    /// A BOM from the local repository: its effective `dependencyManagement` (its own
+    /// imports from the repository included, up to a sane depth).
+    fn repository_bom(&mut self, gav: &Gav, depth: usize) -> Result<Option<Vec<Dependency>>> {
+        if let Some(dm) = self.repository.get(gav) {
+            return Ok(dm.clone());
+        }
+        let Some(repo) = &self.loader.context().local_repository else {
             return Ok(None);
         };
         let path = repo
@@ -782,31 +782,109 @@ fn repository_bom(loader: &Loader, gav: &Gav) -> Result<Option<Vec<Dependency>>>
         if !path.is_file() || depth > 16 {
             return Ok(None);
         }
-        let raw = loader.read_repository(&path)?;
-        let built = loader.build(&raw)?;
-        let mut dm = Vec::new();
+        let raw = self.loader.read_repository(&path)?;
+        let built = self.loader.build(&raw)?;
+        let (nested, mut dm): (Vec<Dependency>, Vec<Dependency>) = built
+            .effective
+            .dependency_management
+            .into_iter()
+            .partition(is_import);
         let mut keys = HashSet::new();
-        let mut nested = Vec::new();
-        for d in built.effective.dependency_management {
-            if text(&d.scope) == Some("import") && text(&d.type_).unwrap_or("jar") == "pom" {
-                nested.push(d);
-            } else if keys.insert(d.management_key()) {
-                dm.push(d);
-            }
-        }
+        dm.retain(|d| keys.insert(d.management_key()));
         for n in nested {
-            let g = Gav::new(
-                text(&n.group_id).unwrap_or(""),
-                text(&n.artifact_id).unwrap_or(""),
-                text(&n.version).unwrap_or(""),
-            );
-            for d in go(loader, &g, depth + 1)?.unwrap_or_default() {
+            for d in self
+                .repository_bom(&import_gav(&n), depth + 1)?
+                .unwrap_or_default()
+            {
                 if keys.insert(d.management_key()) {
                     dm.push(d);
                 }
             }
         }
+        self.repository.insert(gav.clone(), Some(dm.clone()));
         Ok(Some(dm))
     }
-    go(loader, gav, 0)
+}
+
+fn import_gav(d: &Dependency) -> Gav {
+    Gav::new(
+        text(&d.group_id).unwrap_or(""),
+        text(&d.artifact_id).unwrap_or(""),
+        text(&d.version).unwrap_or(""),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn app(name: &str) -> String {
+        format!(
+            "<project><modelVersion>4.0.0</modelVersion><groupId>f</groupId>\
+             <artifactId>{name}</artifactId><version>1</version>\
+             <dependencyManagement><dependencies><dependency><groupId>x</groupId>\
+             <artifactId>bom</artifactId><version>1</version><type>pom</type>\
+             <scope>import</scope></dependency></dependencies></dependencyManagement>\
+             <dependencies><dependency><groupId>f</groupId><artifactId>lib</artifactId>\
+             </dependency></dependencies></project>"
+        )
+    }
+
+    #[test]
+    fn every_module_importing_a_repository_bom_gets_its_nested_imports() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (ws_dir, repo) = (tmp.path().join("ws"), tmp.path().join("repo"));
+        write(
+            &ws_dir,
+            "pom.xml",
+            "<project><modelVersion>4.0.0</modelVersion><groupId>f</groupId>\
+             <artifactId>root</artifactId><version>1</version><packaging>pom</packaging>\
+             <modules><module>lib</module><module>a</module><module>b</module></modules>\
+             </project>",
+        );
+        write(
+            &ws_dir,
+            "lib/pom.xml",
+            "<project><modelVersion>4.0.0</modelVersion><groupId>f</groupId>\
+             <artifactId>lib</artifactId><version>1</version></project>",
+        );
+        write(&ws_dir, "a/pom.xml", &app("a"));
+        write(&ws_dir, "b/pom.xml", &app("b"));
+        // x:bom:1 manages nothing itself; it imports x:inner:1, which manages f:lib.
+        write(
+            &repo,
+            "x/bom/1/bom-1.pom",
+            "<project><modelVersion>4.0.0</modelVersion><groupId>x</groupId>\
+             <artifactId>bom</artifactId><version>1</version><packaging>pom</packaging>\
+             <dependencyManagement><dependencies><dependency><groupId>x</groupId>\
+             <artifactId>inner</artifactId><version>1</version><type>pom</type>\
+             <scope>import</scope></dependency></dependencies></dependencyManagement>\
+             </project>",
+        );
+        write(
+            &repo,
+            "x/inner/1/inner-1.pom",
+            "<project><modelVersion>4.0.0</modelVersion><groupId>x</groupId>\
+             <artifactId>inner</artifactId><version>1</version><packaging>pom</packaging>\
+             <dependencyManagement><dependencies><dependency><groupId>f</groupId>\
+             <artifactId>lib</artifactId><version>1</version></dependency></dependencies>\
+             </dependencyManagement></project>",
+        );
+        let opts = LoadOptions {
+            local_repository: Some(repo),
+            ..Default::default()
+        };
+        let ws = Workspace::load(&ws_dir, &opts).unwrap();
+        for name in ["f:a", "f:b"] {
+            let m = ws.module(ws.find(name).unwrap());
+            let lib = &m.effective.dependencies[0];
+            assert_eq!(text(&lib.version), Some("1"), "{name}");
+        }
+    }
 }

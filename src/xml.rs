@@ -1,10 +1,13 @@
 //! A small spanned XML tree on top of quick-xml: every element and every text value keeps
 //! the byte range it came from, so that a finding about a POM can point at its line.
 //!
-//! POMs are data, not documents: m2fresh never expands a DTD or a custom entity (a
-//! `<!DOCTYPE>` or `&foo;` is an error, not an invitation to read a file or explode in
-//! memory), and refuses nesting deeper than any real POM needs, so that hostile input
-//! cannot exhaust the stack.
+//! It accepts what Maven's reader (plexus-utils' `MXParser` with Modello's default
+//! entities) accepts: XML's five entities, character references and the 248 XHTML
+//! entities (`&nbsp;`, `&oslash;`, `&copy;`, ...) that Maven's `MavenXpp3Reader` defines. A
+//! `<!DOCTYPE>` is skipped as `MXParser` skips it: never read, never expanded, so an entity
+//! it declares stays undefined (an error, as in Maven), not an invitation to read a file or
+//! explode in memory. Nesting deeper than any real POM needs is refused, so that hostile
+//! input cannot exhaust the stack.
 
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
@@ -127,19 +130,16 @@ pub fn parse(source: &str) -> Result<Element, XmlError> {
             }
             Event::GeneralRef(reference) => {
                 let name = reference.xml10_content();
-                let resolved = match &*name {
-                    "lt" => "<".to_string(),
-                    "gt" => ">".to_string(),
-                    "amp" => "&".to_string(),
-                    "apos" => "'".to_string(),
-                    "quot" => "\"".to_string(),
-                    _ => match reference.resolve_char_ref() {
+                let resolved = match resolve_entity(&name) {
+                    Some(text) => text.to_string(),
+                    None => match reference.resolve_char_ref() {
                         Ok(Some(c)) => c.to_string(),
                         _ => {
                             return Err(XmlError::new(
                                 format!(
-                                    "the entity reference `&{name};` is not one of XML's five \
-                                     predefined entities; m2fresh never expands custom entities"
+                                    "could not resolve entity named '{name}': it is neither one \
+                                     of XML's five nor an XHTML entity, and m2fresh, like Maven, \
+                                     never expands entities a DTD declares"
                                 ),
                                 start..end,
                             ));
@@ -148,14 +148,8 @@ pub fn parse(source: &str) -> Result<Element, XmlError> {
                 };
                 append_text(&mut stack, &resolved, start..end, source)?;
             }
-            Event::DocType(_) => {
-                return Err(XmlError::new(
-                    "a <!DOCTYPE> declaration: POMs have none, and m2fresh never reads or \
-                     expands a DTD",
-                    start..end,
-                ));
-            }
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            // Maven's MXParser skips the declaration, internal subset included.
+            Event::DocType(_) | Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,
         }
     }
@@ -167,6 +161,90 @@ pub fn parse(source: &str) -> Result<Element, XmlError> {
     }
     root.ok_or_else(|| XmlError::new("the file has no root element", 0..source.len().min(1)))
 }
+
+/// The text of an entity Maven's POM reader knows: XML's five, then the XHTML entities.
+fn resolve_entity(name: &str) -> Option<&'static str> {
+    match name {
+        "lt" => Some("<"),
+        "gt" => Some(">"),
+        "amp" => Some("&"),
+        "apos" => Some("'"),
+        "quot" => Some("\""),
+        _ => XHTML_ENTITIES
+            .binary_search_by_key(&name, |&(n, _)| n)
+            .ok()
+            .map(|i| XHTML_ENTITIES[i].1),
+    }
+}
+
+/// The XHTML 1.0 Latin-1, special and symbol entities (less XML's own), which Modello's
+/// generated readers define for every POM Maven reads (plexus-utils'
+/// `EntityReplacementMap.defaultEntityReplacementMap`). Sorted by name.
+#[rustfmt::skip]
+const XHTML_ENTITIES: [(&str, &str); 248] = [
+    ("AElig", "\u{c6}"), ("Aacute", "\u{c1}"), ("Acirc", "\u{c2}"), ("Agrave", "\u{c0}"),
+    ("Alpha", "\u{391}"), ("Aring", "\u{c5}"), ("Atilde", "\u{c3}"), ("Auml", "\u{c4}"),
+    ("Beta", "\u{392}"), ("Ccedil", "\u{c7}"), ("Chi", "\u{3a7}"), ("Dagger", "\u{2021}"),
+    ("Delta", "\u{394}"), ("ETH", "\u{d0}"), ("Eacute", "\u{c9}"), ("Ecirc", "\u{ca}"),
+    ("Egrave", "\u{c8}"), ("Epsilon", "\u{395}"), ("Eta", "\u{397}"), ("Euml", "\u{cb}"),
+    ("Gamma", "\u{393}"), ("Iacute", "\u{cd}"), ("Icirc", "\u{ce}"), ("Igrave", "\u{cc}"),
+    ("Iota", "\u{399}"), ("Iuml", "\u{cf}"), ("Kappa", "\u{39a}"), ("Lambda", "\u{39b}"),
+    ("Mu", "\u{39c}"), ("Ntilde", "\u{d1}"), ("Nu", "\u{39d}"), ("OElig", "\u{152}"),
+    ("Oacute", "\u{d3}"), ("Ocirc", "\u{d4}"), ("Ograve", "\u{d2}"), ("Omega", "\u{3a9}"),
+    ("Omicron", "\u{39f}"), ("Oslash", "\u{d8}"), ("Otilde", "\u{d5}"), ("Ouml", "\u{d6}"),
+    ("Phi", "\u{3a6}"), ("Pi", "\u{3a0}"), ("Prime", "\u{2033}"), ("Psi", "\u{3a8}"),
+    ("Rho", "\u{3a1}"), ("Scaron", "\u{160}"), ("Sigma", "\u{3a3}"), ("THORN", "\u{de}"),
+    ("Tau", "\u{3a4}"), ("Theta", "\u{398}"), ("Uacute", "\u{da}"), ("Ucirc", "\u{db}"),
+    ("Ugrave", "\u{d9}"), ("Upsilon", "\u{3a5}"), ("Uuml", "\u{dc}"), ("Xi", "\u{39e}"),
+    ("Yacute", "\u{dd}"), ("Yuml", "\u{178}"), ("Zeta", "\u{396}"), ("aacute", "\u{e1}"),
+    ("acirc", "\u{e2}"), ("acute", "\u{b4}"), ("aelig", "\u{e6}"), ("agrave", "\u{e0}"),
+    ("alefsym", "\u{2135}"), ("alpha", "\u{3b1}"), ("and", "\u{2227}"), ("ang", "\u{2220}"),
+    ("aring", "\u{e5}"), ("asymp", "\u{2248}"), ("atilde", "\u{e3}"), ("auml", "\u{e4}"),
+    ("bdquo", "\u{201e}"), ("beta", "\u{3b2}"), ("brvbar", "\u{a6}"), ("bull", "\u{2022}"),
+    ("cap", "\u{2229}"), ("ccedil", "\u{e7}"), ("cedil", "\u{b8}"), ("cent", "\u{a2}"),
+    ("chi", "\u{3c7}"), ("circ", "\u{2c6}"), ("clubs", "\u{2663}"), ("cong", "\u{2245}"),
+    ("copy", "\u{a9}"), ("crarr", "\u{21b5}"), ("cup", "\u{222a}"), ("curren", "\u{a4}"),
+    ("dArr", "\u{21d3}"), ("dagger", "\u{2020}"), ("darr", "\u{2193}"), ("deg", "\u{b0}"),
+    ("delta", "\u{3b4}"), ("diams", "\u{2666}"), ("divide", "\u{f7}"), ("eacute", "\u{e9}"),
+    ("ecirc", "\u{ea}"), ("egrave", "\u{e8}"), ("empty", "\u{2205}"), ("emsp", "\u{2003}"),
+    ("ensp", "\u{2002}"), ("epsilon", "\u{3b5}"), ("equiv", "\u{2261}"), ("eta", "\u{3b7}"),
+    ("eth", "\u{f0}"), ("euml", "\u{eb}"), ("euro", "\u{20ac}"), ("exist", "\u{2203}"),
+    ("fnof", "\u{192}"), ("forall", "\u{2200}"), ("frac12", "\u{bd}"), ("frac14", "\u{bc}"),
+    ("frac34", "\u{be}"), ("frasl", "\u{2044}"), ("gamma", "\u{3b3}"), ("ge", "\u{2265}"),
+    ("hArr", "\u{21d4}"), ("harr", "\u{2194}"), ("hearts", "\u{2665}"), ("hellip", "\u{2026}"),
+    ("iacute", "\u{ed}"), ("icirc", "\u{ee}"), ("iexcl", "\u{a1}"), ("igrave", "\u{ec}"),
+    ("image", "\u{2111}"), ("infin", "\u{221e}"), ("int", "\u{222b}"), ("iota", "\u{3b9}"),
+    ("iquest", "\u{bf}"), ("isin", "\u{2208}"), ("iuml", "\u{ef}"), ("kappa", "\u{3ba}"),
+    ("lArr", "\u{21d0}"), ("lambda", "\u{3bb}"), ("lang", "\u{2329}"), ("laquo", "\u{ab}"),
+    ("larr", "\u{2190}"), ("lceil", "\u{2308}"), ("ldquo", "\u{201c}"), ("le", "\u{2264}"),
+    ("lfloor", "\u{230a}"), ("lowast", "\u{2217}"), ("loz", "\u{25ca}"), ("lrm", "\u{200e}"),
+    ("lsaquo", "\u{2039}"), ("lsquo", "\u{2018}"), ("macr", "\u{af}"), ("mdash", "\u{2014}"),
+    ("micro", "\u{b5}"), ("middot", "\u{b7}"), ("minus", "\u{2212}"), ("mu", "\u{3bc}"),
+    ("nabla", "\u{2207}"), ("nbsp", "\u{a0}"), ("ndash", "\u{2013}"), ("ne", "\u{2260}"),
+    ("ni", "\u{220b}"), ("not", "\u{ac}"), ("notin", "\u{2209}"), ("nsub", "\u{2284}"),
+    ("ntilde", "\u{f1}"), ("nu", "\u{3bd}"), ("oacute", "\u{f3}"), ("ocirc", "\u{f4}"),
+    ("oelig", "\u{153}"), ("ograve", "\u{f2}"), ("oline", "\u{203e}"), ("omega", "\u{3c9}"),
+    ("omicron", "\u{3bf}"), ("oplus", "\u{2295}"), ("or", "\u{2228}"), ("ordf", "\u{aa}"),
+    ("ordm", "\u{ba}"), ("oslash", "\u{f8}"), ("otilde", "\u{f5}"), ("otimes", "\u{2297}"),
+    ("ouml", "\u{f6}"), ("para", "\u{b6}"), ("part", "\u{2202}"), ("permil", "\u{2030}"),
+    ("perp", "\u{22a5}"), ("phi", "\u{3c6}"), ("pi", "\u{3c0}"), ("piv", "\u{3d6}"),
+    ("plusmn", "\u{b1}"), ("pound", "\u{a3}"), ("prime", "\u{2032}"), ("prod", "\u{220f}"),
+    ("prop", "\u{221d}"), ("psi", "\u{3c8}"), ("rArr", "\u{21d2}"), ("radic", "\u{221a}"),
+    ("rang", "\u{232a}"), ("raquo", "\u{bb}"), ("rarr", "\u{2192}"), ("rceil", "\u{2309}"),
+    ("rdquo", "\u{201d}"), ("real", "\u{211c}"), ("reg", "\u{ae}"), ("rfloor", "\u{230b}"),
+    ("rho", "\u{3c1}"), ("rlm", "\u{200f}"), ("rsaquo", "\u{203a}"), ("rsquo", "\u{2019}"),
+    ("sbquo", "\u{201a}"), ("scaron", "\u{161}"), ("sdot", "\u{22c5}"), ("sect", "\u{a7}"),
+    ("shy", "\u{ad}"), ("sigma", "\u{3c3}"), ("sigmaf", "\u{3c2}"), ("sim", "\u{223c}"),
+    ("spades", "\u{2660}"), ("sub", "\u{2282}"), ("sube", "\u{2286}"), ("sum", "\u{2211}"),
+    ("sup", "\u{2283}"), ("sup1", "\u{b9}"), ("sup2", "\u{b2}"), ("sup3", "\u{b3}"),
+    ("supe", "\u{2287}"), ("szlig", "\u{df}"), ("tau", "\u{3c4}"), ("there4", "\u{2234}"),
+    ("theta", "\u{3b8}"), ("thetasym", "\u{3d1}"), ("thinsp", "\u{2009}"), ("thorn", "\u{fe}"),
+    ("tilde", "\u{2dc}"), ("times", "\u{d7}"), ("trade", "\u{2122}"), ("uArr", "\u{21d1}"),
+    ("uacute", "\u{fa}"), ("uarr", "\u{2191}"), ("ucirc", "\u{fb}"), ("ugrave", "\u{f9}"),
+    ("uml", "\u{a8}"), ("upsih", "\u{3d2}"), ("upsilon", "\u{3c5}"), ("uuml", "\u{fc}"),
+    ("weierp", "\u{2118}"), ("xi", "\u{3be}"), ("yacute", "\u{fd}"), ("yen", "\u{a5}"),
+    ("yuml", "\u{ff}"), ("zeta", "\u{3b6}"), ("zwj", "\u{200d}"), ("zwnj", "\u{200c}"),
+];
 
 fn offset(position: u64) -> usize {
     usize::try_from(position).unwrap_or(usize::MAX)
@@ -180,7 +258,7 @@ fn element(tag: &quick_xml::events::BytesStart<'_>, span: Span) -> Result<Elemen
             attr.map_err(|e| XmlError::new(format!("malformed attribute: {e}"), span.clone()))?;
         let key = attr.key.local_name().into_inner().to_string();
         let value = attr
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .normalized_value_with(quick_xml::XmlVersion::Implicit1_0, 1, resolve_entity)
             .map_err(|e| XmlError::new(format!("attribute `{key}`: {e}"), span.clone()))?;
         attrs.push((key, value.into_owned()));
     }
@@ -242,30 +320,76 @@ fn close(stack: &mut [(Element, Option<Span>)], root: &mut Option<Element>, el: 
     }
 }
 
-/// Decodes a POM file's bytes: UTF-8 (with or without a byte-order mark), or ISO-8859-1
-/// when the XML declaration says so, as Maven's reader would. Anything else is refused
-/// rather than guessed.
+/// Decodes a POM file's bytes as Maven's `XmlStreamReader` does: a byte-order mark wins,
+/// then the encoding the XML declaration names, else UTF-8. Like Java's decoders, it never
+/// fails on a byte the encoding cannot map: that byte becomes U+FFFD.
+///
+/// UTF-8, UTF-16, ISO-8859-1, US-ASCII and windows-1252 are decoded exactly. Any other
+/// declared encoding (GBK, Shift_JIS, ISO-8859-15, ...) is ASCII-compatible, or its
+/// declaration could not have been read: its ASCII bytes are kept and every other byte
+/// becomes U+FFFD. The markup, coordinates and properties m2fresh reads are ASCII in such
+/// POMs; only names and descriptions lose their accents.
 pub fn decode(bytes: &[u8]) -> Result<String, String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return Err("the file is UTF-16; m2fresh reads UTF-8 and ISO-8859-1 POMs".into());
+    if bytes.starts_with(b"\x00\x00\xFE\xFF") || bytes.starts_with(b"\xFF\xFE\x00\x00") {
+        return Err("the file is UTF-32, which Maven's reader does not read either".into());
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return Ok(String::from_utf8_lossy(rest).into_owned());
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return Ok(utf16(rest, u16::from_le_bytes));
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return Ok(utf16(rest, u16::from_be_bytes));
+    }
+    // `<?` in UTF-16 without a byte-order mark, as XmlStreamReader guesses it.
+    if bytes.starts_with(b"<\x00?\x00") {
+        return Ok(utf16(bytes, u16::from_le_bytes));
+    }
+    if bytes.starts_with(b"\x00<\x00?") {
+        return Ok(utf16(bytes, u16::from_be_bytes));
     }
     let declared = declared_encoding(bytes);
-    match declared.as_deref() {
-        None | Some("utf-8") | Some("utf8") => {
-            std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
-                format!(
-                    "the file is not valid UTF-8 (byte {}); declare its encoding in \
-                     <?xml ... encoding=\"...\"?> or convert it",
-                    e.valid_up_to()
-                )
-            })
-        }
-        Some("iso-8859-1") | Some("latin1") | Some("latin-1") | Some("us-ascii")
-        | Some("ascii") => Ok(bytes.iter().map(|&b| char::from(b)).collect()),
-        Some(other) => Err(format!(
-            "the file declares encoding \"{other}\"; m2fresh reads UTF-8 and ISO-8859-1 POMs"
-        )),
+    let single_byte = |map: fn(u8) -> char| bytes.iter().map(|&b| map(b)).collect();
+    Ok(match declared.as_deref() {
+        None | Some("utf-8" | "utf8") => String::from_utf8_lossy(bytes).into_owned(),
+        Some(
+            "iso-8859-1" | "iso8859-1" | "iso8859_1" | "iso_8859_1" | "latin1" | "latin-1" | "l1",
+        ) => single_byte(char::from),
+        Some("windows-1252" | "cp1252") => single_byte(windows_1252),
+        Some(_) => single_byte(|b| {
+            if b.is_ascii() {
+                char::from(b)
+            } else {
+                char::REPLACEMENT_CHARACTER
+            }
+        }),
+    })
+}
+
+fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
+    let units = bytes.chunks(2).map(|c| match *c {
+        [a, b] => unit([a, b]),
+        _ => 0xFFFD,
+    });
+    char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
+}
+
+/// windows-1252: ISO-8859-1 but for 0x80..0xA0, where it has printable characters (and
+/// five holes, which Java decodes as U+FFFD).
+fn windows_1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '\u{20ac}', '\u{fffd}', '\u{201a}', '\u{192}', '\u{201e}', '\u{2026}', '\u{2020}',
+        '\u{2021}', '\u{2c6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{fffd}', '\u{17d}',
+        '\u{fffd}', '\u{fffd}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2022}',
+        '\u{2013}', '\u{2014}', '\u{2dc}', '\u{2122}', '\u{161}', '\u{203a}', '\u{153}',
+        '\u{fffd}', '\u{17e}', '\u{178}',
+    ];
+    match b {
+        0x80..=0x9F => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
     }
 }
 
@@ -313,17 +437,31 @@ mod tests {
     }
 
     #[test]
-    fn doctype_is_refused_and_never_expanded() {
+    fn a_doctype_is_skipped_and_its_entities_never_expanded() {
+        let src = "<?xml version=\"1.0\"?>\n<!DOCTYPE project>\n<project><v>1</v></project>";
+        assert_eq!(parse(src).unwrap().child("v").unwrap().text, "1");
         let src = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\">]>\n<project>&lol;</project>";
         let err = parse(src).unwrap_err();
-        assert!(err.message.contains("DOCTYPE"), "{}", err.message);
-        assert_eq!(&src[err.span.clone()][..9], "<!DOCTYPE");
+        assert!(err.message.contains("'lol'"), "{}", err.message);
+        assert_eq!(&src[err.span.clone()], "&lol;");
     }
 
     #[test]
-    fn custom_entities_are_refused() {
+    fn xhtml_entities_are_resolved_as_maven_does_and_others_refused() {
+        let root = parse("<a><b>Bj&oslash;rn&nbsp;&copy;&hellip;&euro;</b><c x=\"&eacute;\"/></a>")
+            .unwrap();
+        assert_eq!(
+            root.child("b").unwrap().text,
+            "Bj\u{f8}rn\u{a0}\u{a9}\u{2026}\u{20ac}"
+        );
+        assert_eq!(root.child("c").unwrap().attr("x"), Some("\u{e9}"));
         let err = parse("<a>&xxe;</a>").unwrap_err();
-        assert!(err.message.contains("&xxe;"), "{}", err.message);
+        assert!(err.message.contains("'xxe'"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_xhtml_entity_table_is_sorted_for_binary_search() {
+        assert!(XHTML_ENTITIES.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]
@@ -355,15 +493,26 @@ mod tests {
     }
 
     #[test]
-    fn decoding_handles_bom_and_latin1() {
+    fn decoding_follows_the_bom_then_the_declaration() {
         assert_eq!(decode(b"\xEF\xBB\xBF<a/>").unwrap(), "<a/>");
         let latin = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xE9</a>";
         assert!(decode(latin).unwrap().ends_with("caf\u{e9}</a>"));
-        assert!(
-            decode(b"<a>caf\xE9</a>")
-                .unwrap_err()
-                .contains("not valid UTF-8")
-        );
-        assert!(decode(b"<?xml version='1.0' encoding='Shift_JIS'?><a/>").is_err());
+        let cp1252 = b"<?xml version='1.0' encoding='windows-1252'?><a>\x80\x93</a>";
+        assert!(decode(cp1252).unwrap().ends_with("\u{20ac}\u{201c}</a>"));
+        let utf16: Vec<u8> = "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-16\"?><a>\u{e9}</a>"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert!(decode(&utf16).unwrap().ends_with("<a>\u{e9}</a>"));
+        assert!(decode(b"\x00\x00\xFE\xFF").is_err());
+    }
+
+    #[test]
+    fn undecodable_bytes_become_replacement_characters_as_in_java() {
+        assert_eq!(decode(b"<a>caf\xE9</a>").unwrap(), "<a>caf\u{fffd}</a>");
+        // GBK for "中文": the markup around it survives.
+        let gbk = b"<?xml version=\"1.0\" encoding=\"GBK\"?><a><b>1</b>\xD6\xD0\xCE\xC4</a>";
+        let text = decode(gbk).unwrap();
+        assert_eq!(parse(&text).unwrap().child("b").unwrap().text, "1");
     }
 }

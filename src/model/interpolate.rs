@@ -143,6 +143,7 @@ impl Interpolator<'_> {
             "version" => text(&m.version),
             "packaging" => Some(text(&m.packaging).unwrap_or("jar")),
             "name" => text(&m.name),
+            "prerequisites.maven" => text(&m.prerequisites_maven),
             "build.directory" => text(&m.build.directory),
             "build.outputDirectory" => text(&m.build.output_directory),
             "build.sourceDirectory" => text(&m.build.source_directory),
@@ -205,6 +206,14 @@ mod tests {
         assert_eq!(interp(&m, &[], "${version}").unwrap().text, "1.0");
         assert_eq!(interp(&m, &[], "${basedir}/src").unwrap().text, "/w/m/src");
         assert_eq!(interp(&m, &[], "${env.HOME}").unwrap().text, "/home/x");
+    }
+
+    #[test]
+    fn prerequisites_maven_is_a_model_field() {
+        let m = model("<project><prerequisites><maven>3.6.3</maven></prerequisites></project>");
+        let r = interp(&m, &[], "${project.prerequisites.maven}").unwrap();
+        assert_eq!(r.text, "3.6.3");
+        assert!(r.undefined.is_empty());
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub fn inject_profile(model: &mut Model, profile: &Profile) {
 }
 
 /// Makes `child` the result of inheriting from `parent` (an already merged parent model).
-/// Not inherited: artifactId, name, packaging, modules, profiles.
+/// Not inherited: artifactId, name, packaging, prerequisites, modules, profiles.
 pub fn inherit(child: &mut Model, parent: &Model) {
     if child.group_id.is_none() {
         child.group_id = parent.group_id.clone();

@@ -147,7 +147,8 @@ pub enum ParentSource {
 /// A module's `<parent>`, resolved.
 #[derive(Clone, Debug)]
 pub struct ParentLink {
-    /// The parent's coordinates as the child declares them.
+    /// The parent's coordinates as the child declares them, interpolated as Maven's
+    /// effective model has them (what ProjectSorter's parent edge matches).
     pub gav: Gav,
     /// Where its POM was found.
     pub source: ParentSource,
@@ -391,6 +392,25 @@ impl Loader {
         if let Some(e) = failure {
             return Err(e);
         }
+        // Maven's interpolation visits `<parent>` too (DefaultModelBuilder then runs the
+        // version once more through user, model and system properties), and ProjectSorter's
+        // parent edge uses those interpolated coordinates: a `${revision}` parent is a
+        // parent edge only once `revision` resolves, from any property source.
+        let parent = parent.map(|mut link| {
+            if let Some(declared) = &pom.model.parent {
+                let resolved = |v: &Option<Value>, fallback: &mut String| {
+                    if let Some(t) = text(v).filter(|t| t.contains("${"))
+                        && let Ok(r) = interpolator.interpolate(t)
+                    {
+                        *fallback = r.text;
+                    }
+                };
+                resolved(&declared.group_id, &mut link.gav.group_id);
+                resolved(&declared.artifact_id, &mut link.gav.artifact_id);
+                resolved(&declared.version, &mut link.gav.version);
+            }
+            link
+        });
         for (expr, loc) in undefined {
             findings.push(
                 Finding::warning(
