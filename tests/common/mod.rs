@@ -310,47 +310,25 @@ pub fn maven_reactor_order(
         });
     }
     parse_reactor_order(&log).ok_or_else(|| {
-        format!("Maven printed no \"Reactor Build Order:\" (a reactor of one project?):\n{log}")
+        format!("Maven printed no project header (`---< groupId:artifactId >---`):\n{log}")
     })
 }
 
-/// The names listed between "Reactor Build Order:" and the next separator line of a
-/// Maven log, without the `[INFO] ` prefix and the ` [jar]` packaging suffix; for a
-/// reactor of one project (no list), its artifactId; `None` when the log has neither.
+/// The artifactIds of the projects Maven built, in order, from the header it prints for
+/// each (`------< groupId:artifactId >------`): unlike the "Reactor Build Order:" list,
+/// these do not show the project's `<name>`. `None` when the log has no such header.
 pub fn parse_reactor_order(log: &str) -> Option<Vec<String>> {
-    let mut lines = log
+    let order: Vec<String> = log
         .lines()
-        .map(|line| line.strip_prefix("[INFO]").unwrap_or(line).trim());
-    if !log.contains("Reactor Build Order:") {
-        // A reactor of one project prints no list, only its build header:
-        // `------< groupId:artifactId >------`.
-        let single: Vec<String> = lines
-            .filter_map(|l| {
-                let inner = l.trim_matches('-').trim();
-                let ga = inner.strip_prefix('<')?.strip_suffix('>')?.trim();
-                Some(ga.rsplit(':').next()?.to_owned())
-            })
-            .collect();
-        return (single.len() == 1).then_some(single);
-    }
-    lines.find(|line| *line == "Reactor Build Order:")?;
-    let mut order = Vec::new();
-    for line in lines {
-        if line.starts_with('-') {
-            break;
-        }
-        if line.is_empty() {
-            continue;
-        }
-        let name = match line.rsplit_once(char::is_whitespace) {
-            Some((name, packaging)) if packaging.starts_with('[') && packaging.ends_with(']') => {
-                name.trim_end()
-            }
-            _ => line,
-        };
-        order.push(name.to_owned());
-    }
-    Some(order)
+        .map(|line| line.strip_prefix("[INFO]").unwrap_or(line).trim())
+        .filter_map(|line| {
+            let inner = line.strip_prefix('-')?.trim_matches('-').trim();
+            let ga = inner.strip_prefix('<')?.strip_suffix('>')?.trim();
+            let (_, artifact_id) = ga.split_once(':')?;
+            Some(artifact_id.to_owned())
+        })
+        .collect();
+    (!order.is_empty()).then_some(order)
 }
 
 /// The `m2fresh` binary of this checkout, with `HOME` pointed at a fresh empty
