@@ -618,66 +618,6 @@ pub fn parse_model(text: &str, source: SourceId) -> Result<Model, (String, Span)
     read_model(&root, source)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const POM: &str = r#"<?xml version="1.0"?>
-<project>
-  <modelVersion>4.0.0</modelVersion>
-  <parent>
-    <groupId>g</groupId><artifactId>parent</artifactId><version>1</version>
-    <relativePath/>
-  </parent>
-  <artifactId>child</artifactId>
-  <properties><x.y>1</x.y></properties>
-  <dependencies>
-    <dependency><groupId>g</groupId><artifactId>a</artifactId><type>test-jar</type><classifier>c</classifier></dependency>
-  </dependencies>
-  <build>
-    <plugins><plugin><artifactId>maven-jar-plugin</artifactId>
-      <configuration><archive><manifest><mainClass>x.Main</mainClass></manifest></archive></configuration>
-    </plugin></plugins>
-  </build>
-  <profiles><profile><id>p</id><activation><property><name>!skip</name></property></activation>
-    <modules><module>m</module></modules></profile></profiles>
-</project>"#;
-
-    #[test]
-    fn reads_the_elements_that_matter() {
-        let m = parse_model(POM, SourceId(0)).unwrap();
-        let parent = m.parent.as_ref().unwrap();
-        assert_eq!(text(&parent.relative_path), Some(""));
-        assert_eq!(text(&m.artifact_id), Some("child"));
-        assert_eq!(m.group_id, None);
-        assert_eq!(m.properties["x.y"].text, "1");
-        assert_eq!(m.dependencies[0].management_key(), "g:a:test-jar:c");
-        let jar = &m.build.plugins[0];
-        assert_eq!(jar.key(), "org.apache.maven.plugins:maven-jar-plugin");
-        let conf = jar.configuration.as_ref().unwrap();
-        assert_eq!(conf.text_at("archive/manifest/mainClass"), Some("x.Main"));
-        let p = &m.profiles[0];
-        let act = p.activation.as_ref().unwrap();
-        assert_eq!(text(&act.property_name), Some("!skip"));
-        assert_eq!(p.modules[0].text, "m");
-    }
-
-    #[test]
-    fn values_point_at_their_line() {
-        let m = parse_model(POM, SourceId(0)).unwrap();
-        let mut sources = Sources::default();
-        sources.add("pom.xml".into(), "pom.xml".into(), POM.into());
-        let a = m.artifact_id.as_ref().unwrap();
-        assert_eq!(sources.describe(&a.loc), "pom.xml:8:15");
-    }
-
-    #[test]
-    fn a_root_that_is_not_project_is_an_error() {
-        let err = parse_model("<settings/>", SourceId(0)).unwrap_err();
-        assert!(err.0.contains("<settings>"));
-    }
-}
-
 impl Model {
     /// Calls `f` on every value of the model that Maven interpolates (all but the
     /// profiles, which are applied before interpolation, and the parent's coordinates,
@@ -776,5 +716,65 @@ impl Config {
         for c in &mut self.children {
             c.for_each_value_mut(f);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POM: &str = r#"<?xml version="1.0"?>
+<project>
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>g</groupId><artifactId>parent</artifactId><version>1</version>
+    <relativePath/>
+  </parent>
+  <artifactId>child</artifactId>
+  <properties><x.y>1</x.y></properties>
+  <dependencies>
+    <dependency><groupId>g</groupId><artifactId>a</artifactId><type>test-jar</type><classifier>c</classifier></dependency>
+  </dependencies>
+  <build>
+    <plugins><plugin><artifactId>maven-jar-plugin</artifactId>
+      <configuration><archive><manifest><mainClass>x.Main</mainClass></manifest></archive></configuration>
+    </plugin></plugins>
+  </build>
+  <profiles><profile><id>p</id><activation><property><name>!skip</name></property></activation>
+    <modules><module>m</module></modules></profile></profiles>
+</project>"#;
+
+    #[test]
+    fn reads_the_elements_that_matter() {
+        let m = parse_model(POM, SourceId(0)).unwrap();
+        let parent = m.parent.as_ref().unwrap();
+        assert_eq!(text(&parent.relative_path), Some(""));
+        assert_eq!(text(&m.artifact_id), Some("child"));
+        assert_eq!(m.group_id, None);
+        assert_eq!(m.properties["x.y"].text, "1");
+        assert_eq!(m.dependencies[0].management_key(), "g:a:test-jar:c");
+        let jar = &m.build.plugins[0];
+        assert_eq!(jar.key(), "org.apache.maven.plugins:maven-jar-plugin");
+        let conf = jar.configuration.as_ref().unwrap();
+        assert_eq!(conf.text_at("archive/manifest/mainClass"), Some("x.Main"));
+        let p = &m.profiles[0];
+        let act = p.activation.as_ref().unwrap();
+        assert_eq!(text(&act.property_name), Some("!skip"));
+        assert_eq!(p.modules[0].text, "m");
+    }
+
+    #[test]
+    fn values_point_at_their_line() {
+        let m = parse_model(POM, SourceId(0)).unwrap();
+        let mut sources = Sources::default();
+        sources.add("pom.xml".into(), "pom.xml".into(), POM.into());
+        let a = m.artifact_id.as_ref().unwrap();
+        assert_eq!(sources.describe(&a.loc), "pom.xml:8:15");
+    }
+
+    #[test]
+    fn a_root_that_is_not_project_is_an_error() {
+        let err = parse_model("<settings/>", SourceId(0)).unwrap_err();
+        assert!(err.0.contains("<settings>"));
     }
 }
