@@ -660,4 +660,12 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_parent_s_file_condition_is_checked_in_each_child_s_directory() {
+        assert_eq!(
+            fixture_order("parent-file-activation-in-child"),
+            ["fixture.pfa:lib", "fixture.pfa:root", "fixture.pfa:app"]
+        );
+    }
 }

@@ -315,7 +315,10 @@ impl Loader {
         let mut active_profiles = Vec::new();
         for (i, member) in lineage.iter().enumerate() {
             let mut m = member.model.clone();
-            let active = profiles::active_profiles(&m, &member.dir, &self.ctx.activation)
+            // Maven evaluates every lineage member's file conditions in the directory of
+            // the project being built; a POM built on its own from the repository has none.
+            let project_directory = (!pom.in_repository).then_some(pom.dir.as_path());
+            let active = profiles::active_profiles(&m, project_directory, &self.ctx.activation)
                 .map_err(|e| {
                     let profile = &m.profiles[e.profile];
                     let at = profile

@@ -1,11 +1,14 @@
 //! Which of a POM's profiles are active, by Maven 3.8's `DefaultProfileSelector` rules.
 //!
-//! Activation sees user and system properties only (never the POM's own properties), the
-//! JDK's version, files relative to the module, and the OS. All present conditions must
-//! hold. `activeByDefault` profiles count only when no other profile of the same POM is
+//! Property activation sees user and system properties only (never the POM's own
+//! properties); JDK activation the JDK's version; OS activation `os.*`. File activation
+//! is evaluated against the directory of the project being built, for the profiles of
+//! every POM of its lineage: a parent's `<exists>src/main/java</exists>` looks in each
+//! child, which is how parents such as commons-parent switch profiles on per module. All
+//! present conditions must hold. `activeByDefault` profiles count only when no other profile of the same POM is
 //! active. `-P id` activates and `-P !id` / `-P -id` deactivates, whatever the conditions.
 
-use crate::pom::{Activation, Model, OsCondition, Profile, text};
+use crate::pom::{Activation, Model, OsCondition, Profile, Value, text};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -53,10 +56,13 @@ pub struct ActivationError {
     pub message: String,
 }
 
-/// The indices of the model's active profiles, in declaration order.
+/// The indices of the model's active profiles, in declaration order. `project_directory`
+/// is the directory of the project being built (for a parent's profiles too: the
+/// child's), or `None` for a POM built on its own from the repository (an imported BOM),
+/// where Maven has no directory and file conditions relative to it never hold.
 pub fn active_profiles(
     model: &Model,
-    basedir: &Path,
+    project_directory: Option<&Path>,
     ctx: &ActivationContext,
 ) -> Result<Vec<usize>, ActivationError> {
     let mut active = Vec::new();
@@ -69,9 +75,11 @@ pub fn active_profiles(
         // As in Maven, a profile named with -P is not evaluated, so it cannot fail.
         let explicit = ctx.active_ids.iter().any(|x| x == id);
         if explicit
-            || is_active(profile, basedir, ctx).map_err(|message| ActivationError {
-                profile: i,
-                message,
+            || is_active(profile, model, project_directory, ctx).map_err(|message| {
+                ActivationError {
+                    profile: i,
+                    message,
+                }
             })?
         {
             active.push(i);
@@ -126,7 +134,12 @@ fn os_matches(os: &OsCondition, ctx: &ActivationContext) -> bool {
         && check(&os.version, &|_| true)
 }
 
-fn is_active(profile: &Profile, basedir: &Path, ctx: &ActivationContext) -> Result<bool, String> {
+fn is_active(
+    profile: &Profile,
+    model: &Model,
+    project_directory: Option<&Path>,
+    ctx: &ActivationContext,
+) -> Result<bool, String> {
     let Some(a) = &profile.activation else {
         return Ok(false);
     };
@@ -142,7 +155,7 @@ fn is_active(profile: &Profile, basedir: &Path, ctx: &ActivationContext) -> Resu
     }
     if a.file_exists.is_some() || a.file_missing.is_some() {
         present = true;
-        all &= file_matches(a, basedir);
+        all &= file_matches(a, project_directory, &model.properties, ctx)?;
     }
     if let Some(os) = &a.os {
         present = true;
@@ -176,23 +189,91 @@ fn property_matches(a: &Activation, ctx: &ActivationContext) -> bool {
     }
 }
 
-fn file_matches(a: &Activation, basedir: &Path) -> bool {
-    let resolve = |p: &str| {
-        let p = p.replace("${basedir}", &basedir.display().to_string());
-        let path = Path::new(&p);
-        if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            basedir.join(path)
+/// Maven 3.8's `FileProfileActivator`: `exists` if given, else `missing`; the path is
+/// interpolated with `${basedir}` (the project directory), the POM's own properties, user
+/// and system properties (`${java.home}/lib/src.zip` is a common one), then a relative
+/// path is taken from the project directory.
+fn file_matches(
+    a: &Activation,
+    project_directory: Option<&Path>,
+    own_properties: &BTreeMap<String, Value>,
+    ctx: &ActivationContext,
+) -> Result<bool, String> {
+    let non_empty = |v: &Option<Value>| text(v).filter(|t| !t.is_empty()).map(str::to_owned);
+    let (path, missing) = match (non_empty(&a.file_exists), non_empty(&a.file_missing)) {
+        (Some(p), _) => (p, false),
+        (None, Some(p)) => (p, true),
+        (None, None) => return Ok(false),
+    };
+    if project_directory.is_none() && path.contains("${basedir}") {
+        return Ok(false);
+    }
+    let lookup = |name: &str| -> Option<String> {
+        match (name, project_directory) {
+            ("basedir", Some(dir)) => Some(dir.display().to_string()),
+            _ => own_properties
+                .get(name)
+                .map(|v| v.text.clone())
+                .or_else(|| ctx.user.get(name).cloned())
+                .or_else(|| ctx.system.get(name).cloned()),
         }
     };
-    if let Some(missing) = text(&a.file_missing) {
-        return !resolve(missing).exists();
+    let path = expand(&path, &lookup, &mut Vec::new())
+        .map_err(|cycle| {
+            format!(
+                "Failed to interpolate file location {path}: the expressions form a cycle: {}",
+                cycle.join(" -> ")
+            )
+        })?
+        .replace('\\', "/");
+    let path = Path::new(&path);
+    let file = if path.is_absolute() {
+        path.to_path_buf()
+    } else if let Some(dir) = project_directory {
+        super::normalize(&dir.join(path))
+    } else {
+        return Ok(false);
+    };
+    Ok(file.exists() != missing)
+}
+
+/// Replaces `${name}` by its value, recursively; an undefined one stays as written.
+fn expand(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    stack: &mut Vec<String>,
+) -> Result<String, Vec<String>> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let name = &after[..end];
+        rest = &after[end + 1..];
+        if stack.iter().any(|n| n == name) {
+            let mut cycle = stack.clone();
+            cycle.push(name.to_string());
+            return Err(cycle);
+        }
+        match lookup(name) {
+            Some(value) => {
+                stack.push(name.to_string());
+                out.push_str(&expand(&value, lookup, stack)?);
+                stack.pop();
+            }
+            None => {
+                out.push_str("${");
+                out.push_str(name);
+                out.push('}');
+            }
+        }
     }
-    if let Some(exists) = text(&a.file_exists) {
-        return resolve(exists).exists();
-    }
-    false
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Maven 3.8's JDK activation (`JdkVersionProfileActivator`): a prefix match of
@@ -308,7 +389,7 @@ mod tests {
 
     fn ids(xml: &str, ctx: &ActivationContext) -> Vec<String> {
         let m = parse_model(xml, SourceId(0)).unwrap();
-        active_profiles(&m, Path::new("/nonexistent"), ctx)
+        active_profiles(&m, Some(Path::new("/nonexistent")), ctx)
             .unwrap()
             .into_iter()
             .map(|i| m.profiles[i].id_or_default().to_string())
@@ -383,5 +464,36 @@ mod tests {
             jdk_matches("[17]", "17.0.15"),
             Err("For input string: \"17]\"".to_string())
         );
+    }
+
+    #[test]
+    fn file_conditions_use_the_project_directory_and_the_pom_s_own_properties() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("marker"), "").unwrap();
+        let home = tmp.path().join("jdk");
+        std::fs::create_dir_all(home.join("lib")).unwrap();
+        std::fs::write(home.join("lib/src.zip"), "").unwrap();
+        let pom = "<project><properties><mark>marker</mark></properties><profiles>\
+            <profile><id>own</id><activation><file><exists>${mark}</exists></file></activation></profile>\
+            <profile><id>based</id><activation><file><exists>${basedir}/marker</exists></file></activation></profile>\
+            <profile><id>jdk</id><activation><file><exists>${java.home}/lib/src.zip</exists></file></activation></profile>\
+            <profile><id>both</id><activation><file><missing>marker</missing><exists>marker</exists></file></activation></profile>\
+            </profiles></project>";
+        let m = parse_model(pom, SourceId(0)).unwrap();
+        let mut ctx = ActivationContext::default();
+        ctx.system
+            .insert("java.home".into(), home.display().to_string());
+        let ids = |dir: Option<&Path>| -> Vec<&str> {
+            active_profiles(&m, dir, &ctx)
+                .unwrap()
+                .into_iter()
+                .map(|i| m.profiles[i].id_or_default())
+                .collect()
+        };
+        // `exists` wins over `missing`.
+        assert_eq!(ids(Some(tmp.path())), ["own", "based", "jdk", "both"]);
+        // A POM built on its own from the repository has no directory: only absolute
+        // paths can hold.
+        assert_eq!(ids(None), ["jdk"]);
     }
 }
