@@ -128,7 +128,11 @@ fn os_matches(os: &OsCondition, ctx: &ActivationContext) -> bool {
         "dos" => false,
         other => name.contains(other),
     };
-    check(&os.family, &family)
+    // An `<os/>` without conditions is present but never holds, as in Maven.
+    let any = [&os.family, &os.name, &os.arch, &os.version]
+        .iter()
+        .any(|c| c.is_some());
+    any && check(&os.family, &family)
         && check(&os.name, &|n| n == name)
         && check(&os.arch, &|a| a == arch)
         && check(&os.version, &|_| true)
@@ -495,5 +499,19 @@ mod tests {
         // A POM built on its own from the repository has no directory: only absolute
         // paths can hold.
         assert_eq!(ids(None), ["jdk"]);
+    }
+
+    #[test]
+    fn os_conditions_and_an_empty_os_that_never_holds() {
+        let pom = "<project><profiles>\
+            <profile><id>empty</id><activation><os/></activation></profile>\
+            <profile><id>unix</id><activation><os><family>unix</family></os></activation></profile>\
+            <profile><id>win</id><activation><os><family>windows</family></os></activation></profile>\
+            <profile><id>notwin</id><activation><os><family>!windows</family><arch>amd64</arch></os></activation></profile>\
+            </profiles></project>";
+        let mut ctx = ActivationContext::default();
+        ctx.system.insert("os.name".into(), "Linux".into());
+        ctx.system.insert("os.arch".into(), "amd64".into());
+        assert_eq!(ids(pom, &ctx), vec!["unix", "notwin"]);
     }
 }
