@@ -668,4 +668,12 @@ mod tests {
             ["fixture.pfa:lib", "fixture.pfa:root", "fixture.pfa:app"]
         );
     }
+
+    #[test]
+    fn a_system_property_from_jvm_config_activates_a_profile() {
+        assert_eq!(
+            fixture_order("jvm-config-system-property"),
+            ["fixture.jvm:extra", "fixture.jvm:root"]
+        );
+    }
 }
