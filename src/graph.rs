@@ -676,4 +676,17 @@ mod tests {
             ["fixture.jvm:extra", "fixture.jvm:root"]
         );
     }
+
+    #[test]
+    fn a_dependency_declared_twice_keeps_its_first_position_and_last_version() {
+        assert_eq!(
+            fixture_order("duplicate-dependency-last-wins"),
+            [
+                "fixture.dup:root",
+                "fixture.dup:alpha",
+                "fixture.dup:beta",
+                "fixture.dup:app"
+            ]
+        );
+    }
 }

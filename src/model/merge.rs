@@ -9,6 +9,37 @@
 use crate::pom::{Build, Config, Dependency, Extension, Model, Plugin, Profile, Value, text};
 use std::collections::{HashMap, HashSet};
 
+/// `DefaultModelNormalizer.mergeDuplicates`, run on each POM before its profiles: a
+/// dependency declared twice keeps the first position and the last declaration; a build
+/// plugin declared twice is merged (the later one dominant) at the first position.
+pub fn merge_duplicates(model: &mut Model) {
+    let mut position: HashMap<String, usize> = HashMap::new();
+    let mut dependencies: Vec<Dependency> = Vec::with_capacity(model.dependencies.len());
+    for d in model.dependencies.drain(..) {
+        match position.get(&d.management_key()) {
+            Some(&i) => dependencies[i] = d,
+            None => {
+                position.insert(d.management_key(), dependencies.len());
+                dependencies.push(d);
+            }
+        }
+    }
+    model.dependencies = dependencies;
+
+    let mut position: HashMap<String, usize> = HashMap::new();
+    let mut plugins: Vec<Plugin> = Vec::with_capacity(model.build.plugins.len());
+    for p in model.build.plugins.drain(..) {
+        match position.get(&p.key()) {
+            Some(&i) => plugins[i] = merge_plugin(p, &plugins[i]),
+            None => {
+                position.insert(p.key(), plugins.len());
+                plugins.push(p);
+            }
+        }
+    }
+    model.build.plugins = plugins;
+}
+
 /// Injects an active profile into its own POM's model (the profile dominates).
 pub fn inject_profile(model: &mut Model, profile: &Profile) {
     for (k, v) in &profile.properties {
@@ -431,5 +462,28 @@ mod tests {
         assert_eq!(list.children.len(), 2);
         assert!(merged.child("over").unwrap().child("z").is_none());
         assert_eq!(merged.text_at("extra"), Some("r"));
+    }
+
+    #[test]
+    fn duplicates_keep_the_first_position_and_the_last_declaration() {
+        let mut m = model(
+            "<project><dependencies>\
+             <dependency><groupId>x</groupId><artifactId>a</artifactId><version>1</version></dependency>\
+             <dependency><groupId>x</groupId><artifactId>b</artifactId><version>1</version></dependency>\
+             <dependency><groupId>x</groupId><artifactId>a</artifactId><version>2</version></dependency>\
+             <dependency><groupId>x</groupId><artifactId>a</artifactId><version>3</version><classifier>c</classifier></dependency>\
+             </dependencies><build><plugins>\
+             <plugin><artifactId>p</artifactId><version>1</version><dependencies><dependency><groupId>x</groupId><artifactId>d1</artifactId></dependency></dependencies></plugin>\
+             <plugin><groupId>y</groupId><artifactId>q</artifactId></plugin>\
+             <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>p</artifactId><version>2</version></plugin>\
+             </plugins></build></project>",
+        );
+        merge_duplicates(&mut m);
+        assert_eq!(artifact_ids(&m.dependencies), ["a", "b", "a"]);
+        assert_eq!(text(&m.dependencies[0].version), Some("2"));
+        let plugins: Vec<String> = m.build.plugins.iter().map(Plugin::key).collect();
+        assert_eq!(plugins, ["org.apache.maven.plugins:p", "y:q"]);
+        assert_eq!(text(&m.build.plugins[0].version), Some("2"));
+        assert_eq!(artifact_ids(&m.build.plugins[0].dependencies), ["d1"]);
     }
 }

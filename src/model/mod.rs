@@ -315,6 +315,7 @@ impl Loader {
         let mut active_profiles = Vec::new();
         for (i, member) in lineage.iter().enumerate() {
             let mut m = member.model.clone();
+            merge::merge_duplicates(&mut m);
             // Maven evaluates every lineage member's file conditions in the directory of
             // the project being built; a POM built on its own from the repository has none.
             let project_directory = (!pom.in_repository).then_some(pom.dir.as_path());
