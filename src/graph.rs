@@ -689,4 +689,18 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn inherited_plugins_keep_the_parent_s_order() {
+        assert_eq!(
+            fixture_order("plugin-inheritance-parent-first"),
+            [
+                "fixture.pin:root",
+                "fixture.pin:late",
+                "fixture.pin:odd",
+                "fixture.pin:early",
+                "fixture.pin:child"
+            ]
+        );
+    }
 }
