@@ -693,4 +693,47 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_parent_s_file_condition_is_checked_in_each_child_s_directory() {
+        assert_eq!(
+            fixture_order("parent-file-activation-in-child"),
+            ["fixture.pfa:lib", "fixture.pfa:root", "fixture.pfa:app"]
+        );
+    }
+
+    #[test]
+    fn a_system_property_from_jvm_config_activates_a_profile() {
+        assert_eq!(
+            fixture_order("jvm-config-system-property"),
+            ["fixture.jvm:extra", "fixture.jvm:root"]
+        );
+    }
+
+    #[test]
+    fn a_dependency_declared_twice_keeps_its_first_position_and_last_version() {
+        assert_eq!(
+            fixture_order("duplicate-dependency-last-wins"),
+            [
+                "fixture.dup:root",
+                "fixture.dup:alpha",
+                "fixture.dup:beta",
+                "fixture.dup:app"
+            ]
+        );
+    }
+
+    #[test]
+    fn inherited_plugins_keep_the_parent_s_order() {
+        assert_eq!(
+            fixture_order("plugin-inheritance-parent-first"),
+            [
+                "fixture.pin:root",
+                "fixture.pin:late",
+                "fixture.pin:odd",
+                "fixture.pin:early",
+                "fixture.pin:child"
+            ]
+        );
+    }
 }

@@ -151,6 +151,10 @@ impl Workspace {
         let mut user = maven_config.user_properties.clone();
         user.extend(opts.user_properties.clone());
         let mut ctx = ModelContext::from_environment(user);
+        let maven_opts = std::env::var("MAVEN_OPTS").unwrap_or_default();
+        ctx.activation
+            .system
+            .extend(jvm_system_properties(&project_directory, &maven_opts)?);
         for p in maven_config.profiles.iter().chain(&opts.profiles) {
             ctx.activation.add_profile_args(p);
         }
@@ -424,6 +428,32 @@ pub fn find_project_directory(start: &Path) -> PathBuf {
         dir = d.parent();
     }
     start.to_path_buf()
+}
+
+/// The system properties the JVM running Maven gets from `-D` options in
+/// `.mvn/jvm.config` and then `MAVEN_OPTS` (later wins), both split on whitespace as the
+/// `mvn` script splits them. Unlike Maven's own `-Dname`, the JVM's `-Dname` is empty.
+/// Profile activation and interpolation see these as system properties.
+pub fn jvm_system_properties(
+    project_directory: &Path,
+    maven_opts: &str,
+) -> Result<BTreeMap<String, String>> {
+    let path = project_directory.join(".mvn/jvm.config");
+    let jvm_config = if path.is_file() {
+        std::fs::read_to_string(&path).map_err(|e| Error::io("cannot read", &path, e))?
+    } else {
+        String::new()
+    };
+    Ok(jvm_config
+        .split_whitespace()
+        .chain(maven_opts.split_whitespace())
+        .filter_map(|arg| arg.strip_prefix("-D"))
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            let (k, v) = d.split_once('=').unwrap_or((d, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect())
 }
 
 /// Reads `.mvn/maven.config`: arguments split on whitespace, as Maven 3.8 does.
@@ -886,5 +916,20 @@ mod tests {
             let lib = &m.effective.dependencies[0];
             assert_eq!(text(&lib.version), Some("1"), "{name}");
         }
+    }
+
+    #[test]
+    fn jvm_config_then_maven_opts_give_system_properties() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            ".mvn/jvm.config",
+            "-Xmx1g -Duser.language=en\n-Dflag -Dboth=config",
+        );
+        let props = jvm_system_properties(tmp.path(), "-Dboth=opts -Xss4m").unwrap();
+        assert_eq!(props.get("user.language").map(String::as_str), Some("en"));
+        assert_eq!(props.get("flag").map(String::as_str), Some(""));
+        assert_eq!(props.get("both").map(String::as_str), Some("opts"));
+        assert_eq!(props.len(), 3);
     }
 }

@@ -9,6 +9,37 @@
 use crate::pom::{Build, Config, Dependency, Extension, Model, Plugin, Profile, Value, text};
 use std::collections::{HashMap, HashSet};
 
+/// `DefaultModelNormalizer.mergeDuplicates`, run on each POM before its profiles: a
+/// dependency declared twice keeps the first position and the last declaration; a build
+/// plugin declared twice is merged (the later one dominant) at the first position.
+pub fn merge_duplicates(model: &mut Model) {
+    let mut position: HashMap<String, usize> = HashMap::new();
+    let mut dependencies: Vec<Dependency> = Vec::with_capacity(model.dependencies.len());
+    for d in model.dependencies.drain(..) {
+        match position.get(&d.management_key()) {
+            Some(&i) => dependencies[i] = d,
+            None => {
+                position.insert(d.management_key(), dependencies.len());
+                dependencies.push(d);
+            }
+        }
+    }
+    model.dependencies = dependencies;
+
+    let mut position: HashMap<String, usize> = HashMap::new();
+    let mut plugins: Vec<Plugin> = Vec::with_capacity(model.build.plugins.len());
+    for p in model.build.plugins.drain(..) {
+        match position.get(&p.key()) {
+            Some(&i) => plugins[i] = merge_plugin(p, &plugins[i]),
+            None => {
+                position.insert(p.key(), plugins.len());
+                plugins.push(p);
+            }
+        }
+    }
+    model.build.plugins = plugins;
+}
+
 /// Injects an active profile into its own POM's model (the profile dominates).
 pub fn inject_profile(model: &mut Model, profile: &Profile) {
     for (k, v) in &profile.properties {
@@ -49,28 +80,98 @@ pub fn inherit(child: &mut Model, parent: &Model) {
         &parent.dependency_management,
         false,
     );
-    let inheritable: Vec<Plugin> = parent
-        .build
-        .plugins
+    merge_build_base(&mut child.build, &parent.build, false);
+    inherit_plugins(&mut child.build.plugins, &parent.build.plugins);
+    inherit_plugins(
+        &mut child.build.plugin_management,
+        &parent.build.plugin_management,
+    );
+}
+
+/// Maven's `ConfigurationContainer.isInherited`: unset means inherited; otherwise only
+/// `true` (in any case) is, as `Boolean.parseBoolean` reads it.
+fn is_inherited(inherited: &Option<Value>) -> bool {
+    text(inherited).is_none_or(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// What a child receives of one parent plugin (`InheritanceModelMerger.mergePlugin` into
+/// an empty plugin): everything for an inherited plugin but the executions marked
+/// `<inherited>false</inherited>`; for a plugin marked `<inherited>false</inherited>`,
+/// still its coordinates and dependencies and the executions marked inherited, without
+/// its configuration.
+fn inherited_part(p: &Plugin) -> Plugin {
+    let inherited = is_inherited(&p.inherited);
+    let mut part = p.clone();
+    if !inherited {
+        part.configuration = None;
+        part.inherited = None;
+    }
+    part.executions.retain(|e| match text(&e.inherited) {
+        Some(_) => is_inherited(&e.inherited),
+        None => inherited,
+    });
+    part
+}
+
+/// `InheritanceModelMerger.mergePluginContainer_Plugins`: the parent's plugins lead, in
+/// the parent's order (those marked `<inherited>false</inherited>` only if they have
+/// executions); a child plugin the parent also has is merged into it, the child
+/// dominant, at the parent's position, and the child-only plugins declared before it are
+/// placed just before it; the other child-only plugins follow.
+fn inherit_plugins(child: &mut Vec<Plugin>, parent: &[Plugin]) {
+    let mut master: Vec<(String, Plugin)> = Vec::new();
+    let mut position: HashMap<String, usize> = HashMap::new();
+    for p in parent
         .iter()
-        .filter(|p| text(&p.inherited) != Some("false"))
-        .cloned()
-        .map(strip_uninherited_executions)
-        .collect();
-    let parent_build = Build {
-        plugins: inheritable,
-        ..parent.build.clone()
-    };
-    merge_build(&mut child.build, &parent_build, false);
+        .filter(|p| is_inherited(&p.inherited) || !p.executions.is_empty())
+    {
+        match position.get(&p.key()) {
+            Some(&i) => master[i].1 = inherited_part(p),
+            None => {
+                position.insert(p.key(), master.len());
+                master.push((p.key(), inherited_part(p)));
+            }
+        }
+    }
+    if master.is_empty() {
+        return;
+    }
+    let mut predecessors: HashMap<usize, Vec<Plugin>> = HashMap::new();
+    let mut pending: Vec<Plugin> = Vec::new();
+    for p in child.drain(..) {
+        match position.get(&p.key()) {
+            Some(&i) => {
+                master[i].1 = merge_plugin(p, &master[i].1);
+                if !pending.is_empty() {
+                    predecessors.insert(i, std::mem::take(&mut pending));
+                }
+            }
+            None => pending.push(p),
+        }
+    }
+    for (i, (_, plugin)) in master.into_iter().enumerate() {
+        if let Some(pre) = predecessors.remove(&i) {
+            child.extend(pre);
+        }
+        child.push(plugin);
+    }
+    child.extend(pending);
 }
 
-fn strip_uninherited_executions(mut p: Plugin) -> Plugin {
-    p.executions.retain(|e| text(&e.inherited) != Some("false"));
-    p
-}
-
-/// Merges `source` into `target`; `source_dominant` says which wins for scalar values.
+/// Merges `source` into `target` (profile injection: the profile dominates).
 fn merge_build(target: &mut Build, source: &Build, source_dominant: bool) {
+    merge_build_base(target, source, source_dominant);
+    merge_plugins(&mut target.plugins, &source.plugins, source_dominant);
+    merge_plugins(
+        &mut target.plugin_management,
+        &source.plugin_management,
+        source_dominant,
+    );
+}
+
+/// Merges all of `<build>` but the plugin lists, whose order rules differ between
+/// profile injection and inheritance; `source_dominant` says which wins.
+fn merge_build_base(target: &mut Build, source: &Build, source_dominant: bool) {
     let pick = |t: &mut Option<Value>, s: &Option<Value>| {
         if s.is_some() && (source_dominant || t.is_none()) {
             *t = s.clone();
@@ -83,13 +184,7 @@ fn merge_build(target: &mut Build, source: &Build, source_dominant: bool) {
     if !source.resources.is_empty() && (source_dominant || target.resources.is_empty()) {
         target.resources = source.resources.clone();
     }
-    merge_plugins(&mut target.plugins, &source.plugins, source_dominant);
-    merge_plugins(
-        &mut target.plugin_management,
-        &source.plugin_management,
-        source_dominant,
-    );
-    merge_extensions(&mut target.extensions, &source.extensions);
+    merge_extensions(&mut target.extensions, &source.extensions, source_dominant);
 }
 
 /// `ModelMerger.mergeModelBase_Dependencies`: the target's entries first, in order; a
@@ -119,7 +214,9 @@ pub fn merge_dependencies(
     }
 }
 
-fn merge_extensions(target: &mut Vec<Extension>, source: &[Extension]) {
+/// `ModelMerger.mergeBuild_Extensions`: keyed by groupId:artifactId; the target's order,
+/// a shared one replaced in place when the source dominates, the source's others appended.
+fn merge_extensions(target: &mut Vec<Extension>, source: &[Extension], source_dominant: bool) {
     let key = |e: &Extension| {
         format!(
             "{}:{}",
@@ -127,10 +224,19 @@ fn merge_extensions(target: &mut Vec<Extension>, source: &[Extension]) {
             text(&e.artifact_id).unwrap_or("")
         )
     };
-    let present: HashSet<String> = target.iter().map(key).collect();
+    let mut position: HashMap<String, usize> = target
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (key(e), i))
+        .collect();
     for e in source {
-        if !present.contains(&key(e)) {
-            target.push(e.clone());
+        match position.get(&key(e)) {
+            Some(&i) if source_dominant => target[i] = e.clone(),
+            Some(_) => {}
+            None => {
+                position.insert(key(e), target.len());
+                target.push(e.clone());
+            }
         }
     }
 }
@@ -369,7 +475,7 @@ mod tests {
             .iter()
             .map(|p| text(&p.artifact_id).unwrap())
             .collect();
-        assert_eq!(ids, vec!["c1", "p1", "shared", "p4"]);
+        assert_eq!(ids, vec!["p1", "c1", "shared", "p4"]);
         let shared = &child.build.plugins[2];
         assert_eq!(text(&shared.version), Some("1"));
         let conf = shared.configuration.as_ref().unwrap();
@@ -431,5 +537,65 @@ mod tests {
         assert_eq!(list.children.len(), 2);
         assert!(merged.child("over").unwrap().child("z").is_none());
         assert_eq!(merged.text_at("extra"), Some("r"));
+    }
+
+    #[test]
+    fn duplicates_keep_the_first_position_and_the_last_declaration() {
+        let mut m = model(
+            "<project><dependencies>\
+             <dependency><groupId>x</groupId><artifactId>a</artifactId><version>1</version></dependency>\
+             <dependency><groupId>x</groupId><artifactId>b</artifactId><version>1</version></dependency>\
+             <dependency><groupId>x</groupId><artifactId>a</artifactId><version>2</version></dependency>\
+             <dependency><groupId>x</groupId><artifactId>a</artifactId><version>3</version><classifier>c</classifier></dependency>\
+             </dependencies><build><plugins>\
+             <plugin><artifactId>p</artifactId><version>1</version><dependencies><dependency><groupId>x</groupId><artifactId>d1</artifactId></dependency></dependencies></plugin>\
+             <plugin><groupId>y</groupId><artifactId>q</artifactId></plugin>\
+             <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>p</artifactId><version>2</version></plugin>\
+             </plugins></build></project>",
+        );
+        merge_duplicates(&mut m);
+        assert_eq!(artifact_ids(&m.dependencies), ["a", "b", "a"]);
+        assert_eq!(text(&m.dependencies[0].version), Some("2"));
+        let plugins: Vec<String> = m.build.plugins.iter().map(Plugin::key).collect();
+        assert_eq!(plugins, ["org.apache.maven.plugins:p", "y:q"]);
+        assert_eq!(text(&m.build.plugins[0].version), Some("2"));
+        assert_eq!(artifact_ids(&m.build.plugins[0].dependencies), ["d1"]);
+    }
+
+    #[test]
+    fn inherited_plugins_follow_the_parent_s_order() {
+        let parent = model(
+            "<project><build><plugins>\
+             <plugin><artifactId>a</artifactId></plugin>\
+             <plugin><artifactId>b</artifactId><version>1</version></plugin>\
+             <plugin><artifactId>quiet</artifactId><inherited>false</inherited></plugin>\
+             <plugin><artifactId>run</artifactId><inherited>false</inherited><configuration><x>1</x></configuration>\
+             <executions><execution><id>e</id></execution><execution><id>f</id><inherited>true</inherited></execution></executions></plugin>\
+             </plugins></build></project>",
+        );
+        let mut child = model(
+            "<project><build><plugins>\
+             <plugin><artifactId>c</artifactId></plugin>\
+             <plugin><artifactId>b</artifactId><version>2</version></plugin>\
+             <plugin><artifactId>d</artifactId></plugin>\
+             </plugins></build></project>",
+        );
+        inherit(&mut child, &parent);
+        let keys: Vec<&str> = child
+            .build
+            .plugins
+            .iter()
+            .map(|p| text(&p.artifact_id).unwrap())
+            .collect();
+        assert_eq!(keys, ["a", "c", "b", "run", "d"]);
+        assert_eq!(text(&child.build.plugins[2].version), Some("2"));
+        let run = &child.build.plugins[3];
+        assert!(run.configuration.is_none());
+        let ids: Vec<&str> = run
+            .executions
+            .iter()
+            .map(|e| text(&e.id).unwrap())
+            .collect();
+        assert_eq!(ids, ["f"]);
     }
 }

@@ -315,7 +315,36 @@ impl Loader {
         let mut active_profiles = Vec::new();
         for (i, member) in lineage.iter().enumerate() {
             let mut m = member.model.clone();
-            let active = profiles::active_profiles(&m, &member.dir, &self.ctx.activation);
+            merge::merge_duplicates(&mut m);
+            // Maven evaluates every lineage member's file conditions in the directory of
+            // the project being built; a POM built on its own from the repository has none.
+            let project_directory = (!pom.in_repository).then_some(pom.dir.as_path());
+            let active = profiles::active_profiles(&m, project_directory, &self.ctx.activation)
+                .map_err(|e| {
+                    let profile = &m.profiles[e.profile];
+                    let at = profile
+                        .activation
+                        .as_ref()
+                        .and_then(|a| a.jdk.as_ref())
+                        .map_or(&profile.loc, |v| &v.loc);
+                    Error::from(
+                        PomDiagnostic::at(
+                            &self.sources(),
+                            "m2fresh::model::profile-activation",
+                            format!(
+                                "Failed to determine activation for profile {} of {}: {}",
+                                profile.id_or_default(),
+                                self.display_name(&member.path),
+                                e.message
+                            ),
+                            Some(at),
+                            "Maven cannot evaluate this",
+                        )
+                        .with_help(
+                            "write each bound of a JDK range as numbers and dots, such as [17,18), or a prefix such as 17",
+                        ),
+                    )
+                })?;
             for &p in &active {
                 let profile = m.profiles[p].clone();
                 if profiles::has_os_version_condition(&profile) {

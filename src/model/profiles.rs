@@ -1,11 +1,14 @@
 //! Which of a POM's profiles are active, by Maven 3.8's `DefaultProfileSelector` rules.
 //!
-//! Activation sees user and system properties only (never the POM's own properties), the
-//! JDK's version, files relative to the module, and the OS. All present conditions must
-//! hold. `activeByDefault` profiles count only when no other profile of the same POM is
+//! Property activation sees user and system properties only (never the POM's own
+//! properties); JDK activation the JDK's version; OS activation `os.*`. File activation
+//! is evaluated against the directory of the project being built, for the profiles of
+//! every POM of its lineage: a parent's `<exists>src/main/java</exists>` looks in each
+//! child, which is how parents such as commons-parent switch profiles on per module. All
+//! present conditions must hold. `activeByDefault` profiles count only when no other profile of the same POM is
 //! active. `-P id` activates and `-P !id` / `-P -id` deactivates, whatever the conditions.
 
-use crate::pom::{Activation, Model, OsCondition, Profile, text};
+use crate::pom::{Activation, Model, OsCondition, Profile, Value, text};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -43,8 +46,25 @@ impl ActivationContext {
     }
 }
 
-/// The indices of the model's active profiles, in declaration order.
-pub fn active_profiles(model: &Model, basedir: &Path, ctx: &ActivationContext) -> Vec<usize> {
+/// A profile whose activation Maven cannot evaluate, which fails its build ("Failed to
+/// determine activation for profile ...").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActivationError {
+    /// The profile's index in the model.
+    pub profile: usize,
+    /// Why, in Maven's words.
+    pub message: String,
+}
+
+/// The indices of the model's active profiles, in declaration order. `project_directory`
+/// is the directory of the project being built (for a parent's profiles too: the
+/// child's), or `None` for a POM built on its own from the repository (an imported BOM),
+/// where Maven has no directory and file conditions relative to it never hold.
+pub fn active_profiles(
+    model: &Model,
+    project_directory: Option<&Path>,
+    ctx: &ActivationContext,
+) -> Result<Vec<usize>, ActivationError> {
     let mut active = Vec::new();
     let mut by_default = Vec::new();
     for (i, profile) in model.profiles.iter().enumerate() {
@@ -52,7 +72,16 @@ pub fn active_profiles(model: &Model, basedir: &Path, ctx: &ActivationContext) -
         if ctx.inactive_ids.iter().any(|x| x == id) {
             continue;
         }
-        if ctx.active_ids.iter().any(|x| x == id) || is_active(profile, basedir, ctx) {
+        // As in Maven, a profile named with -P is not evaluated, so it cannot fail.
+        let explicit = ctx.active_ids.iter().any(|x| x == id);
+        if explicit
+            || is_active(profile, model, project_directory, ctx).map_err(|message| {
+                ActivationError {
+                    profile: i,
+                    message,
+                }
+            })?
+        {
             active.push(i);
         } else if profile
             .activation
@@ -63,11 +92,11 @@ pub fn active_profiles(model: &Model, basedir: &Path, ctx: &ActivationContext) -
             by_default.push(i);
         }
     }
-    if active.is_empty() {
+    Ok(if active.is_empty() {
         by_default
     } else {
         active
-    }
+    })
 }
 
 /// Whether a profile has an OS version condition, which m2fresh cannot evaluate exactly
@@ -99,21 +128,30 @@ fn os_matches(os: &OsCondition, ctx: &ActivationContext) -> bool {
         "dos" => false,
         other => name.contains(other),
     };
-    check(&os.family, &family)
+    // An `<os/>` without conditions is present but never holds, as in Maven.
+    let any = [&os.family, &os.name, &os.arch, &os.version]
+        .iter()
+        .any(|c| c.is_some());
+    any && check(&os.family, &family)
         && check(&os.name, &|n| n == name)
         && check(&os.arch, &|a| a == arch)
         && check(&os.version, &|_| true)
 }
 
-fn is_active(profile: &Profile, basedir: &Path, ctx: &ActivationContext) -> bool {
+fn is_active(
+    profile: &Profile,
+    model: &Model,
+    project_directory: Option<&Path>,
+    ctx: &ActivationContext,
+) -> Result<bool, String> {
     let Some(a) = &profile.activation else {
-        return false;
+        return Ok(false);
     };
     let mut present = false;
     let mut all = true;
     if let Some(jdk) = text(&a.jdk) {
         present = true;
-        all &= jdk_matches(jdk, ctx.property("java.version").unwrap_or(""));
+        all &= jdk_matches(jdk, ctx.property("java.version").unwrap_or(""))?;
     }
     if a.property_name.is_some() || a.property_value.is_some() {
         present = true;
@@ -121,13 +159,13 @@ fn is_active(profile: &Profile, basedir: &Path, ctx: &ActivationContext) -> bool
     }
     if a.file_exists.is_some() || a.file_missing.is_some() {
         present = true;
-        all &= file_matches(a, basedir);
+        all &= file_matches(a, project_directory, &model.properties, ctx)?;
     }
     if let Some(os) = &a.os {
         present = true;
         all &= os_matches(os, ctx);
     }
-    present && all
+    Ok(present && all)
 }
 
 fn property_matches(a: &Activation, ctx: &ActivationContext) -> bool {
@@ -155,95 +193,197 @@ fn property_matches(a: &Activation, ctx: &ActivationContext) -> bool {
     }
 }
 
-fn file_matches(a: &Activation, basedir: &Path) -> bool {
-    let resolve = |p: &str| {
-        let p = p.replace("${basedir}", &basedir.display().to_string());
-        let path = Path::new(&p);
-        if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            basedir.join(path)
+/// Maven 3.8's `FileProfileActivator`: `exists` if given, else `missing`; the path is
+/// interpolated with `${basedir}` (the project directory), the POM's own properties, user
+/// and system properties (`${java.home}/lib/src.zip` is a common one), then a relative
+/// path is taken from the project directory.
+fn file_matches(
+    a: &Activation,
+    project_directory: Option<&Path>,
+    own_properties: &BTreeMap<String, Value>,
+    ctx: &ActivationContext,
+) -> Result<bool, String> {
+    let non_empty = |v: &Option<Value>| text(v).filter(|t| !t.is_empty()).map(str::to_owned);
+    let (path, missing) = match (non_empty(&a.file_exists), non_empty(&a.file_missing)) {
+        (Some(p), _) => (p, false),
+        (None, Some(p)) => (p, true),
+        (None, None) => return Ok(false),
+    };
+    if project_directory.is_none() && path.contains("${basedir}") {
+        return Ok(false);
+    }
+    let lookup = |name: &str| -> Option<String> {
+        match (name, project_directory) {
+            ("basedir", Some(dir)) => Some(dir.display().to_string()),
+            _ => own_properties
+                .get(name)
+                .map(|v| v.text.clone())
+                .or_else(|| ctx.user.get(name).cloned())
+                .or_else(|| ctx.system.get(name).cloned()),
         }
     };
-    if let Some(missing) = text(&a.file_missing) {
-        return !resolve(missing).exists();
-    }
-    if let Some(exists) = text(&a.file_exists) {
-        return resolve(exists).exists();
-    }
-    false
+    let path = expand(&path, &lookup, &mut Vec::new())
+        .map_err(|cycle| {
+            format!(
+                "Failed to interpolate file location {path}: the expressions form a cycle: {}",
+                cycle.join(" -> ")
+            )
+        })?
+        .replace('\\', "/");
+    let path = Path::new(&path);
+    let file = if path.is_absolute() {
+        path.to_path_buf()
+    } else if let Some(dir) = project_directory {
+        super::normalize(&dir.join(path))
+    } else {
+        return Ok(false);
+    };
+    Ok(file.exists() != missing)
 }
 
-/// Maven's JDK activation: a prefix match, `!` to negate, or a version range.
-pub fn jdk_matches(condition: &str, java_version: &str) -> bool {
-    let condition = condition.trim();
-    if let Some(not) = condition.strip_prefix('!') {
-        return !java_version.starts_with(not);
-    }
-    if condition.starts_with('[') || condition.starts_with('(') {
-        return in_ranges(java_version, condition);
-    }
-    java_version.starts_with(condition)
-}
-
-/// `[1.8,11),[17,)`: any of the comma-separated ranges.
-fn in_ranges(version: &str, ranges: &str) -> bool {
-    let mut rest = ranges;
-    while let Some(open) = rest.find(['[', '(']) {
-        let Some(close) = rest[open..].find([']', ')']) else {
-            return false;
+/// Replaces `${name}` by its value, recursively; an undefined one stays as written.
+fn expand(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    stack: &mut Vec<String>,
+) -> Result<String, Vec<String>> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
         };
-        let range = &rest[open..open + close + 1];
-        if in_range(version, range) {
-            return true;
+        let name = &after[..end];
+        rest = &after[end + 1..];
+        if stack.iter().any(|n| n == name) {
+            let mut cycle = stack.clone();
+            cycle.push(name.to_string());
+            return Err(cycle);
         }
-        rest = &rest[open + close + 1..];
+        match lookup(name) {
+            Some(value) => {
+                stack.push(name.to_string());
+                out.push_str(&expand(&value, lookup, stack)?);
+                stack.pop();
+            }
+            None => {
+                out.push_str("${");
+                out.push_str(name);
+                out.push('}');
+            }
+        }
     }
-    false
+    out.push_str(rest);
+    Ok(out)
 }
 
-fn in_range(version: &str, range: &str) -> bool {
-    let inclusive_low = range.starts_with('[');
-    let inclusive_high = range.ends_with(']');
-    let inner = &range[1..range.len() - 1];
-    let (low, high) = match inner.split_once(',') {
-        Some((l, h)) => (l.trim(), h.trim()),
-        // `[17]` means exactly 17 (prefix match as Maven does with one bound).
-        None => return version.starts_with(inner.trim()),
+/// Maven 3.8's JDK activation (`JdkVersionProfileActivator`): a prefix match of
+/// `java.version`, `!` to negate it, or a range. The range is Maven's own reading, not a
+/// version range: the text is split at commas and only the first two bounds count, so
+/// `[1.8,11),[17,)` means `[1.8,11)`, and `[9,` means `[9,)`. Each side compares three
+/// numeric segments, so `17.0.15` is above the bound `17`: it is in `(17,)` and not in
+/// `[11,17]`. A segment that is not a number (`[17]` reads `17]`) is an error in Maven;
+/// the `Err` carries Maven's message.
+pub fn jdk_matches(condition: &str, java_version: &str) -> Result<bool, String> {
+    if java_version.is_empty() {
+        // m2fresh found no JDK; Maven always has one. Nothing can be said: inactive.
+        return Ok(false);
+    }
+    if let Some(not) = condition.strip_prefix('!') {
+        return Ok(!java_version.starts_with(not));
+    }
+    if !(condition.starts_with('[') || condition.starts_with('(')) {
+        return Ok(java_version.starts_with(condition));
+    }
+    let bounds = range_bounds(condition);
+    let (Some(low), Some(high)) = (bounds.first(), bounds.get(1)) else {
+        return Ok(false);
     };
-    let v = segments(version);
-    if !low.is_empty() {
-        let ord = compare(&v, &segments(low));
-        if ord.is_lt() || (ord.is_eq() && !inclusive_low) {
-            return false;
-        }
+    match relation(java_version, low, true)? {
+        0 => Ok(true),
+        r if r < 0 => Ok(false),
+        _ => Ok(relation(java_version, high, false)? <= 0),
     }
-    if !high.is_empty() {
-        let ord = compare(&v, &segments(high));
-        if ord.is_gt() || (ord.is_eq() && !inclusive_high) {
-            return false;
-        }
-    }
-    true
 }
 
-fn segments(v: &str) -> Vec<u64> {
-    v.split(['.', '-', '_', '+'])
-        .map_while(|s| s.parse::<u64>().ok())
-        .collect()
+/// One side of a JDK range: its text and whether it is inclusive.
+struct RangeBound {
+    value: String,
+    closed: bool,
 }
 
-/// Compares only as many segments as the bound has, as Maven's `RangeValue` does, so that
-/// `17.0.15` equals the bound `17`.
-fn compare(version: &[u64], bound: &[u64]) -> std::cmp::Ordering {
-    for (i, b) in bound.iter().enumerate() {
-        let v = version.get(i).copied().unwrap_or(0);
-        match v.cmp(b) {
+/// Maven's `getRange`: the comma-separated tokens that open or close a bound, padded with
+/// an open `99999999` when fewer than two.
+fn range_bounds(range: &str) -> Vec<RangeBound> {
+    let bound = |value: String, closed| RangeBound {
+        value: value.trim_matches(|c| c <= ' ').to_string(),
+        closed,
+    };
+    let mut bounds = Vec::new();
+    for token in java_split(range, |c| c == ',') {
+        if token.starts_with('[') {
+            bounds.push(bound(token.replace('[', ""), true));
+        } else if token.starts_with('(') {
+            bounds.push(bound(token.replace('(', ""), false));
+        } else if token.ends_with(']') {
+            bounds.push(bound(token.replace(']', ""), true));
+        } else if token.ends_with(')') {
+            bounds.push(bound(token.replace(')', ""), false));
+        } else if token.is_empty() {
+            bounds.push(bound(String::new(), false));
+        }
+    }
+    if bounds.len() < 2 {
+        bounds.push(bound("99999999".into(), false));
+    }
+    bounds
+}
+
+/// Maven's `getRelationOrder`: where `java.version` lies against a bound (-1 below, 0 on
+/// an inclusive bound, 1 above), on three numeric segments; an open bound that equals the
+/// version counts as outside.
+fn relation(version: &str, bound: &RangeBound, is_left: bool) -> Result<i32, String> {
+    if bound.value.is_empty() {
+        return Ok(if is_left { 1 } else { -1 });
+    }
+    let cleaned: String = version
+        .chars()
+        .filter(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    let ours = java_split(&cleaned, |c| matches!(c, '.' | '-' | '_'));
+    let theirs = java_split(&bound.value, |c| c == '.');
+    let int = |tokens: &[&str], i: usize| -> Result<i32, String> {
+        let t = tokens.get(i).copied().unwrap_or("0");
+        t.parse::<i32>()
+            .map_err(|_| format!("For input string: \"{t}\""))
+    };
+    for i in 0..3 {
+        match int(&ours, i)?.cmp(&int(&theirs, i)?) {
+            std::cmp::Ordering::Less => return Ok(-1),
+            std::cmp::Ordering::Greater => return Ok(1),
             std::cmp::Ordering::Equal => {}
-            other => return other,
         }
     }
-    std::cmp::Ordering::Equal
+    if !bound.closed {
+        return Ok(if is_left { -1 } else { 1 });
+    }
+    Ok(0)
+}
+
+/// Java's `String.split`: the whole text when no separator occurs, else the pieces less
+/// the trailing empty ones.
+fn java_split(text: &str, separator: impl Fn(char) -> bool) -> Vec<&str> {
+    if !text.contains(&separator) {
+        return vec![text];
+    }
+    let mut pieces: Vec<&str> = text.split(separator).collect();
+    while pieces.last().is_some_and(|p| p.is_empty()) {
+        pieces.pop();
+    }
+    pieces
 }
 
 #[cfg(test)]
@@ -253,7 +393,8 @@ mod tests {
 
     fn ids(xml: &str, ctx: &ActivationContext) -> Vec<String> {
         let m = parse_model(xml, SourceId(0)).unwrap();
-        active_profiles(&m, Path::new("/nonexistent"), ctx)
+        active_profiles(&m, Some(Path::new("/nonexistent")), ctx)
+            .unwrap()
             .into_iter()
             .map(|i| m.profiles[i].id_or_default().to_string())
             .collect()
@@ -296,14 +437,81 @@ mod tests {
     }
 
     #[test]
-    fn jdk_conditions() {
-        assert!(jdk_matches("17", "17.0.15"));
-        assert!(!jdk_matches("1.8", "17.0.15"));
-        assert!(jdk_matches("!1.8", "17.0.15"));
-        assert!(jdk_matches("[17,18)", "17.0.15"));
-        assert!(jdk_matches("[11,)", "17.0.15"));
-        assert!(!jdk_matches("(,11]", "17.0.15"));
-        assert!(jdk_matches("[1.8,11),[17,)", "21"));
-        assert!(!jdk_matches("[17,17.0.15)", "17.0.15"));
+    fn jdk_conditions_follow_maven_3_8() {
+        let on = |c: &str, v: &str| jdk_matches(c, v).unwrap();
+        assert!(on("17", "17.0.15"));
+        assert!(!on("1.8", "17.0.15"));
+        assert!(on("1.8", "1.8.0_392"));
+        assert!(on("!1.8", "17.0.15"));
+        assert!(on("[17,18)", "17.0.15"));
+        assert!(on("[11,)", "17.0.15"));
+        assert!(!on("(,11]", "17.0.15"));
+        assert!(on("[1.8,10]", "1.8.0_392"));
+        // Three segments are compared: 17.0.15 is above the bound 17.
+        assert!(!on("[11,17]", "17.0.15"));
+        assert!(on("(17,)", "17.0.15"));
+        assert!(on("(,17.0.15]", "17.0.15"));
+        assert!(!on("(,17.0.15)", "17.0.15"));
+        assert!(!on("[11,25]", "25.0.3"));
+        assert!(on("[11,25]", "25"));
+        // Only the first two bounds count; a missing close still has an open top.
+        assert!(!on("[1.8,11),[17,)", "21"));
+        assert!(!on("[11,12),[16,)", "17.0.15"));
+        assert!(on("[9,", "17.0.15"));
+        assert!(on("[17, )", "17.0.15"));
+        assert!(!on("[,9)", "17.0.15"));
+    }
+
+    #[test]
+    fn a_jdk_bound_that_is_not_a_number_is_maven_s_error() {
+        assert_eq!(
+            jdk_matches("[17]", "17.0.15"),
+            Err("For input string: \"17]\"".to_string())
+        );
+    }
+
+    #[test]
+    fn file_conditions_use_the_project_directory_and_the_pom_s_own_properties() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("marker"), "").unwrap();
+        let home = tmp.path().join("jdk");
+        std::fs::create_dir_all(home.join("lib")).unwrap();
+        std::fs::write(home.join("lib/src.zip"), "").unwrap();
+        let pom = "<project><properties><mark>marker</mark></properties><profiles>\
+            <profile><id>own</id><activation><file><exists>${mark}</exists></file></activation></profile>\
+            <profile><id>based</id><activation><file><exists>${basedir}/marker</exists></file></activation></profile>\
+            <profile><id>jdk</id><activation><file><exists>${java.home}/lib/src.zip</exists></file></activation></profile>\
+            <profile><id>both</id><activation><file><missing>marker</missing><exists>marker</exists></file></activation></profile>\
+            </profiles></project>";
+        let m = parse_model(pom, SourceId(0)).unwrap();
+        let mut ctx = ActivationContext::default();
+        ctx.system
+            .insert("java.home".into(), home.display().to_string());
+        let ids = |dir: Option<&Path>| -> Vec<&str> {
+            active_profiles(&m, dir, &ctx)
+                .unwrap()
+                .into_iter()
+                .map(|i| m.profiles[i].id_or_default())
+                .collect()
+        };
+        // `exists` wins over `missing`.
+        assert_eq!(ids(Some(tmp.path())), ["own", "based", "jdk", "both"]);
+        // A POM built on its own from the repository has no directory: only absolute
+        // paths can hold.
+        assert_eq!(ids(None), ["jdk"]);
+    }
+
+    #[test]
+    fn os_conditions_and_an_empty_os_that_never_holds() {
+        let pom = "<project><profiles>\
+            <profile><id>empty</id><activation><os/></activation></profile>\
+            <profile><id>unix</id><activation><os><family>unix</family></os></activation></profile>\
+            <profile><id>win</id><activation><os><family>windows</family></os></activation></profile>\
+            <profile><id>notwin</id><activation><os><family>!windows</family><arch>amd64</arch></os></activation></profile>\
+            </profiles></project>";
+        let mut ctx = ActivationContext::default();
+        ctx.system.insert("os.name".into(), "Linux".into());
+        ctx.system.insert("os.arch".into(), "amd64".into());
+        assert_eq!(ids(pom, &ctx), vec!["unix", "notwin"]);
     }
 }
