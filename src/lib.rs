@@ -17,6 +17,7 @@
 //! | XML | [`xml`] | spanned XML tree; DTDs and custom entities refused |
 //! | POM | [`pom`] | the POM model as written, each value with its file and span |
 //! | effective model | [`model`] | parents, profiles, inheritance, interpolation, management |
+//! | settings | [`settings`] | the profiles of the user and global `settings.xml` |
 //! | workspace | [`workspace`] | aggregator or scan discovery, BOM imports; [`workspace::Workspace::load`] |
 //! | graph | [`graph`] | reactor edges and Maven's build order; [`graph::ReactorGraph::build`] (`graph`, `order`) |
 //! | fingerprint | [`fingerprint`] | blake3 Merkle hash of model, files and upstream; stat cache |
@@ -58,6 +59,7 @@ pub mod plan;
 pub mod pom;
 pub mod project;
 pub mod report;
+pub mod settings;
 pub mod stamp;
 pub mod status;
 pub mod workspace;

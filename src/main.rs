@@ -543,6 +543,7 @@ fn load_options(g: &Global) -> LoadOptions {
         user_properties,
         profiles: g.profiles.clone(),
         local_repository: g.local_repo.clone(),
+        ..LoadOptions::default()
     }
 }
 

@@ -6,6 +6,7 @@ use crate::fingerprint::Fingerprints;
 use crate::fingerprint::files::StatCache;
 use crate::graph::ReactorGraph;
 use crate::localrepo::{self, LocalRepository, LocateOptions};
+use crate::settings::SettingsFiles;
 use crate::status::CheckReport;
 use crate::workspace::{self, LoadOptions, ModuleId, Workspace};
 use std::path::{Path, PathBuf};
@@ -13,8 +14,8 @@ use std::path::{Path, PathBuf};
 /// How to open a workspace.
 #[derive(Clone, Debug, Default)]
 pub struct OpenOptions {
-    /// Discovery mode, `-D` properties, `-P` profiles. Its `local_repository` is filled in
-    /// by [`Project::open`].
+    /// Discovery mode, `-D` properties, `-P` profiles. Its `local_repository` and
+    /// `settings` are filled in by [`Project::open`].
     pub load: LoadOptions,
     /// `--local-repo`: beats every setting Maven knows.
     pub local_repo: Option<PathBuf>,
@@ -62,6 +63,7 @@ impl Project {
         )?;
         let mut load = opts.load.clone();
         load.local_repository = Some(repository.path.clone());
+        load.settings = settings_files(&user_properties, opts.settings.as_deref())?;
         let workspace = Workspace::load(root, &load)?;
         let graph = ReactorGraph::build(&workspace)?;
         let cache_path = if opts.no_cache {
@@ -194,14 +196,8 @@ pub fn locate_repository(
     explicit: Option<PathBuf>,
     settings: Option<PathBuf>,
 ) -> Result<LocalRepository> {
-    let home = user_properties
-        .get("user.home")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("/"));
-    let mvn = find_on_path("mvn");
-    let global_settings =
-        localrepo::maven_home(mvn.as_deref()).map(|h| h.join("conf/settings.xml"));
+    let home = user_home(user_properties);
+    let global_settings = global_settings_file();
     let jvm_config = std::fs::read_to_string(project_directory.join(".mvn/jvm.config")).ok();
     let opts = LocateOptions {
         explicit,
@@ -213,6 +209,40 @@ pub fn locate_repository(
         home,
     };
     localrepo::locate(&opts).map_err(|e| Error::Other(Box::new(e)))
+}
+
+/// The settings files whose profiles Maven applies to the workspace: `-s` (relative to
+/// the working directory), else `${user.home}/.m2/settings.xml`, and the global one of
+/// the `mvn` on `PATH`.
+pub fn settings_files(
+    user_properties: &std::collections::BTreeMap<String, String>,
+    settings: Option<&Path>,
+) -> Result<SettingsFiles> {
+    let user = match settings {
+        Some(path) => {
+            std::path::absolute(path).map_err(|e| Error::io("cannot resolve", path, e))?
+        }
+        None => user_home(user_properties).join(".m2/settings.xml"),
+    };
+    Ok(SettingsFiles {
+        user: Some(user),
+        global: global_settings_file(),
+    })
+}
+
+/// `user.home` as Maven sees it: a `-Duser.home`, else `$HOME`.
+fn user_home(user_properties: &std::collections::BTreeMap<String, String>) -> PathBuf {
+    user_properties
+        .get("user.home")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+/// `${maven.home}/conf/settings.xml` of the `mvn` on `PATH`.
+fn global_settings_file() -> Option<PathBuf> {
+    let mvn = find_on_path("mvn");
+    localrepo::maven_home(mvn.as_deref()).map(|h| h.join("conf/settings.xml"))
 }
 
 /// A program on `PATH`.

@@ -14,6 +14,7 @@ use crate::coords::Gav;
 use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
 use crate::model::{BuiltModel, Loader, ModelContext, ParentLink, RawPom, normalize};
 use crate::pom::{Dependency, Loc, Model, SourceId, Sources, text};
+use crate::settings::SettingsFiles;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -44,6 +45,9 @@ pub struct LoadOptions {
     pub profiles: Vec<String>,
     /// The local repository, where parents and BOMs from outside the workspace are read.
     pub local_repository: Option<PathBuf>,
+    /// The `settings.xml` files whose profiles apply to every project (none by default;
+    /// [`crate::project::Project::open`] fills in the ones Maven would read).
+    pub settings: SettingsFiles,
 }
 
 /// The index of a module in [`Workspace::modules`].
@@ -155,12 +159,25 @@ impl Workspace {
         ctx.activation
             .system
             .extend(jvm_system_properties(&project_directory, &maven_opts)?);
+        // Settings are interpolated with the user, then system properties (`env.*`
+        // among them).
+        let mut sources = Sources::default();
+        let settings = {
+            let a = &ctx.activation;
+            let lookup = |name: &str| a.user.get(name).or_else(|| a.system.get(name)).cloned();
+            crate::settings::read_profiles(&opts.settings, &mut sources, &lookup)
+                .map_err(|e| Error::Other(Box::new(e)))?
+        };
+        // `<activeProfiles>` first, as Maven sets them before adding `-P`; deactivation
+        // wins either way.
+        ctx.activation.active_ids.extend(settings.active_profiles);
+        ctx.external_profiles = settings.profiles;
         for p in maven_config.profiles.iter().chain(&opts.profiles) {
             ctx.activation.add_profile_args(p);
         }
         ctx.local_repository = opts.local_repository.clone();
 
-        let loader = Loader::new(&root, ctx);
+        let loader = Loader::with_sources(&root, ctx, sources);
         let root_pom = root.join("pom.xml");
         let discovery = match opts.discovery {
             Discovery::Auto => {
@@ -931,5 +948,72 @@ mod tests {
         assert_eq!(props.get("flag").map(String::as_str), Some(""));
         assert_eq!(props.get("both").map(String::as_str), Some("opts"));
         assert_eq!(props.len(), 3);
+    }
+
+    #[test]
+    fn settings_profiles_override_properties_and_activate_pom_profiles() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("ws");
+        write(
+            &root,
+            "pom.xml",
+            "<project><groupId>g</groupId><artifactId>root</artifactId><version>1</version>\
+             <packaging>pom</packaging><properties><v>root</v></properties>\
+             <modules><module>a</module><module>b</module></modules>\
+             <profiles><profile><id>p</id><activation><property><name>flag</name></property></activation>\
+             <properties><from-p>yes</from-p></properties></profile></profiles></project>",
+        );
+        write(
+            &root,
+            "a/pom.xml",
+            "<project><parent><groupId>g</groupId><artifactId>root</artifactId><version>1</version></parent>\
+             <artifactId>a</artifactId><properties><v>own</v></properties>\
+             <profiles><profile><id>mine</id><activation><activeByDefault>true</activeByDefault></activation>\
+             <properties><v>own-profile</v></properties></profile></profiles></project>",
+        );
+        // Only b has the marker its file-activated settings profile looks for.
+        write(
+            &root,
+            "b/pom.xml",
+            "<project><parent><groupId>g</groupId><artifactId>root</artifactId><version>1</version></parent>\
+             <artifactId>b</artifactId></project>",
+        );
+        write(&root, "b/marker", "");
+        write(
+            tmp.path(),
+            "settings.xml",
+            "<settings><profiles>\
+             <profile><id>s</id><properties><v>settings</v><flag>on</flag></properties></profile>\
+             <profile><id>f</id><activation><file><exists>${basedir}/marker</exists></file></activation>\
+             <properties><v>file</v></properties></profile>\
+             </profiles><activeProfiles><activeProfile>s</activeProfile></activeProfiles></settings>",
+        );
+        let opts = LoadOptions {
+            settings: SettingsFiles {
+                user: Some(tmp.path().join("settings.xml")),
+                global: None,
+            },
+            ..Default::default()
+        };
+        let ws = Workspace::load(&root, &opts).unwrap();
+        let prop = |name: &str, key: &str| {
+            let m = ws.module(ws.find(name).unwrap());
+            m.effective.properties.get(key).map(|v| v.text.clone())
+        };
+        // After the POM's own profiles, over the POM's and the parent's properties.
+        assert_eq!(prop("a", "v").as_deref(), Some("settings"));
+        // Activated in each project's own directory, after the listed one.
+        assert_eq!(prop("b", "v").as_deref(), Some("file"));
+        // The root's profile `p` sees `flag` from the settings profile.
+        assert_eq!(prop("root", "from-p").as_deref(), Some("yes"));
+        assert_eq!(prop("a", "from-p").as_deref(), Some("yes"));
+
+        // A -D beats the settings property in activation; -P! switches the profile off.
+        let mut opts = opts;
+        opts.profiles = vec!["!s".into()];
+        let ws = Workspace::load(&root, &opts).unwrap();
+        let m = ws.module(ws.find("a").unwrap());
+        assert_eq!(m.effective.properties["v"].text, "own-profile");
+        assert!(!m.effective.properties.contains_key("from-p"));
     }
 }

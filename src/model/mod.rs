@@ -2,7 +2,7 @@
 //!
 //! For each POM: find its parents (by `relativePath`, checking the raw coordinates as
 //! Maven does, else in the local repository); apply each lineage member's active profiles
-//! in its own context; inherit top-down; add the super POM's defaults; interpolate with
+//! in its own context, then the active profiles of `settings.xml` to the project; inherit top-down; add the super POM's defaults; interpolate with
 //! the child's values; make paths absolute; inject `pluginManagement`. The steps that need
 //! the other modules (importing BOMs, injecting `dependencyManagement`) are done by the
 //! workspace once every module has been through this phase, as Maven's second phase does.
@@ -13,7 +13,7 @@ pub mod profiles;
 
 use crate::coords::Gav;
 use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
-use crate::pom::{Loc, Model, Resource, SourceId, Sources, Value, text};
+use crate::pom::{Loc, Model, Profile, Resource, SourceId, Sources, Value, text};
 use interpolate::Interpolator;
 use profiles::ActivationContext;
 use rayon::prelude::*;
@@ -29,6 +29,9 @@ pub struct ModelContext {
     pub activation: ActivationContext,
     /// Where parents and BOMs from outside the workspace are looked up.
     pub local_repository: Option<PathBuf>,
+    /// The profiles of `settings.xml`, interpolated: activated for each project in its
+    /// own directory and injected into it after its POM's profiles.
+    pub external_profiles: Vec<Profile>,
 }
 
 impl ModelContext {
@@ -44,6 +47,7 @@ impl ModelContext {
         ModelContext {
             activation,
             local_repository: None,
+            external_profiles: Vec::new(),
         }
     }
 
@@ -188,10 +192,16 @@ pub struct Loader {
 impl Loader {
     /// A loader for the workspace at `root`.
     pub fn new(root: &Path, ctx: ModelContext) -> Self {
+        Self::with_sources(root, ctx, Sources::default())
+    }
+
+    /// A loader whose source table already holds texts that `ctx` points into (the
+    /// settings files of its external profiles).
+    pub fn with_sources(root: &Path, ctx: ModelContext, sources: Sources) -> Self {
         Loader {
             root: root.to_path_buf(),
             ctx,
-            sources: Mutex::new(Sources::default()),
+            sources: Mutex::new(sources),
             poms: Mutex::new(HashMap::new()),
         }
     }
@@ -310,39 +320,74 @@ impl Loader {
             )
         };
 
+        // Maven evaluates every lineage member's file conditions in the directory of
+        // the project being built; a POM built on its own from the repository has none.
+        let project_directory = (!pom.in_repository).then_some(pom.dir.as_path());
+        let activation_error = |profile: &Profile, of: &str, message: &str| {
+            let at = profile
+                .activation
+                .as_ref()
+                .and_then(|a| a.jdk.as_ref())
+                .map_or(&profile.loc, |v| &v.loc);
+            Error::from(
+                PomDiagnostic::at(
+                    &self.sources(),
+                    "m2fresh::model::profile-activation",
+                    format!(
+                        "Failed to determine activation for profile {} of {of}: {message}",
+                        profile.id_or_default(),
+                    ),
+                    Some(at),
+                    "Maven cannot evaluate this",
+                )
+                .with_help(
+                    "write each bound of a JDK range as numbers and dots, such as [17,18), or a prefix such as 17",
+                ),
+            )
+        };
+
+        // The settings profiles are selected once per project, before its lineage. A BOM
+        // imported from the repository is built without them, as Maven's import request
+        // carries no profiles.
+        let external: Vec<&Profile> = if pom.in_repository {
+            Vec::new()
+        } else {
+            let all = &self.ctx.external_profiles;
+            profiles::active_external_profiles(all, project_directory, &self.ctx.activation)
+                .map_err(|e| activation_error(&all[e.profile], "(external profiles)", &e.message))?
+                .into_iter()
+                .map(|i| &all[i])
+                .collect()
+        };
+        // Their properties join the user properties that POM profiles are activated
+        // against, below the real ones (they do not take part in interpolation as such:
+        // they are injected into the model below).
+        let activation = if external.is_empty() {
+            std::borrow::Cow::Borrowed(&self.ctx.activation)
+        } else {
+            let mut activation = self.ctx.activation.clone();
+            let mut user: BTreeMap<String, String> = external
+                .iter()
+                .flat_map(|p| &p.properties)
+                .map(|(k, v)| (k.clone(), v.text.clone()))
+                .collect();
+            user.extend(std::mem::take(&mut activation.user));
+            activation.user = user;
+            std::borrow::Cow::Owned(activation)
+        };
+
         // Each lineage member's profiles are activated in its own context.
         let mut models: Vec<Model> = Vec::with_capacity(lineage.len());
         let mut active_profiles = Vec::new();
         for (i, member) in lineage.iter().enumerate() {
             let mut m = member.model.clone();
             merge::merge_duplicates(&mut m);
-            // Maven evaluates every lineage member's file conditions in the directory of
-            // the project being built; a POM built on its own from the repository has none.
-            let project_directory = (!pom.in_repository).then_some(pom.dir.as_path());
-            let active = profiles::active_profiles(&m, project_directory, &self.ctx.activation)
-                .map_err(|e| {
-                    let profile = &m.profiles[e.profile];
-                    let at = profile
-                        .activation
-                        .as_ref()
-                        .and_then(|a| a.jdk.as_ref())
-                        .map_or(&profile.loc, |v| &v.loc);
-                    Error::from(
-                        PomDiagnostic::at(
-                            &self.sources(),
-                            "m2fresh::model::profile-activation",
-                            format!(
-                                "Failed to determine activation for profile {} of {}: {}",
-                                profile.id_or_default(),
-                                self.display_name(&member.path),
-                                e.message
-                            ),
-                            Some(at),
-                            "Maven cannot evaluate this",
-                        )
-                        .with_help(
-                            "write each bound of a JDK range as numbers and dots, such as [17,18), or a prefix such as 17",
-                        ),
+            let active =
+                profiles::active_profiles(&m, project_directory, &activation).map_err(|e| {
+                    activation_error(
+                        &m.profiles[e.profile],
+                        &self.display_name(&member.path),
+                        &e.message,
                     )
                 })?;
             for &p in &active {
@@ -363,6 +408,13 @@ impl Loader {
                 merge::inject_profile(&mut m, &profile);
                 if i == 0 {
                     active_profiles.push(profile.id_or_default().to_string());
+                }
+            }
+            // After the project's own profiles, into the project alone: a settings
+            // property beats the POM's and every parent's.
+            if i == 0 {
+                for profile in &external {
+                    merge::inject_profile(&mut m, profile);
                 }
             }
             models.push(m);

@@ -1,12 +1,16 @@
 //! Which of a POM's profiles are active, by Maven 3.8's `DefaultProfileSelector` rules.
 //!
 //! Property activation sees user and system properties only (never the POM's own
-//! properties); JDK activation the JDK's version; OS activation `os.*`. File activation
-//! is evaluated against the directory of the project being built, for the profiles of
-//! every POM of its lineage: a parent's `<exists>src/main/java</exists>` looks in each
-//! child, which is how parents such as commons-parent switch profiles on per module. All
-//! present conditions must hold. `activeByDefault` profiles count only when no other profile of the same POM is
-//! active. `-P id` activates and `-P !id` / `-P -id` deactivates, whatever the conditions.
+//! properties; the model builder puts the properties of active `settings.xml` profiles
+//! below the user properties); JDK activation the JDK's version; OS activation `os.*`.
+//! File activation is evaluated against the directory of the project being built, for
+//! the profiles of every POM of its lineage: a parent's `<exists>src/main/java</exists>`
+//! looks in each child, which is how parents such as commons-parent switch profiles on per
+//! module. All present conditions must hold. `activeByDefault` profiles count only when no
+//! other profile of the same POM is active; the external profiles of `settings.xml`
+//! ([`active_external_profiles`]) are selected apart from the POM's, and theirs always
+//! count. `-P id` (or `<activeProfiles>` in `settings.xml`) activates and `-P !id` /
+//! `-P -id` deactivates, whatever the conditions.
 
 use crate::pom::{Activation, Model, OsCondition, Profile, Value, text};
 use std::collections::BTreeMap;
@@ -65,9 +69,37 @@ pub fn active_profiles(
     project_directory: Option<&Path>,
     ctx: &ActivationContext,
 ) -> Result<Vec<usize>, ActivationError> {
+    select(
+        &model.profiles,
+        &model.properties,
+        project_directory,
+        ctx,
+        true,
+    )
+}
+
+/// The indices of the active external profiles (those of `settings.xml`), in order.
+/// Maven selects them once per project, in its directory and without any model
+/// properties, and unlike a POM's, an `activeByDefault` one stays active whatever else
+/// is (`DefaultProfileSelector` only holds back the POM's own).
+pub fn active_external_profiles(
+    profiles: &[Profile],
+    project_directory: Option<&Path>,
+    ctx: &ActivationContext,
+) -> Result<Vec<usize>, ActivationError> {
+    select(profiles, &BTreeMap::new(), project_directory, ctx, false)
+}
+
+fn select(
+    profiles: &[Profile],
+    own_properties: &BTreeMap<String, Value>,
+    project_directory: Option<&Path>,
+    ctx: &ActivationContext,
+    by_default_yields: bool,
+) -> Result<Vec<usize>, ActivationError> {
     let mut active = Vec::new();
     let mut by_default = Vec::new();
-    for (i, profile) in model.profiles.iter().enumerate() {
+    for (i, profile) in profiles.iter().enumerate() {
         let id = profile.id_or_default();
         if ctx.inactive_ids.iter().any(|x| x == id) {
             continue;
@@ -75,7 +107,7 @@ pub fn active_profiles(
         // As in Maven, a profile named with -P is not evaluated, so it cannot fail.
         let explicit = ctx.active_ids.iter().any(|x| x == id);
         if explicit
-            || is_active(profile, model, project_directory, ctx).map_err(|message| {
+            || is_active(profile, own_properties, project_directory, ctx).map_err(|message| {
                 ActivationError {
                     profile: i,
                     message,
@@ -89,7 +121,11 @@ pub fn active_profiles(
             .and_then(|a| text(&a.active_by_default))
             == Some("true")
         {
-            by_default.push(i);
+            if by_default_yields {
+                by_default.push(i);
+            } else {
+                active.push(i);
+            }
         }
     }
     Ok(if active.is_empty() {
@@ -140,7 +176,7 @@ fn os_matches(os: &OsCondition, ctx: &ActivationContext) -> bool {
 
 fn is_active(
     profile: &Profile,
-    model: &Model,
+    own_properties: &BTreeMap<String, Value>,
     project_directory: Option<&Path>,
     ctx: &ActivationContext,
 ) -> Result<bool, String> {
@@ -159,7 +195,7 @@ fn is_active(
     }
     if a.file_exists.is_some() || a.file_missing.is_some() {
         present = true;
-        all &= file_matches(a, project_directory, &model.properties, ctx)?;
+        all &= file_matches(a, project_directory, own_properties, ctx)?;
     }
     if let Some(os) = &a.os {
         present = true;
@@ -415,6 +451,22 @@ mod tests {
         assert_eq!(ids(POM, &ctx), vec!["def"]);
         ctx.user.insert("with-extra".into(), "true".into());
         assert_eq!(ids(POM, &ctx), vec!["prop"]);
+    }
+
+    #[test]
+    fn external_active_by_default_does_not_yield() {
+        let m = parse_model(POM, SourceId(0)).unwrap();
+        let mut ctx = ActivationContext::default();
+        ctx.user.insert("with-extra".into(), "true".into());
+        ctx.user.insert("skip".into(), "true".into());
+        ctx.user.insert("env".into(), "prod".into());
+        let active = active_external_profiles(&m.profiles, None, &ctx).unwrap();
+        assert_eq!(active, [0, 1], "def stays active next to prop");
+        ctx.inactive_ids.push("def".into());
+        assert_eq!(
+            active_external_profiles(&m.profiles, None, &ctx).unwrap(),
+            [1]
+        );
     }
 
     #[test]

@@ -200,12 +200,26 @@ impl LocalRepo {
         }
     }
 
+    /// An empty repository whose user settings file (the one [`run_mvn`] and m2fresh
+    /// get with `-s`) is a copy of `dir/settings.xml` when the fixture has one, so that
+    /// Maven and m2fresh apply the same settings profiles; else the empty settings.
+    pub fn for_fixture(dir: &Path) -> LocalRepo {
+        let repo = LocalRepo::empty();
+        let fixture_settings = dir.join("settings.xml");
+        if fixture_settings.is_file() {
+            fs::copy(&fixture_settings, &repo.settings)
+                .unwrap_or_else(|e| panic!("cannot copy {}: {e}", fixture_settings.display()));
+        }
+        repo
+    }
+
     /// The repository directory (what `-Dmaven.repo.local` names).
     pub fn path(&self) -> &Path {
         &self.repository
     }
 
-    /// The empty user settings file that [`run_mvn`] passes with `-s`.
+    /// The user settings file that [`run_mvn`] passes with `-s` (empty unless made by
+    /// [`LocalRepo::for_fixture`]).
     pub fn settings(&self) -> &Path {
         &self.settings
     }
@@ -281,7 +295,8 @@ pub fn output_text(output: &Output) -> String {
 /// The projects of the reactor rooted at `aggregator_dir`, in Maven's "Reactor Build
 /// Order", as Maven 3 computes it: `mvn -B -o validate` with an empty local repository
 /// (nothing is bound to `validate`, so no plugin is needed) plus `extra_args` (e.g.
-/// `-Dwith-extra`, `-P!defaults`).
+/// `-Dwith-extra`, `-P!defaults`). A `settings.xml` next to the aggregator is the user
+/// settings (`-s`), as [`LocalRepo::for_fixture`] arranges.
 ///
 /// Maven prints each project's `<name>`, which is its artifactId when the POM has no
 /// name (as in every fixture). Maven prints no order for a reactor of a single project;
@@ -290,7 +305,7 @@ pub fn maven_reactor_order(
     aggregator_dir: &Path,
     extra_args: &[&str],
 ) -> Result<Vec<String>, String> {
-    let repo = LocalRepo::empty();
+    let repo = LocalRepo::for_fixture(aggregator_dir);
     let mut args = vec!["-o", "validate"];
     args.extend_from_slice(extra_args);
     let output = run_mvn(aggregator_dir, &repo, &args);

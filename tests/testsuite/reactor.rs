@@ -5,8 +5,10 @@ use crate::common::{self, LocalRepo, maven_reactor_order};
 use crate::{m2fresh_in, run, run_json};
 use std::path::Path;
 
+/// The order m2fresh gives, with the fixture's `settings.xml` (if any) as `-s`, as
+/// [`maven_reactor_order`] gives it to Maven.
 fn m2fresh_order(dir: &Path, targets: &[&str], extra: &[&str]) -> Vec<String> {
-    let repo = LocalRepo::empty();
+    let repo = LocalRepo::for_fixture(dir);
     let mut cmd = m2fresh_in(dir, &repo);
     cmd.args(extra).arg("order").args(targets);
     let (code, json) = run_json(&mut cmd);
@@ -38,7 +40,7 @@ fn reactor_fixtures() -> Vec<String> {
 }
 
 /// The whole order of every fixture, with the properties that switch profiles and
-/// CI-friendly versions.
+/// CI-friendly versions; a fixture's `settings.xml` is the user settings of both.
 #[test]
 fn order_equals_mavens_on_every_fixture() {
     common::require_mvn();
@@ -48,6 +50,15 @@ fn order_equals_mavens_on_every_fixture() {
         .collect();
     cases.push(("profiles".into(), vec!["-Dwith-extra"]));
     cases.push(("ci-friendly".into(), vec!["-Drevision=1.0.0-SNAPSHOT"]));
+    // Settings profiles: deactivated with -P, overridden by -D (see each README).
+    cases.push(("settings-profile-properties".into(), vec!["-P!local"]));
+    cases.push((
+        "settings-profile-properties".into(),
+        vec!["-Db.version=0.3"],
+    ));
+    for args in ["-P!extra", "-P!listed", "-P!always", "-Dwith-tools=no"] {
+        cases.push(("settings-profile-activation".into(), vec![args]));
+    }
     for (fixture, extra) in cases {
         let dir = common::fixtures_dir().join("reactor").join(&fixture);
         let maven = maven_reactor_order(&dir, &extra)
