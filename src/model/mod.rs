@@ -14,7 +14,7 @@ pub mod profiles;
 use crate::coords::Gav;
 use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
 use crate::pom::{Loc, Model, Resource, SourceId, Sources, Value, text};
-use interpolate::Interpolator;
+use interpolate::{InterpolationError, Interpolator};
 use profiles::ActivationContext;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -221,6 +221,16 @@ impl Loader {
         }
     }
 
+    /// Whether diagnostics may quote the file at `path`: only when it really (symlinks
+    /// resolved) lies in the workspace or the local repository.
+    fn may_quote(&self, path: &Path) -> bool {
+        let Ok(real) = std::fs::canonicalize(path) else {
+            return false;
+        };
+        let inside = |dir: &Path| std::fs::canonicalize(dir).is_ok_and(|d| real.starts_with(d));
+        inside(&self.root) || self.ctx.local_repository.as_deref().is_some_and(inside)
+    }
+
     fn cached(&self, path: &Path) -> Option<Arc<RawPom>> {
         self.poms
             .lock()
@@ -250,7 +260,7 @@ impl Loader {
         if let Some(p) = self.cached(&path) {
             return Ok(p);
         }
-        let bytes = std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+        let bytes = read_bounded(&path)?;
         let name = self.display_name(&path);
         let text: Arc<str> = match crate::xml::decode(&bytes) {
             Ok(t) => Arc::from(t),
@@ -268,6 +278,28 @@ impl Loader {
         let source = self.sources().reserve(path.clone(), name.clone());
         self.sources().fill(source, text.clone());
         let model = crate::pom::parse_model(&text, source).map_err(|(msg, span)| {
+            if !self.may_quote(&path) {
+                // A <module> or <relativePath> can name any file (`/proc/self/environ`,
+                // a key): say where it failed, never what it holds.
+                let (line, col) = crate::pom::line_col(&text, span.start);
+                return Error::from(
+                    PomDiagnostic::at(
+                        &Sources::default(),
+                        "m2fresh::pom::malformed",
+                        format!(
+                            "{}:{line}:{col} is not a POM m2fresh can read: {msg}",
+                            path.display()
+                        ),
+                        None,
+                        "",
+                    )
+                    .with_help(
+                        "the file is outside the workspace and the local repository, so m2fresh \
+                         does not show its content; check the <module> or <relativePath> that \
+                         leads to it",
+                    ),
+                );
+            }
             let loc = Loc { source, span };
             Error::from(
                 PomDiagnostic::at(
@@ -313,7 +345,11 @@ impl Loader {
         let mut models: Vec<Model> = Vec::with_capacity(lineage.len());
         let mut active_profiles = Vec::new();
         for (i, member) in lineage.iter().enumerate() {
-            let mut m = member.model.clone();
+            let mut m = if i == 0 {
+                member.model.clone()
+            } else {
+                without_modules(&member.model)
+            };
             let active = profiles::active_profiles(&m, &member.dir, &self.ctx.activation);
             for &p in &active {
                 let profile = m.profiles[p].clone();
@@ -345,12 +381,12 @@ impl Loader {
         add_super_pom_defaults(&mut merged);
 
         let snapshot = merged.clone();
-        let interpolator = Interpolator {
-            basedir: &pom.dir,
-            model: &snapshot,
-            user: &self.ctx.activation.user,
-            system: &self.ctx.activation.system,
-        };
+        let interpolator = Interpolator::new(
+            &pom.dir,
+            &snapshot,
+            &self.ctx.activation.user,
+            &self.ctx.activation.system,
+        );
         let mut failure: Option<Error> = None;
         let mut undefined: Vec<(String, Loc)> = Vec::new();
         let coordinates = coordinate_locs(&merged);
@@ -369,7 +405,7 @@ impl Loader {
                     }
                     v.text = r.text;
                 }
-                Err(rec) => {
+                Err(InterpolationError::Recursion(rec)) => {
                     let first = rec.cycle.first().cloned().unwrap_or_default();
                     failure = Some(
                         PomDiagnostic::at(
@@ -383,6 +419,23 @@ impl Loader {
                             "used here",
                         )
                         .with_help("define one of these properties without the others")
+                        .into(),
+                    );
+                }
+                Err(InterpolationError::TooLarge { expression }) => {
+                    failure = Some(
+                        PomDiagnostic::at(
+                            &self.sources(),
+                            "m2fresh::model::expansion-too-large",
+                            format!(
+                                "expanding `${{{expression}}}` makes the model of {} larger than {} MiB",
+                                self.display_name(&pom.path),
+                                interpolate::MAX_EXPANSION >> 20
+                            ),
+                            Some(&v.loc),
+                            "expanded here",
+                        )
+                        .with_help("properties that repeat other properties grow exponentially; define the values directly")
                         .into(),
                     );
                 }
@@ -717,6 +770,57 @@ fn translate_paths(m: &mut Model, basedir: &Path) {
     }
 }
 
+/// The largest POM m2fresh reads. Real POMs stay under a megabyte (the largest BOMs of
+/// Maven Central are a few hundred kilobytes); a bigger file is refused up front rather
+/// than read, parsed and diagnosed at length.
+pub const MAX_POM_BYTES: u64 = 8 << 20;
+
+/// Reads a POM file, refusing one larger than [`MAX_POM_BYTES`] without reading it all.
+fn read_bounded(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_POM_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    if bytes.len() as u64 > MAX_POM_BYTES {
+        return Err(PomDiagnostic::at(
+            &Sources::default(),
+            "m2fresh::pom::too-large",
+            format!(
+                "{} is larger than {} MiB; m2fresh does not read POMs that large",
+                path.display(),
+                MAX_POM_BYTES >> 20
+            ),
+            None,
+            "",
+        )
+        .with_help("real POMs are far smaller: is this file generated, or not a POM at all?")
+        .into());
+    }
+    Ok(bytes)
+}
+
+/// A parent's model for inheritance: everything but its `<modules>`, which are never
+/// inherited. Cloning them for each child would make an aggregator of N modules cost N².
+fn without_modules(m: &Model) -> Model {
+    Model {
+        loc: m.loc.clone(),
+        group_id: m.group_id.clone(),
+        artifact_id: m.artifact_id.clone(),
+        version: m.version.clone(),
+        packaging: m.packaging.clone(),
+        name: m.name.clone(),
+        parent: m.parent.clone(),
+        properties: m.properties.clone(),
+        dependency_management: m.dependency_management.clone(),
+        dependencies: m.dependencies.clone(),
+        modules: Vec::new(),
+        build: m.build.clone(),
+        profiles: m.profiles.clone(),
+    }
+}
+
 /// Normalizes `.` and `..` components without touching the file system (Maven uses
 /// `URI.normalize()`, which does the same; symlinks are not resolved).
 pub fn normalize(path: &Path) -> PathBuf {
@@ -725,11 +829,14 @@ pub fn normalize(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // `/..` is `/`; a leading `..` of a relative path is kept, never popped.
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }
