@@ -575,10 +575,20 @@ fn selection(
     Ok(graph.upstream(&ids))
 }
 
+/// How many findings are shown with their POM lines; the rest are counted. A generated
+/// POM can yield thousands, and each rendering copies its whole source.
+const SHOWN_FINDINGS: usize = 20;
+
 fn print_findings(ws: &Workspace, graph: &ReactorGraph) {
     let findings: Vec<&Finding> = ws.findings.iter().chain(&graph.findings).collect();
-    for f in findings {
+    for f in findings.iter().take(SHOWN_FINDINGS) {
         eprintln!("{:?}", miette::Report::new(f.diagnostic(&ws.sources)));
+    }
+    if findings.len() > SHOWN_FINDINGS {
+        eprintln!(
+            "... and {} more warnings (`--format json` lists them all)",
+            findings.len() - SHOWN_FINDINGS
+        );
     }
 }
 
