@@ -155,6 +155,14 @@ pub fn parse(source: &str) -> Result<Element, XmlError> {
                     start..end,
                 ));
             }
+            Event::Decl(_) if start != 0 => {
+                // As Maven's parser: `<?xml` anywhere else is a reserved target.
+                return Err(XmlError::new(
+                    "malformed XML: the XML declaration <?xml ...?> must be the very first \
+                     thing in the file",
+                    start..end,
+                ));
+            }
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,
         }
@@ -246,6 +254,7 @@ fn close(stack: &mut [(Element, Option<Span>)], root: &mut Option<Element>, el: 
 /// when the XML declaration says so, as Maven's reader would. Anything else is refused
 /// rather than guessed.
 pub fn decode(bytes: &[u8]) -> Result<String, String> {
+    let with_bom = bytes;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         return Err("the file is UTF-16; m2fresh reads UTF-8 and ISO-8859-1 POMs".into());
@@ -254,10 +263,13 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
     match declared.as_deref() {
         None | Some("utf-8") | Some("utf8") => {
             std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
+                // Offsets count from the start of the file, byte-order mark included, so
+                // that `cmp`, `xxd -s` or an editor find the byte.
+                let at = e.valid_up_to() + (with_bom.len() - bytes.len());
+                let line = with_bom[..at].iter().filter(|&&b| b == b'\n').count() + 1;
                 format!(
-                    "the file is not valid UTF-8 (byte {}); declare its encoding in \
-                     <?xml ... encoding=\"...\"?> or convert it",
-                    e.valid_up_to()
+                    "the file is not valid UTF-8 (byte {at}, line {line}); declare its \
+                     encoding in <?xml ... encoding=\"...\"?> or convert it"
                 )
             })
         }
@@ -347,6 +359,23 @@ mod tests {
     }
 
     #[test]
+    fn the_xml_declaration_comes_first_or_not_at_all() {
+        assert!(parse("<?xml version=\"1.0\"?><a/>").is_ok());
+        for late in [
+            "\n<?xml version=\"1.0\"?><a/>",
+            "<?xml version=\"1.0\"?><?xml version=\"1.0\"?><a/>",
+            "<a/><?xml version=\"1.0\"?>",
+        ] {
+            let err = parse(late).unwrap_err();
+            assert!(
+                err.message.contains("very first"),
+                "{late:?}: {}",
+                err.message
+            );
+        }
+    }
+
+    #[test]
     fn namespace_prefixes_are_ignored() {
         let root = parse("<pom:project xmlns:pom=\"x\"><pom:version>1</pom:version></pom:project>")
             .unwrap();
@@ -362,7 +391,12 @@ mod tests {
         assert!(
             decode(b"<a>caf\xE9</a>")
                 .unwrap_err()
-                .contains("not valid UTF-8")
+                .contains("not valid UTF-8 (byte 6, line 1)")
+        );
+        assert!(
+            decode(b"\xEF\xBB\xBF<a>\n\xE9</a>")
+                .unwrap_err()
+                .contains("(byte 7, line 2)")
         );
         assert!(decode(b"<?xml version='1.0' encoding='Shift_JIS'?><a/>").is_err());
     }
