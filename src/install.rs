@@ -81,6 +81,22 @@ pub fn find_maven(explicit: Option<&Path>, module_dir: &Path, root: &Path) -> Re
         } else {
             p.to_path_buf()
         };
+        // Checked before anything runs: a typo in --mvn is a usage error, not a build
+        // failure of the first module.
+        if !is_executable(&program) {
+            return Err(Error::usage(
+                format!(
+                    "--mvn {}: {}",
+                    p.display(),
+                    if program.is_file() {
+                        "the file is not executable"
+                    } else {
+                        "no such program (not a file, and not found on PATH)"
+                    }
+                ),
+                Some("give the path of Maven's `mvn` launcher, or leave --mvn out to use mvnw or mvn on PATH".into()),
+            ));
+        }
         return Ok(MavenTool {
             version: maven_version(&program),
             program,
@@ -90,6 +106,16 @@ pub fn find_maven(explicit: Option<&Path>, module_dir: &Path, root: &Path) -> Re
     while let Some(d) = dir {
         let wrapper = d.join("mvnw");
         if wrapper.is_file() {
+            if !is_executable(&wrapper) {
+                return Err(Error::usage(
+                    format!("{} is not executable", wrapper.display()),
+                    Some(format!(
+                        "make it executable (`chmod +x {}`, and `git update-index --chmod=+x` \
+                         to commit that), or pass --mvn PATH",
+                        wrapper.display()
+                    )),
+                ));
+            }
             return Ok(MavenTool {
                 version: wrapper_version(d),
                 program: wrapper,
@@ -111,6 +137,22 @@ pub fn find_maven(explicit: Option<&Path>, module_dir: &Path, root: &Path) -> Re
                 "install Maven (https://maven.apache.org/install.html), or pass --mvn PATH".into(),
             ),
         )),
+    }
+}
+
+/// Whether `path` is a file this process could execute (on Unix: with an execute bit).
+fn is_executable(path: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
     }
 }
 
@@ -275,12 +317,7 @@ pub fn lock_repository(repo: &LocalRepository, on_wait: &dyn Fn(&Path)) -> Resul
     let dir = repo.path.join(".m2fresh");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
     let path = dir.join("install.lock");
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io("cannot open", &path, e))?;
+    let file = stamp::open_lock_file(&path).map_err(|e| Error::io("cannot open", &path, e))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -436,8 +473,25 @@ pub fn install(
     let mut notes = Vec::new();
     let mut invocations = HashMap::new();
     let mut tool_used: Option<MavenTool> = None;
+    // Maven's arguments are text: a path that is not UTF-8 would reach Maven mangled, and
+    // the module would fail for a reason its log does not tell.
+    let not_utf8 = |what: String, path: &Path| {
+        Error::usage(
+            format!("{what} is not valid UTF-8: {}", path.display()),
+            Some("rename it: Maven is given paths as text".into()),
+        )
+    };
+    if repo.path.to_str().is_none() {
+        return Err(not_utf8(
+            "the path of the local repository".into(),
+            &repo.path,
+        ));
+    }
     for p in &plan.install {
         let m = ws.module(p.module);
+        if m.pom.to_str().is_none() {
+            return Err(not_utf8(format!("the path of {}'s POM", m.key()), &m.pom));
+        }
         let tool = find_maven(opts.mvn.as_deref(), &m.dir, &ws.root)?;
         let inv = MavenInvocation {
             program: tool.program.clone(),
