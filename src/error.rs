@@ -156,7 +156,20 @@ const MAX_QUOTED_LINE: usize = 1000;
 /// The part of `span` worth labelling (its first line: a span over a whole file would
 /// quote the whole file), or `None` when the lines around it are too long to show.
 fn quotable_span(text: &str, span: &std::ops::Range<usize>) -> Option<std::ops::Range<usize>> {
-    let start = span.start.min(text.len());
+    // Byte offsets from the parser may fall inside a character; labels must not.
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let ceil = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i += 1;
+        }
+        i
+    };
+    let start = floor(span.start.min(text.len()));
     let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
     let line_end = text
         .get(start..)?
@@ -178,7 +191,8 @@ fn quotable_span(text: &str, span: &std::ops::Range<usize>) -> Option<std::ops::
     if context.lines().any(|l| l.len() > MAX_QUOTED_LINE) {
         return None;
     }
-    Some(start..span.end.clamp(start, line_end.max(start)))
+    let end = ceil(span.end.clamp(start, line_end.max(start)));
+    Some(start..end)
 }
 
 impl fmt::Display for PomDiagnostic {

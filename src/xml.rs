@@ -75,6 +75,16 @@ impl XmlError {
 
 /// Parses a whole document and returns its root element.
 pub fn parse(source: &str) -> Result<Element, XmlError> {
+    // quick-xml skips a leading byte-order mark without counting it, which would shift
+    // every span by three bytes. `decode` removes the file's mark; one still here was a
+    // second one, which Maven's parser rejects as content before the root element.
+    if source.starts_with('\u{feff}') {
+        return Err(XmlError::new(
+            "malformed XML: a byte-order mark (U+FEFF) before the root element; the file \
+             starts with two?",
+            0..'\u{feff}'.len_utf8(),
+        ));
+    }
     let mut reader = Reader::from_str(source);
     let config = reader.config_mut();
     config.check_end_names = true;
@@ -356,6 +366,15 @@ mod tests {
         );
         assert!(parse("").is_err());
         assert!(parse("<a/><b/>").is_err());
+    }
+
+    #[test]
+    fn a_second_byte_order_mark_is_an_error_not_a_panic() {
+        // Found by the fuzzer: spans were off by the mark's three bytes.
+        let text = decode(b"\xEF\xBB\xBF\xEF\xBB\xBF\r").unwrap();
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("byte-order mark"), "{}", err.message);
+        assert_eq!(&text[err.span.clone()], "\u{feff}");
     }
 
     #[test]
