@@ -198,10 +198,13 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(name);
     prefix.push(".");
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // A temporary file is private (0600); the stamp is for everyone who reads the
+    // repository, as Maven's own files are (the umask still applies).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
@@ -407,6 +410,39 @@ mod tests {
             read_stamp(&r, &stamp.gav),
             Err(StampError::Corrupt { .. })
         ));
+    }
+
+    #[test]
+    fn stamps_are_readable_by_everyone_who_reads_the_repository() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let r = repo(dir.path());
+        let stamp = sample();
+        std::fs::create_dir_all(r.artifact_dir(&stamp.gav)).unwrap();
+        let path = write_stamp(&r, &stamp).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o044, 0o044, "mode {mode:o}");
+    }
+
+    #[test]
+    fn fifos_and_devices_are_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("stamp.json");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let err = read_record(&fifo).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(open_lock_file(&fifo).is_err());
+        // /dev/zero would be read forever.
+        assert!(read_record(Path::new("/dev/zero")).is_err());
+        assert_eq!(read_record(&dir.path().join("none")).unwrap(), None);
+        let lock = dir.path().join("install.lock");
+        assert!(open_lock_file(&lock).is_ok() && open_lock_file(&lock).is_ok());
     }
 
     #[test]
