@@ -140,6 +140,40 @@ pub fn find_maven(explicit: Option<&Path>, module_dir: &Path, root: &Path) -> Re
     }
 }
 
+/// Why coordinates cannot name a directory of the local repository, if they cannot.
+///
+/// The artifact directory, and the stamp m2fresh writes and removes there, are paths made
+/// of the coordinates: a `/`, a `..` or an absolute artifactId would lead out of the
+/// repository. Maven's own rule for ids (`[A-Za-z0-9_.-]+`) excludes all of that; the
+/// version may hold more, but no path separator and not `.` or `..`.
+pub fn unsafe_coordinates(gav: &crate::coords::Gav) -> Option<String> {
+    let id_ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+    };
+    let segment_ok = |s: &str| !s.is_empty() && s != "." && s != "..";
+    if !id_ok(&gav.group_id) {
+        return Some(format!(
+            "the groupId `{}` is not made of letters, digits, `_`, `-` and `.`",
+            gav.group_id.escape_debug()
+        ));
+    }
+    if !id_ok(&gav.artifact_id) || !segment_ok(&gav.artifact_id) {
+        return Some(format!(
+            "the artifactId `{}` is not made of letters, digits, `_`, `-` and `.`",
+            gav.artifact_id.escape_debug()
+        ));
+    }
+    if !segment_ok(&gav.version) || gav.version.contains(['/', '\\', '\0']) {
+        return Some(format!(
+            "the version `{}` would not be one directory of the local repository",
+            gav.version.escape_debug()
+        ));
+    }
+    None
+}
+
 /// Whether `path` is a file this process could execute (on Unix: with an execute bit).
 fn is_executable(path: &Path) -> bool {
     let Ok(meta) = std::fs::metadata(path) else {
@@ -489,6 +523,15 @@ pub fn install(
     }
     for p in &plan.install {
         let m = ws.module(p.module);
+        if let Some(problem) = unsafe_coordinates(&m.gav) {
+            return Err(Error::usage(
+                format!("{} cannot be installed: {problem}", m.key()),
+                Some(format!(
+                    "fix the coordinates in {}; Maven refuses them too",
+                    m.pom.display()
+                )),
+            ));
+        }
         if m.pom.to_str().is_none() {
             return Err(not_utf8(format!("the path of {}'s POM", m.key()), &m.pom));
         }
@@ -572,4 +615,56 @@ pub fn install(
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coords::Gav;
+
+    #[test]
+    fn coordinates_that_leave_the_repository_are_refused() {
+        assert_eq!(
+            unsafe_coordinates(&Gav::new("com.example", "core", "1.0-SNAPSHOT")),
+            None
+        );
+        // Empty groupId segments are empty path components, for Maven and for m2fresh.
+        assert_eq!(unsafe_coordinates(&Gav::new("..", "core", "1")), None);
+        for (g, a, v) in [
+            ("com/example", "core", "1"),
+            ("g", "/etc", "1"),
+            ("g", "..", "1"),
+            ("g", "a b", "1"),
+            ("g", "a", ".."),
+            ("g", "a", "1/../../x"),
+            ("g", "a", ""),
+        ] {
+            assert!(
+                unsafe_coordinates(&Gav::new(g, a, v)).is_some(),
+                "{g}:{a}:{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_maven_that_cannot_run_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err =
+            find_maven(Some(Path::new("/nonexistent/mvn")), dir.path(), dir.path()).unwrap_err();
+        assert!(err.to_string().contains("no such program"), "{err}");
+        let script = dir.path().join("mvn");
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        let err = find_maven(Some(&script), dir.path(), dir.path()).unwrap_err();
+        assert!(err.to_string().contains("not executable"), "{err}");
+        let wrapper = dir.path().join("mvnw");
+        std::fs::write(&wrapper, "#!/bin/sh\n").unwrap();
+        let err = find_maven(None, dir.path(), dir.path()).unwrap_err();
+        assert!(err.to_string().contains("mvnw is not executable"), "{err}");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(
+            find_maven(None, dir.path(), dir.path()).unwrap().program,
+            wrapper
+        );
+    }
 }
