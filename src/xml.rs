@@ -227,7 +227,12 @@ fn append_text(
             });
             Ok(())
         }
-        None if source[span.clone()].trim().is_empty() => Ok(()),
+        None if source
+            .get(span.clone())
+            .is_some_and(|t| t.trim().is_empty()) =>
+        {
+            Ok(())
+        }
         None => Err(XmlError::new(
             "malformed XML: text outside the root element",
             span,
