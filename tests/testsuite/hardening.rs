@@ -1496,3 +1496,164 @@ fn no_text_from_a_pom_or_a_file_name_reaches_a_shell() {
     }
     assert!(!scratch.path().join("PWNED").exists() && !module.join("PWNED").exists());
 }
+
+// ---------------------------------------------------------------------------------------
+// The fuzz targets' steps on stable Rust: their findings stay fixed, and a property test
+// runs in every `cargo test` (libFuzzer needs nightly: fuzz/README.md).
+
+/// What the `pom` fuzz target does with one input; panics on a violation.
+fn read_pom_bytes(data: &[u8]) {
+    use m2fresh::pom::{Loc, Sources, Value};
+    let Ok(text) = m2fresh::xml::decode(data) else {
+        return;
+    };
+    let mut sources = Sources::default();
+    let id = sources.add("pom.xml".into(), "pom.xml".into(), text.as_str().into());
+    match m2fresh::pom::parse_model(&text, id) {
+        Ok(mut model) => model.for_each_value_mut(&mut |v: &mut Value| {
+            assert!(
+                text.get(v.loc.span.clone()).is_some(),
+                "span {:?} of {:?} does not slice the text",
+                v.loc.span,
+                v.text
+            );
+        }),
+        Err((message, span)) => {
+            let loc = Loc { source: id, span };
+            let d = m2fresh::error::PomDiagnostic::at(
+                &sources,
+                "m2fresh::test",
+                message,
+                Some(&loc),
+                "here",
+            );
+            render(&d);
+        }
+    }
+}
+
+/// What the `workspace` fuzz target does with one input.
+fn read_workspace_bytes(data: &[u8]) {
+    use m2fresh::project::{OpenOptions, Project};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("ws");
+    let files = [
+        "pom.xml",
+        "a/pom.xml",
+        "b/pom.xml",
+        "a/c/pom.xml",
+        ".mvn/maven.config",
+    ];
+    for (part, name) in data.split(|&b| b == 0).zip(files) {
+        write(&root.join(name), part);
+    }
+    fs::create_dir_all(&root).expect("mkdir");
+    let settings = dir.path().join("settings.xml");
+    write(&settings, "<settings/>");
+    let opts = OpenOptions {
+        local_repo: Some(dir.path().join("repo")),
+        settings: Some(settings),
+        no_cache: true,
+        ..OpenOptions::default()
+    };
+    let project = match Project::open(&root, &opts) {
+        Ok(p) => p,
+        Err(e) => return render(&e),
+    };
+    let ws = &project.workspace;
+    for f in ws.findings.iter().chain(&project.graph.findings) {
+        render(&f.diagnostic(&ws.sources));
+    }
+    let all = project.graph.order.clone();
+    let report = m2fresh::report::graph_report(ws, &project.graph, &all);
+    serde_json::to_string(&report).expect("JSON");
+    match project.check(&all) {
+        Ok(check) => {
+            serde_json::to_string(&check).expect("JSON");
+        }
+        Err(e) => render(&e),
+    }
+}
+
+fn render(diagnostic: &dyn miette::Diagnostic) {
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_context_lines(2);
+    let mut out = String::new();
+    handler
+        .render_report(&mut out, diagnostic)
+        .expect("a diagnostic renders");
+}
+
+fn files_in(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let bytes = fs::read(&p).expect("read");
+            (p, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every committed fuzz finding and seed, through the targets' steps.
+#[test]
+fn fuzz_regressions_and_seeds_stay_fixed() {
+    let fuzz = common::repo_root().join("fuzz");
+    let regressions = files_in(&fuzz.join("regressions/pom"));
+    assert!(
+        !regressions.is_empty(),
+        "the fuzzer's first finding is kept"
+    );
+    for (path, bytes) in regressions.iter().chain(&files_in(&fuzz.join("seeds/pom"))) {
+        let started = Instant::now();
+        read_pom_bytes(bytes);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{}",
+            path.display()
+        );
+    }
+    for (path, bytes) in files_in(&fuzz.join("regressions/workspace"))
+        .iter()
+        .chain(&files_in(&fuzz.join("seeds/workspace")))
+    {
+        let started = Instant::now();
+        read_workspace_bytes(bytes);
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{}",
+            path.display()
+        );
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// Arbitrary bytes, and seeds with bytes flipped, inserted and cut: the POM reader
+    /// never panics and every span it keeps slices the text.
+    #[test]
+    fn arbitrary_bytes_never_panic_the_pom_reader(
+        noise in proptest::collection::vec(proptest::num::u8::ANY, 0..512),
+        seed in 0usize..1000,
+        edits in proptest::collection::vec((0usize..100_000, proptest::num::u8::ANY, 0u8..3), 0..8),
+    ) {
+        read_pom_bytes(&noise);
+        let seeds = files_in(&common::repo_root().join("fuzz/seeds/pom"));
+        let mut bytes = seeds[seed % seeds.len()].1.clone();
+        for (at, byte, kind) in edits {
+            let at = at % (bytes.len() + 1);
+            match kind {
+                0 if at < bytes.len() => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                _ => bytes.truncate(at),
+            }
+        }
+        read_pom_bytes(&bytes);
+    }
+}
