@@ -236,6 +236,10 @@ pub(crate) fn read_record(path: &Path) -> io::Result<Option<Vec<u8>>> {
             "not a regular file",
         ));
     }
+    // Size 0 is empty: files of /proc say 0, then produce content or block.
+    if meta.len() == 0 {
+        return Ok(Some(Vec::new()));
+    }
     let mut bytes = Vec::new();
     File::open(path)?
         .take(MAX_RECORD_BYTES + 1)

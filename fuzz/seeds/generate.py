@@ -26,7 +26,7 @@ for project in projects:
         continue
     root = os.path.join(project, 'pom.xml')
     if os.path.isfile(root):
-        text = open(root).read()
+        text = open(root, encoding='latin-1').read()
         modules = re.findall(r'<module>([^<]+)</module>', text)
     else:  # sibling projects, no aggregator: the parent plays the root
         modules = [d for d in sorted(os.listdir(project)) if os.path.isfile(os.path.join(project, d, 'pom.xml'))]
@@ -34,7 +34,7 @@ for project in projects:
         if parent is None:
             continue
         modules.remove(parent)
-        text = open(os.path.join(project, parent, 'pom.xml')).read()
+        text = open(os.path.join(project, parent, 'pom.xml'), encoding='latin-1').read()
         root = None
     names = ['a', 'b']
     parts = []
@@ -45,6 +45,6 @@ for project in projects:
         child = os.path.join(project, old, 'pom.xml')
         if not os.path.isfile(child):
             continue
-        body = re.sub(r'<relativePath>[^<]*</relativePath>', '<relativePath>../pom.xml</relativePath>', open(child).read())
+        body = re.sub(r'<relativePath>[^<]*</relativePath>', '<relativePath>../pom.xml</relativePath>', open(child, encoding='latin-1').read())
         parts.append(body)
-    put('workspace', '\0'.join(parts).encode())
+    put('workspace', '\0'.join(parts).encode('latin-1'))

@@ -578,6 +578,11 @@ impl StatCache {
                 path: path.to_path_buf(),
             });
         }
+        // Size 0 is empty, and is not read: files of /proc and /sys say 0 and then produce
+        // content, or block forever (`/proc/kmsg`), when a POM names them as resources.
+        if meta.len() == 0 {
+            return Ok((0, blake3::hash(b"").to_hex().to_string()));
+        }
         let key = StatKey::of(&meta);
         if let Some(name) = key_name
             && let Ok(entries) = self.entries.read()

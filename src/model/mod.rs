@@ -779,6 +779,15 @@ pub const MAX_POM_BYTES: u64 = 8 << 20;
 fn read_bounded(path: &Path) -> Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let len = file
+        .metadata()
+        .map_err(|e| Error::io("cannot read", path, e))?
+        .len();
+    // A file of size 0 is empty, and is not read: files of /proc and /sys say 0 and
+    // produce content (`/proc/self/environ`), or block forever (`/proc/kmsg`).
+    if len == 0 {
+        return Ok(Vec::new());
+    }
     let mut bytes = Vec::new();
     file.take(MAX_POM_BYTES + 1)
         .read_to_end(&mut bytes)

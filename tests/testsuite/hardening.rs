@@ -334,6 +334,14 @@ const CASES: &[Case] = &[
         present: &["/etc/passwd:1:1 is not a POM", "does not show its content"],
         absent: &["root:", "nologin", "/bin/"],
     },
+    // A "regular file" of size 0 whose read blocks forever (for root): never read.
+    Case {
+        name: "module-proc-file",
+        root: ".",
+        code: 2,
+        present: &["/proc/kmsg"],
+        absent: &[],
+    },
     Case {
         name: "parent-file-outside",
         root: ".",
@@ -630,6 +638,25 @@ fn unreadable_entries_in_the_sources_name_the_path() {
     );
 }
 
+/// A resource the POM places in `/proc`: files there claim size 0 and then produce
+/// content (`self/environ`) or block forever (`kmsg`, for root). They are hashed as what
+/// their size says, empty, and never read.
+#[test]
+fn special_files_named_by_a_pom_are_never_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        &dir.path().join("pom.xml"),
+        pom(
+            "proc",
+            "  <build>\n    <resources>\n      <resource>\n        <directory>/proc</directory>\n        \
+             <includes><include>kmsg</include></includes>\n      \
+             </resource>\n    </resources>\n  </build>\n",
+        ),
+    );
+    let run = check_module(dir.path());
+    assert_run(&run, 1, &["bad:proc  missing"], &[]);
+}
+
 /// A name that is not UTF-8 would hash differently elsewhere (in a source tree), or reach
 /// Maven mangled (a module directory): both are refused with the path.
 #[test]
@@ -907,6 +934,36 @@ fn maven_that_cannot_run_is_a_usage_error_before_anything_happens() {
     // Nothing was installed, and nothing m2fresh writes is half-done.
     assert!(!repo.path().join("com").exists());
     assert_repository_consistent(&repo);
+}
+
+/// Coordinates that are not paths of the local repository (shell syntax, `/`) are never
+/// handed to Maven nor stamped: `install` refuses them before anything runs.
+#[test]
+fn hostile_coordinates_are_never_installed() {
+    let project = Project::copy_fixture("bad/hostile-image");
+    let repo = LocalRepo::empty();
+    let run = bounded(
+        m2fresh_in(&project.root, &repo)
+            .arg("install")
+            .arg("--mvn")
+            .arg("/bin/true"),
+    );
+    assert_run(
+        &run,
+        2,
+        &[
+            "cannot be installed: the artifactId `x$(touch PWNED)`touch PWNED`;touch PWNED` is not made of letters",
+            "hostile-image/pom.xml; Maven refuses them too",
+        ],
+        &["installing"],
+    );
+    let left: Vec<_> = walkdir::WalkDir::new(repo.path())
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file() && !e.path().starts_with(repo.path().join(".m2fresh")))
+        .map(|e| e.path().display().to_string())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// A local repository that cannot be written: under a regular file, m2fresh cannot even
@@ -1585,9 +1642,12 @@ fn render(diagnostic: &dyn miette::Diagnostic) {
         .expect("a diagnostic renders");
 }
 
+/// The files of a corpus directory (none when git has not kept it: it was empty).
 fn files_in(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files: Vec<(PathBuf, Vec<u8>)> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(PathBuf, Vec<u8>)> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| p.is_file())
@@ -1608,6 +1668,10 @@ fn fuzz_regressions_and_seeds_stay_fixed() {
     assert!(
         !regressions.is_empty(),
         "the fuzzer's first finding is kept"
+    );
+    assert!(
+        files_in(&fuzz.join("seeds/workspace")).len() > 10,
+        "the workspace seeds are there"
     );
     for (path, bytes) in regressions.iter().chain(&files_in(&fuzz.join("seeds/pom"))) {
         let started = Instant::now();
