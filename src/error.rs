@@ -106,12 +106,21 @@ impl PomDiagnostic {
             labels: Vec::new(),
             related: Vec::new(),
         };
-        if let Some(loc) = loc {
-            d.source = Some(sources.named(loc.source));
-            d.labels.push(LabeledSpan::new_with_span(
-                Some(label.into()),
-                loc.span.clone(),
-            ));
+        let Some(loc) = loc else { return d };
+        let Some(file) = sources.get(loc.source) else {
+            return d;
+        };
+        match quotable_span(&file.text, &loc.span) {
+            Some(span) => {
+                d.source = Some(sources.named(loc.source));
+                d.labels
+                    .push(LabeledSpan::new_with_span(Some(label.into()), span));
+            }
+            None => {
+                // Showing these lines would flood the terminal or the CI log (a minified
+                // or generated POM has megabyte-long lines): name the place instead.
+                d.message = format!("{} (at {})", d.message, sources.describe(loc));
+            }
         }
         d
     }
@@ -133,6 +142,51 @@ impl PomDiagnostic {
         self.severity = Severity::Warning;
         self
     }
+}
+
+/// The longest line a diagnostic quotes, in bytes; real POM lines are far shorter.
+const MAX_QUOTED_LINE: usize = 1000;
+
+/// The part of `span` worth labelling (its first line: a span over a whole file would
+/// quote the whole file), or `None` when the lines around it are too long to show.
+fn quotable_span(text: &str, span: &std::ops::Range<usize>) -> Option<std::ops::Range<usize>> {
+    // Byte offsets from the parser may fall inside a character; labels must not.
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let ceil = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i += 1;
+        }
+        i
+    };
+    let start = floor(span.start.min(text.len()));
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text
+        .get(start..)?
+        .find('\n')
+        .map_or(text.len(), |i| start + i);
+    // The label's line and the context lines miette shows around it.
+    let before = text.get(..line_start)?.trim_end_matches('\n');
+    let context_start = before
+        .rmatch_indices('\n')
+        .nth(1)
+        .map_or(0, |(i, _)| i + 1)
+        .min(line_start);
+    let context_end = text
+        .get(line_end..)?
+        .match_indices('\n')
+        .nth(2)
+        .map_or(text.len(), |(i, _)| line_end + i);
+    let context = text.get(context_start..context_end)?;
+    if context.lines().any(|l| l.len() > MAX_QUOTED_LINE) {
+        return None;
+    }
+    let end = ceil(span.end.clamp(start, line_end.max(start)));
+    Some(start..end)
 }
 
 impl fmt::Display for PomDiagnostic {
@@ -220,6 +274,9 @@ pub enum FindingKind {
     /// Maven resolves it from the repository before the reactor is built, so it must be
     /// installed first.
     ExtensionInReactor,
+    /// Something in a POM file that Maven reads silently but that deserves a look: a
+    /// skipped `<!DOCTYPE>`, bytes that are not valid in the file's encoding.
+    XmlNotice,
 }
 
 /// Something m2fresh noticed that Maven would not stop for.
@@ -261,11 +318,9 @@ impl Finding {
         message: impl Into<String>,
         loc: Option<&Loc>,
     ) -> Self {
-        let (pom, line, column) = match loc.and_then(|l| sources.get(l.source).map(|f| (l, f))) {
-            Some((l, f)) => {
-                let (line, col) = crate::pom::line_col(&f.text, l.span.start);
-                (Some(f.name.clone()), Some(line), Some(col))
-            }
+        let place = loc.and_then(|l| Some((sources.get(l.source)?, sources.line_col(l)?)));
+        let (pom, line, column) = match place {
+            Some((f, (line, col))) => (Some(f.name.clone()), Some(line), Some(col)),
             None => (None, None, None),
         };
         Finding {
@@ -301,6 +356,7 @@ impl Finding {
             FindingKind::ProfileActivation => "m2fresh::model::profile-activation",
             FindingKind::DroppedEdge => "m2fresh::graph::dropped-edge",
             FindingKind::ExtensionInReactor => "m2fresh::graph::extension-in-reactor",
+            FindingKind::XmlNotice => "m2fresh::pom::notice",
         };
         let mut d = PomDiagnostic::at(
             sources,

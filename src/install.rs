@@ -81,6 +81,22 @@ pub fn find_maven(explicit: Option<&Path>, module_dir: &Path, root: &Path) -> Re
         } else {
             p.to_path_buf()
         };
+        // Checked before anything runs: a typo in --mvn is a usage error, not a build
+        // failure of the first module.
+        if !is_executable(&program) {
+            return Err(Error::usage(
+                format!(
+                    "--mvn {}: {}",
+                    p.display(),
+                    if program.is_file() {
+                        "the file is not executable"
+                    } else {
+                        "no such program (not a file, and not found on PATH)"
+                    }
+                ),
+                Some("give the path of Maven's `mvn` launcher, or leave --mvn out to use mvnw or mvn on PATH".into()),
+            ));
+        }
         return Ok(MavenTool {
             version: maven_version(&program),
             program,
@@ -90,6 +106,16 @@ pub fn find_maven(explicit: Option<&Path>, module_dir: &Path, root: &Path) -> Re
     while let Some(d) = dir {
         let wrapper = d.join("mvnw");
         if wrapper.is_file() {
+            if !is_executable(&wrapper) {
+                return Err(Error::usage(
+                    format!("{} is not executable", wrapper.display()),
+                    Some(format!(
+                        "make it executable (`chmod +x {}`, and `git update-index --chmod=+x` \
+                         to commit that), or pass --mvn PATH",
+                        wrapper.display()
+                    )),
+                ));
+            }
             return Ok(MavenTool {
                 version: wrapper_version(d),
                 program: wrapper,
@@ -111,6 +137,56 @@ pub fn find_maven(explicit: Option<&Path>, module_dir: &Path, root: &Path) -> Re
                 "install Maven (https://maven.apache.org/install.html), or pass --mvn PATH".into(),
             ),
         )),
+    }
+}
+
+/// Why coordinates cannot name a directory of the local repository, if they cannot.
+///
+/// The artifact directory, and the stamp m2fresh writes and removes there, are paths made
+/// of the coordinates: a `/`, a `..` or an absolute artifactId would lead out of the
+/// repository. Maven's own rule for ids (`[A-Za-z0-9_.-]+`) excludes all of that; the
+/// version may hold more, but no path separator and not `.` or `..`.
+pub fn unsafe_coordinates(gav: &crate::coords::Gav) -> Option<String> {
+    let id_ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+    };
+    let segment_ok = |s: &str| !s.is_empty() && s != "." && s != "..";
+    if !id_ok(&gav.group_id) {
+        return Some(format!(
+            "the groupId `{}` is not made of letters, digits, `_`, `-` and `.`",
+            gav.group_id.escape_debug()
+        ));
+    }
+    if !id_ok(&gav.artifact_id) || !segment_ok(&gav.artifact_id) {
+        return Some(format!(
+            "the artifactId `{}` is not made of letters, digits, `_`, `-` and `.`",
+            gav.artifact_id.escape_debug()
+        ));
+    }
+    if !segment_ok(&gav.version) || gav.version.contains(['/', '\\', '\0']) {
+        return Some(format!(
+            "the version `{}` would not be one directory of the local repository",
+            gav.version.escape_debug()
+        ));
+    }
+    None
+}
+
+/// Whether `path` is a file this process could execute (on Unix: with an execute bit).
+fn is_executable(path: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
     }
 }
 
@@ -275,12 +351,7 @@ pub fn lock_repository(repo: &LocalRepository, on_wait: &dyn Fn(&Path)) -> Resul
     let dir = repo.path.join(".m2fresh");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
     let path = dir.join("install.lock");
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io("cannot open", &path, e))?;
+    let file = stamp::open_lock_file(&path).map_err(|e| Error::io("cannot open", &path, e))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -433,8 +504,34 @@ pub fn install(
     let mut notes = Vec::new();
     let mut invocations = HashMap::new();
     let mut tool_used: Option<MavenTool> = None;
+    // Maven's arguments are text: a path that is not UTF-8 would reach Maven mangled, and
+    // the module would fail for a reason its log does not tell.
+    let not_utf8 = |what: String, path: &Path| {
+        Error::usage(
+            format!("{what} is not valid UTF-8: {}", path.display()),
+            Some("rename it: Maven is given paths as text".into()),
+        )
+    };
+    if repo.path.to_str().is_none() {
+        return Err(not_utf8(
+            "the path of the local repository".into(),
+            &repo.path,
+        ));
+    }
     for p in &plan.install {
         let m = ws.module(p.module);
+        if let Some(problem) = unsafe_coordinates(&m.gav) {
+            return Err(Error::usage(
+                format!("{} cannot be installed: {problem}", m.key()),
+                Some(format!(
+                    "fix the coordinates in {}; Maven refuses them too",
+                    m.pom.display()
+                )),
+            ));
+        }
+        if m.pom.to_str().is_none() {
+            return Err(not_utf8(format!("the path of {}'s POM", m.key()), &m.pom));
+        }
         let tool = find_maven(opts.mvn.as_deref(), &m.dir, &ws.root)?;
         let inv = MavenInvocation {
             program: tool.program.clone(),
@@ -515,4 +612,56 @@ pub fn install(
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coords::Gav;
+
+    #[test]
+    fn coordinates_that_leave_the_repository_are_refused() {
+        assert_eq!(
+            unsafe_coordinates(&Gav::new("com.example", "core", "1.0-SNAPSHOT")),
+            None
+        );
+        // Empty groupId segments are empty path components, for Maven and for m2fresh.
+        assert_eq!(unsafe_coordinates(&Gav::new("..", "core", "1")), None);
+        for (g, a, v) in [
+            ("com/example", "core", "1"),
+            ("g", "/etc", "1"),
+            ("g", "..", "1"),
+            ("g", "a b", "1"),
+            ("g", "a", ".."),
+            ("g", "a", "1/../../x"),
+            ("g", "a", ""),
+        ] {
+            assert!(
+                unsafe_coordinates(&Gav::new(g, a, v)).is_some(),
+                "{g}:{a}:{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_maven_that_cannot_run_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err =
+            find_maven(Some(Path::new("/nonexistent/mvn")), dir.path(), dir.path()).unwrap_err();
+        assert!(err.to_string().contains("no such program"), "{err}");
+        let script = dir.path().join("mvn");
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        let err = find_maven(Some(&script), dir.path(), dir.path()).unwrap_err();
+        assert!(err.to_string().contains("not executable"), "{err}");
+        let wrapper = dir.path().join("mvnw");
+        std::fs::write(&wrapper, "#!/bin/sh\n").unwrap();
+        let err = find_maven(None, dir.path(), dir.path()).unwrap_err();
+        assert!(err.to_string().contains("mvnw is not executable"), "{err}");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(
+            find_maven(None, dir.path(), dir.path()).unwrap().program,
+            wrapper
+        );
+    }
 }

@@ -1,6 +1,23 @@
 //! The `m2fresh` command: parses flags, calls the library, renders, maps errors to exit
 //! codes (0 fresh or done, 1 stale found or build failed, 2 usage or input error).
 
+/// Writes a line to stderr, ignoring a closed stderr (`m2fresh ... 2>&1 | head`): a
+/// message that cannot be shown is no reason to panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// [`say!`] without the newline.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cli;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -221,7 +238,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{:?}", miette::Report::new(e));
+            say!("{:?}", miette::Report::new(e));
             ExitCode::from(2)
         }
     }
@@ -414,7 +431,7 @@ fn run_image(
     )?;
     let fail = |e: m2fresh::image::ImageError| Error::Other(Box::new(e));
     for m in &job.not_fresh {
-        eprintln!(
+        say!(
             "warning: upstream {} is {} in the local repository: {}",
             m.id,
             m.status.as_str(),
@@ -422,7 +439,7 @@ fn run_image(
         );
     }
     if args.run && !job.not_fresh.is_empty() && !args.allow_stale {
-        eprintln!(
+        say!(
             "error: the image would be built with upstream artifacts that are not fresh; \
              run `m2fresh build {target}` (or pass --allow-stale)"
         );
@@ -438,14 +455,14 @@ fn run_image(
         let mut log = std::io::stderr();
         if let Err(e) = m2fresh::image::run_steps(&job.plan, &mut log) {
             // A build that ran and failed is exit code 1, not an input error.
-            eprintln!("{:?}", miette::Report::new(e));
+            say!("{:?}", miette::Report::new(e));
             return Ok(ExitCode::from(1));
         }
         ledger.record(&job.plan.image, &job.plan.fingerprint);
         ledger.save().map_err(fail)?;
         match g.format {
             Format::Json => print_json(&job.plan)?,
-            _ => eprintln!("built {}", job.plan.image),
+            _ => say!("built {}", job.plan.image),
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -462,7 +479,7 @@ fn run_image(
 fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<ExitCode, Error> {
     let project = open(g)?;
     let _lock = m2fresh::install::lock_repository(&project.repository, &|path| {
-        eprintln!(
+        say!(
             "waiting for another m2fresh install on this local repository to finish ({})",
             path.display()
         )
@@ -481,12 +498,12 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         if g.format == Format::Json {
             print_json(&plan)?;
         } else {
-            eprintln!("nothing to install: {} modules fresh", plan.fresh.len());
+            say!("nothing to install: {} modules fresh", plan.fresh.len());
         }
         return Ok(ExitCode::SUCCESS);
     }
     if g.format == Format::Text {
-        eprint!("{}", render::render_plan_text(&plan));
+        say_raw!("{}", render::render_plan_text(&plan));
     }
     let cancel = CancelToken::new();
     m2fresh::exec::cancel_on_signals(cancel.clone())
@@ -507,7 +524,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     let result = result?;
     match g.format {
         Format::Json => print_json(&result)?,
-        _ => eprint!("{}", render::render_install_text(&result)),
+        _ => say_raw!("{}", render::render_install_text(&result)),
     }
     Ok(if result.is_success() {
         ExitCode::SUCCESS
@@ -563,7 +580,7 @@ fn open(g: &Global) -> Result<Project, Error> {
         },
     )?;
     if g.verbose {
-        eprintln!(
+        say!(
             "local repository: {} ({})",
             project.repository.path.display(),
             project.repository.source
@@ -587,10 +604,20 @@ fn selection(
     Ok(graph.upstream(&ids))
 }
 
+/// How many findings are shown with their POM lines; the rest are counted. A generated
+/// POM can yield thousands, and each rendering copies its whole source.
+const SHOWN_FINDINGS: usize = 20;
+
 fn print_findings(ws: &Workspace, graph: &ReactorGraph) {
     let findings: Vec<&Finding> = ws.findings.iter().chain(&graph.findings).collect();
-    for f in findings {
-        eprintln!("{:?}", miette::Report::new(f.diagnostic(&ws.sources)));
+    for f in findings.iter().take(SHOWN_FINDINGS) {
+        say!("{:?}", miette::Report::new(f.diagnostic(&ws.sources)));
+    }
+    if findings.len() > SHOWN_FINDINGS {
+        say!(
+            "... and {} more warnings (`--format json` lists them all)",
+            findings.len() - SHOWN_FINDINGS
+        );
     }
 }
 

@@ -57,6 +57,9 @@ pub fn text(v: &Option<Value>) -> Option<&str> {
 #[derive(Debug, Default, Clone)]
 pub struct Sources {
     entries: Vec<SourceFile>,
+    /// Where each line of each entry starts, so that a location's line is a binary
+    /// search: a POM with a hundred thousand findings must not rescan itself for each.
+    line_starts: Vec<Vec<usize>>,
 }
 
 /// One source text: a POM file (in the workspace or the local repository).
@@ -74,6 +77,7 @@ impl Sources {
     /// Adds a text and returns its id.
     pub fn add(&mut self, path: PathBuf, name: String, text: Arc<str>) -> SourceId {
         let id = SourceId(u32::try_from(self.entries.len()).unwrap_or(u32::MAX));
+        self.line_starts.push(line_starts(&text));
         self.entries.push(SourceFile { path, name, text });
         id
     }
@@ -87,6 +91,9 @@ impl Sources {
     /// Sets the text of a reserved source.
     pub fn fill(&mut self, id: SourceId, text: Arc<str>) {
         if let Some(f) = self.entries.get_mut(id.0 as usize) {
+            if let Some(starts) = self.line_starts.get_mut(id.0 as usize) {
+                *starts = line_starts(&text);
+            }
             f.text = text;
         }
     }
@@ -121,20 +128,34 @@ impl Sources {
 
     /// `file:line:column` of a location, for plain-text output.
     pub fn describe(&self, loc: &Loc) -> String {
-        match self.get(loc.source) {
-            Some(f) => {
-                let (line, col) = line_col(&f.text, loc.span.start);
-                format!("{}:{line}:{col}", f.name)
-            }
-            None => "<unknown>".into(),
+        match (self.get(loc.source), self.line_col(loc)) {
+            (Some(f), Some((line, col))) => format!("{}:{line}:{col}", f.name),
+            _ => "<unknown>".into(),
         }
     }
 
     /// The 1-based line of a location.
     pub fn line(&self, loc: &Loc) -> usize {
-        self.get(loc.source)
-            .map_or(0, |f| line_col(&f.text, loc.span.start).0)
+        self.line_col(loc).map_or(0, |(line, _)| line)
     }
+
+    /// The 1-based line and column (in bytes) of a location, as [`line_col`] computes
+    /// them, without rescanning the text.
+    pub fn line_col(&self, loc: &Loc) -> Option<(usize, usize)> {
+        let f = self.get(loc.source)?;
+        let starts = self.line_starts.get(loc.source.0 as usize)?;
+        let offset = loc.span.start.min(f.text.len());
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let start = starts.get(line - 1).copied().unwrap_or(0);
+        Some((line, offset - start + 1))
+    }
+}
+
+/// The byte offset at which each line starts.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
 }
 
 /// 1-based line and column of a byte offset.
@@ -170,6 +191,10 @@ pub struct Model {
     pub build: Build,
     #[serde(skip)]
     pub profiles: Vec<Profile>,
+    /// What reading the file noticed (a skipped `<!DOCTYPE>`, undecodable bytes): Maven
+    /// goes on silently, m2fresh goes on and reports them for the module's own POM.
+    #[serde(skip)]
+    pub notices: Vec<(String, Loc)>,
 }
 
 /// `<parent>`.
@@ -414,6 +439,7 @@ pub fn read_model(root: &Element, source: SourceId) -> Result<Model, (String, Sp
             .child("profiles")
             .map(|ps| ps.children_named("profile").map(|p| r.profile(p)).collect())
             .unwrap_or_default(),
+        notices: Vec::new(),
     })
 }
 
@@ -614,8 +640,17 @@ impl Reader {
 
 /// Reads and parses a POM file: decoding, XML, model. Errors carry the span to show.
 pub fn parse_model(text: &str, source: SourceId) -> Result<Model, (String, Span)> {
-    let root = xml::parse(text).map_err(|e| (e.message, e.span))?;
-    read_model(&root, source)
+    let doc = xml::parse_document(text).map_err(|e| (e.message, e.span))?;
+    let mut model = read_model(&doc.root, source)?;
+    if let Some(span) = doc.doctype {
+        model.notices.push((
+            "the POM has a <!DOCTYPE>; like Maven, m2fresh skips it (its entities are never \
+             defined or expanded, no DTD is read)"
+                .into(),
+            Loc { source, span },
+        ));
+    }
+    Ok(model)
 }
 
 impl Model {
@@ -770,6 +805,25 @@ mod tests {
         sources.add("pom.xml".into(), "pom.xml".into(), POM.into());
         let a = m.artifact_id.as_ref().unwrap();
         assert_eq!(sources.describe(&a.loc), "pom.xml:8:15");
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_line_col() {
+        let text = "a\nbc\n\nd";
+        let mut sources = Sources::default();
+        let id = sources.reserve("p".into(), "p".into());
+        sources.fill(id, text.into());
+        for offset in 0..=text.len() + 2 {
+            let loc = Loc {
+                source: id,
+                span: offset..offset,
+            };
+            assert_eq!(
+                sources.line_col(&loc),
+                Some(line_col(text, offset)),
+                "offset {offset}"
+            );
+        }
     }
 
     #[test]

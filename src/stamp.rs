@@ -141,9 +141,9 @@ pub fn stamp_path(repo: &LocalRepository, gav: &Gav) -> PathBuf {
 /// evidence rather than trust it.
 pub fn read_stamp(repo: &LocalRepository, gav: &Gav) -> Result<Option<Stamp>, StampError> {
     let path = stamp_path(repo, gav);
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+    let bytes = match read_record(&path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Ok(None),
         Err(source) => return Err(StampError::Read { path, source }),
     };
     parse_stamp(&path, &bytes).map(Some)
@@ -198,10 +198,13 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(name);
     prefix.push(".");
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // A temporary file is private (0600); the stamp is for everyone who reads the
+    // repository, as Maven's own files are (the umask still applies).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
@@ -210,6 +213,63 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// The most m2fresh reads of one of its own files (a stamp, the tag ledger). A stamp
+/// lists every input of a module, so it grows with the module, but stays far below this.
+pub(crate) const MAX_RECORD_BYTES: u64 = 64 << 20;
+
+/// Reads a file m2fresh wrote into the local repository, which others can write too:
+/// `Ok(None)` when it does not exist; an error, never a wait or an endless read, when it
+/// is a FIFO, a device, a directory or larger than [`MAX_RECORD_BYTES`].
+pub(crate) fn read_record(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    // Opening a FIFO would wait for a writer; reading /dev/zero would never end.
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a regular file",
+        ));
+    }
+    // Size 0 is empty: files of /proc say 0, then produce content or block.
+    if meta.len() == 0 {
+        return Ok(Some(Vec::new()));
+    }
+    let mut bytes = Vec::new();
+    File::open(path)?
+        .take(MAX_RECORD_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_RECORD_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {} MiB", MAX_RECORD_BYTES >> 20),
+        ));
+    }
+    Ok(Some(bytes))
+}
+
+/// Opens (creating it) a lock file m2fresh keeps in the local repository. Something
+/// other than a regular file at that path is an error: opening a FIFO for writing would
+/// wait forever for a reader.
+pub(crate) fn open_lock_file(path: &Path) -> io::Result<File> {
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && !meta.is_file()
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a regular file; remove it",
+        ));
+    }
+    File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
 }
 
 /// Size and blake3 hex of a file's bytes, read as a stream.
@@ -354,6 +414,39 @@ mod tests {
             read_stamp(&r, &stamp.gav),
             Err(StampError::Corrupt { .. })
         ));
+    }
+
+    #[test]
+    fn stamps_are_readable_by_everyone_who_reads_the_repository() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let r = repo(dir.path());
+        let stamp = sample();
+        std::fs::create_dir_all(r.artifact_dir(&stamp.gav)).unwrap();
+        let path = write_stamp(&r, &stamp).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o044, 0o044, "mode {mode:o}");
+    }
+
+    #[test]
+    fn fifos_and_devices_are_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("stamp.json");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let err = read_record(&fifo).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(open_lock_file(&fifo).is_err());
+        // /dev/zero would be read forever.
+        assert!(read_record(Path::new("/dev/zero")).is_err());
+        assert_eq!(read_record(&dir.path().join("none")).unwrap(), None);
+        let lock = dir.path().join("install.lock");
+        assert!(open_lock_file(&lock).is_ok() && open_lock_file(&lock).is_ok());
     }
 
     #[test]

@@ -78,6 +78,32 @@ impl XmlError {
 
 /// Parses a whole document and returns its root element.
 pub fn parse(source: &str) -> Result<Element, XmlError> {
+    parse_document(source).map(|d| d.root)
+}
+
+/// A parsed document: the root element, and where a skipped `<!DOCTYPE>` was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    /// The root element.
+    pub root: Element,
+    /// The `<!DOCTYPE ...>` declaration, when the file has one. Like Maven's parser,
+    /// m2fresh skips it: its entities are never defined, never expanded, and no external
+    /// DTD is read.
+    pub doctype: Option<Span>,
+}
+
+/// Parses a whole document.
+pub fn parse_document(source: &str) -> Result<Document, XmlError> {
+    // quick-xml skips a leading byte-order mark without counting it, which would shift
+    // every span by three bytes. `decode` removes the file's mark; one still here was a
+    // second one, which Maven's parser rejects as content before the root element.
+    if source.starts_with('\u{feff}') {
+        return Err(XmlError::new(
+            "malformed XML: a byte-order mark (U+FEFF) before the root element; the file \
+             starts with two?",
+            0..'\u{feff}'.len_utf8(),
+        ));
+    }
     let mut reader = Reader::from_str(source);
     let config = reader.config_mut();
     config.check_end_names = true;
@@ -85,6 +111,7 @@ pub fn parse(source: &str) -> Result<Element, XmlError> {
 
     // Open elements; the text of each is gathered until its end tag.
     let mut stack: Vec<(Element, Option<Span>)> = Vec::new();
+    let mut doctype: Option<Span> = None;
     let mut root: Option<Element> = None;
     loop {
         let start = offset(reader.buffer_position());
@@ -148,8 +175,18 @@ pub fn parse(source: &str) -> Result<Element, XmlError> {
                 };
                 append_text(&mut stack, &resolved, start..end, source)?;
             }
-            // Maven's MXParser skips the declaration, internal subset included.
-            Event::DocType(_) | Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            // Maven's MXParser skips the declaration, internal subset included: its entities
+            // are never defined, so a reference to one is an error below.
+            Event::DocType(_) => doctype = Some(start..end),
+            Event::Decl(_) if start != 0 => {
+                // As Maven's parser: `<?xml` anywhere else is a reserved target.
+                return Err(XmlError::new(
+                    "malformed XML: the XML declaration <?xml ...?> must be the very first \
+                     thing in the file",
+                    start..end,
+                ));
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,
         }
     }
@@ -159,7 +196,9 @@ pub fn parse(source: &str) -> Result<Element, XmlError> {
             el.span.clone(),
         ));
     }
-    root.ok_or_else(|| XmlError::new("the file has no root element", 0..source.len().min(1)))
+    let root =
+        root.ok_or_else(|| XmlError::new("the file has no root element", 0..source.len().min(1)))?;
+    Ok(Document { root, doctype })
 }
 
 /// The text of an entity Maven's POM reader knows: XML's five, then the XHTML entities.
@@ -287,7 +326,12 @@ fn append_text(
             });
             Ok(())
         }
-        None if source[span.clone()].trim().is_empty() => Ok(()),
+        None if source
+            .get(span.clone())
+            .is_some_and(|t| t.trim().is_empty()) =>
+        {
+            Ok(())
+        }
         None => Err(XmlError::new(
             "malformed XML: text outside the root element",
             span,
@@ -330,6 +374,32 @@ fn close(stack: &mut [(Element, Option<Span>)], root: &mut Option<Element>, el: 
 /// becomes U+FFFD. The markup, coordinates and properties m2fresh reads are ASCII in such
 /// POMs; only names and descriptions lose their accents.
 pub fn decode(bytes: &[u8]) -> Result<String, String> {
+    decode_reporting(bytes).map(|(text, _)| text)
+}
+
+/// [`decode`], also saying where the first byte that had to be replaced is (as byte
+/// offset from the start of the file and line), so that it can be reported: Maven goes
+/// on silently, m2fresh goes on and warns.
+pub fn decode_reporting(bytes: &[u8]) -> Result<(String, Option<String>), String> {
+    let text = decode_lossy(bytes)?;
+    let declared = declared_encoding(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes));
+    let utf8 = matches!(declared.as_deref(), None | Some("utf-8" | "utf8"))
+        && !bytes.starts_with(b"\xFF\xFE")
+        && !bytes.starts_with(b"\xFE\xFF");
+    let mut warning = None;
+    if utf8 && let Err(e) = std::str::from_utf8(bytes) {
+        let at = e.valid_up_to();
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        warning = Some(format!(
+            "the file is not valid UTF-8 (byte {at}, line {line}); like Maven, m2fresh reads \
+             such bytes as U+FFFD; declare the encoding in <?xml ... encoding=\"...\"?> or \
+             convert the file"
+        ));
+    }
+    Ok((text, warning))
+}
+
+fn decode_lossy(bytes: &[u8]) -> Result<String, String> {
     if bytes.starts_with(b"\x00\x00\xFE\xFF") || bytes.starts_with(b"\xFF\xFE\x00\x00") {
         return Err("the file is UTF-32, which Maven's reader does not read either".into());
     }
@@ -482,6 +552,32 @@ mod tests {
         );
         assert!(parse("").is_err());
         assert!(parse("<a/><b/>").is_err());
+    }
+
+    #[test]
+    fn a_second_byte_order_mark_is_an_error_not_a_panic() {
+        // Found by the fuzzer: spans were off by the mark's three bytes.
+        let text = decode(b"\xEF\xBB\xBF\xEF\xBB\xBF\r").unwrap();
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("byte-order mark"), "{}", err.message);
+        assert_eq!(&text[err.span.clone()], "\u{feff}");
+    }
+
+    #[test]
+    fn the_xml_declaration_comes_first_or_not_at_all() {
+        assert!(parse("<?xml version=\"1.0\"?><a/>").is_ok());
+        for late in [
+            "\n<?xml version=\"1.0\"?><a/>",
+            "<?xml version=\"1.0\"?><?xml version=\"1.0\"?><a/>",
+            "<a/><?xml version=\"1.0\"?>",
+        ] {
+            let err = parse(late).unwrap_err();
+            assert!(
+                err.message.contains("very first"),
+                "{late:?}: {}",
+                err.message
+            );
+        }
     }
 
     #[test]

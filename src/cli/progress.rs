@@ -66,7 +66,7 @@ impl<'a> CliProgress<'a> {
             Some(live) => {
                 let _ = live.multi.println(msg);
             }
-            None => eprintln!("{msg}"),
+            None => say!("{msg}"),
         }
     }
 }
@@ -87,7 +87,7 @@ impl Progress<ModuleId> for CliProgress<'_> {
         let mut state = self.state.borrow_mut();
         state.started += 1;
         if self.live.is_none() {
-            eprintln!("[{}/{}] installing {key}", state.started, self.total);
+            say!("[{}/{}] installing {key}", state.started, self.total);
         }
         state.running.insert(id, bar);
     }

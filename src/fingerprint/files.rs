@@ -365,20 +365,27 @@ fn segments(path: &str) -> Vec<&str> {
     path.split('/').filter(|s| !s.is_empty()).collect()
 }
 
+/// Whether the pattern's segments match the path's, `**` matching any number of names.
+///
+/// Dynamic programming over (pattern, path) positions: the patterns come from the POM,
+/// and the naive recursion is exponential in the number of `**` (a pattern like
+/// `**/a*/**/a*/**/...` against a deep tree would never finish).
 fn match_segments(pattern: &[&str], path: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((&"**", rest)) => {
-            // Consecutive `**` behave as one; keeps the search linear in practice.
-            let rest_start = rest.iter().take_while(|s| **s == "**").count();
-            let rest = &rest[rest_start..];
-            (0..=path.len()).any(|skip| match_segments(rest, &path[skip..]))
+    let width = path.len() + 1;
+    // `row[j]`: whether `pattern[i..]` matches `path[j..]`, for the current `i`.
+    let mut row: Vec<bool> = (0..width).map(|j| j == path.len()).collect();
+    for segment in pattern.iter().rev() {
+        let mut next = vec![false; width];
+        for j in (0..width).rev() {
+            next[j] = if *segment == "**" {
+                row[j] || (j < path.len() && next[j + 1])
+            } else {
+                j < path.len() && row[j + 1] && match_name(segment, path[j])
+            };
         }
-        Some((first, rest)) => match path.split_first() {
-            Some((name, path_rest)) => match_name(first, name) && match_segments(rest, path_rest),
-            None => false,
-        },
+        row = next;
     }
+    row[0]
 }
 
 /// Whether a path strictly below the directory `dir` could match `pattern`.
@@ -571,6 +578,11 @@ impl StatCache {
                 path: path.to_path_buf(),
             });
         }
+        // Size 0 is empty, and is not read: files of /proc and /sys say 0 and then produce
+        // content, or block forever (`/proc/kmsg`), when a POM names them as resources.
+        if meta.len() == 0 {
+            return Ok((0, blake3::hash(b"").to_hex().to_string()));
+        }
         let key = StatKey::of(&meta);
         if let Some(name) = key_name
             && let Ok(entries) = self.entries.read()
@@ -656,6 +668,41 @@ mod tests {
                 "{pattern} should not match {path}"
             );
         }
+    }
+
+    /// The plain recursion `match_segments` replaced, as an oracle.
+    fn naive(pattern: &[&str], path: &[&str]) -> bool {
+        match pattern.split_first() {
+            None => path.is_empty(),
+            Some((&"**", rest)) => (0..=path.len()).any(|skip| naive(rest, &path[skip..])),
+            Some((first, rest)) => match path.split_first() {
+                Some((name, path_rest)) => match_name(first, name) && naive(rest, path_rest),
+                None => false,
+            },
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn segment_matching_agrees_with_the_naive_recursion(
+            pattern in proptest::collection::vec("\\*\\*|a\\*|\\*|a|b|\\?", 0..7),
+            path in proptest::collection::vec("a|b|ab|ba", 0..7),
+        ) {
+            let pattern: Vec<&str> = pattern.iter().map(String::as_str).collect();
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(match_segments(&pattern, &path), naive(&pattern, &path));
+        }
+    }
+
+    #[test]
+    fn many_double_stars_against_a_deep_path_finish_at_once() {
+        // Exponential for the naive recursion: C(60, 20) ways to place the `**`.
+        let pattern = "**/a*/".repeat(20) + "b";
+        let path = vec!["a"; 60].join("/");
+        let started = std::time::Instant::now();
+        assert!(!ant_match(&pattern, &path));
+        assert!(ant_match(&pattern, &format!("{path}/b")));
+        assert!(started.elapsed() < Duration::from_secs(1));
     }
 
     #[test]

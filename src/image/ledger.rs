@@ -10,7 +10,7 @@ use super::ImageError;
 use super::reference::{next_version, split_reference};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -134,12 +134,8 @@ impl TagLedger {
             source,
         })?;
         let lock_path = lock_path(&self.path);
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|source| ImageError::LedgerLock {
+        let lock =
+            crate::stamp::open_lock_file(&lock_path).map_err(|source| ImageError::LedgerLock {
                 path: lock_path.clone(),
                 source,
             })?;
@@ -182,9 +178,9 @@ fn lock_path(path: &Path) -> PathBuf {
 }
 
 fn read_entries(path: &Path) -> Result<BTreeMap<String, LedgerEntry>, ImageError> {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+    let bytes = match crate::stamp::read_record(path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Ok(BTreeMap::new()),
         Err(source) => {
             return Err(ImageError::LedgerRead {
                 path: path.to_path_buf(),
@@ -193,7 +189,7 @@ fn read_entries(path: &Path) -> Result<BTreeMap<String, LedgerEntry>, ImageError
         }
     };
     let file: LedgerFile =
-        serde_json::from_str(&text).map_err(|source| ImageError::LedgerParse {
+        serde_json::from_slice(&bytes).map_err(|source| ImageError::LedgerParse {
             path: path.to_path_buf(),
             source,
         })?;

@@ -13,8 +13,15 @@
 //! what the sources say.
 
 use crate::pom::{Model, text};
-use std::collections::BTreeMap;
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+
+/// The most text that expanding expressions may produce for one module's model, all its
+/// values together. Real POMs stay far below a megabyte; properties that each repeat the
+/// one below ten times (a "billion laughs" in properties) would otherwise grow
+/// exponentially and exhaust time and memory.
+pub const MAX_EXPANSION: usize = 32 << 20;
 
 /// What `${...}` expressions can see for one module.
 pub struct Interpolator<'a> {
@@ -26,6 +33,20 @@ pub struct Interpolator<'a> {
     pub user: &'a BTreeMap<String, String>,
     /// System properties as Maven sees them, including `env.*`.
     pub system: &'a BTreeMap<String, String>,
+    /// Bytes produced by expansions so far, against [`MAX_EXPANSION`].
+    expanded: Cell<usize>,
+}
+
+/// Why a text cannot be interpolated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InterpolationError {
+    /// A property defined in terms of itself.
+    Recursion(Recursion),
+    /// Expanding the expressions would produce more than [`MAX_EXPANSION`] bytes.
+    TooLarge {
+        /// The expression whose expansion crossed the limit.
+        expression: String,
+    },
 }
 
 /// A property defined in terms of itself.
@@ -45,12 +66,31 @@ pub struct Interpolated {
     pub undefined: Vec<String>,
 }
 
-impl Interpolator<'_> {
+impl<'a> Interpolator<'a> {
+    /// An interpolator for one module's model.
+    pub fn new(
+        basedir: &'a Path,
+        model: &'a Model,
+        user: &'a BTreeMap<String, String>,
+        system: &'a BTreeMap<String, String>,
+    ) -> Self {
+        Interpolator {
+            basedir,
+            model,
+            user,
+            system,
+            expanded: Cell::new(0),
+        }
+    }
+
     /// Interpolates one text.
-    pub fn interpolate(&self, input: &str) -> Result<Interpolated, Recursion> {
+    pub fn interpolate(&self, input: &str) -> Result<Interpolated, InterpolationError> {
         let mut out = Interpolated::default();
         let mut stack = Vec::new();
-        out.text = self.expand(input, &mut stack, &mut out.undefined)?;
+        // An expression expands the same wherever it occurs in one text, so each is
+        // expanded once: nested repetitions cost their output, not their fan-out.
+        let mut memo = HashMap::new();
+        out.text = self.expand(input, &mut stack, &mut memo, &mut out.undefined)?;
         Ok(out)
     }
 
@@ -58,8 +98,9 @@ impl Interpolator<'_> {
         &self,
         input: &str,
         stack: &mut Vec<String>,
+        memo: &mut HashMap<String, String>,
         undefined: &mut Vec<String>,
-    ) -> Result<String, Recursion> {
+    ) -> Result<String, InterpolationError> {
         if !input.contains("${") {
             return Ok(input.to_string());
         }
@@ -77,14 +118,21 @@ impl Interpolator<'_> {
             if let Some(i) = stack.iter().position(|e| e == expr) {
                 let mut cycle: Vec<String> = stack[i..].to_vec();
                 cycle.push(expr.to_string());
-                return Err(Recursion { cycle });
+                return Err(InterpolationError::Recursion(Recursion { cycle }));
+            }
+            if let Some(value) = memo.get(expr) {
+                self.spend(value.len(), expr)?;
+                out.push_str(value);
+                continue;
             }
             match self.lookup(expr) {
                 Some(raw) => {
                     stack.push(expr.to_string());
-                    let value = self.expand(&raw, stack, undefined)?;
+                    let value = self.expand(&raw, stack, memo, undefined)?;
                     stack.pop();
+                    self.spend(value.len(), expr)?;
                     out.push_str(&value);
+                    memo.insert(expr.to_string(), value);
                 }
                 None => {
                     if expr != "maven.build.timestamp" && !undefined.iter().any(|u| u == expr) {
@@ -98,6 +146,18 @@ impl Interpolator<'_> {
         }
         out.push_str(rest);
         Ok(out)
+    }
+
+    /// Counts `bytes` of expanded text against [`MAX_EXPANSION`].
+    fn spend(&self, bytes: usize, expr: &str) -> Result<(), InterpolationError> {
+        let total = self.expanded.get().saturating_add(bytes);
+        self.expanded.set(total);
+        if total > MAX_EXPANSION {
+            return Err(InterpolationError::TooLarge {
+                expression: expr.to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// The raw (uninterpolated) value of an expression, in Maven's order.
@@ -170,19 +230,17 @@ mod tests {
         parse_model(xml, SourceId(0)).unwrap()
     }
 
-    fn interp(m: &Model, user: &[(&str, &str)], s: &str) -> Result<Interpolated, Recursion> {
+    fn interp(
+        m: &Model,
+        user: &[(&str, &str)],
+        s: &str,
+    ) -> Result<Interpolated, InterpolationError> {
         let user: BTreeMap<String, String> = user
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let system = BTreeMap::from([("env.HOME".to_string(), "/home/x".to_string())]);
-        Interpolator {
-            basedir: Path::new("/w/m"),
-            model: m,
-            user: &user,
-            system: &system,
-        }
-        .interpolate(s)
+        Interpolator::new(Path::new("/w/m"), m, &user, &system).interpolate(s)
     }
 
     #[test]
@@ -228,7 +286,44 @@ mod tests {
     fn recursion_is_an_error_naming_the_cycle() {
         let m = model("<project><properties><a>${b}</a><b>x${a}</b></properties></project>");
         let err = interp(&m, &[], "${a}").unwrap_err();
-        assert_eq!(err.cycle, vec!["a", "b", "a"]);
+        assert_eq!(
+            err,
+            InterpolationError::Recursion(Recursion {
+                cycle: vec!["a".into(), "b".into(), "a".into()]
+            })
+        );
+    }
+
+    /// Each level repeats the one below ten times: 10^12 bytes if expanded naively.
+    fn laughs(leaf: &str) -> Model {
+        let mut props = format!("<l0>{leaf}</l0>");
+        for i in 1..=12 {
+            props.push_str(&format!(
+                "<l{i}>{}</l{i}>",
+                format!("${{l{}}}", i - 1).repeat(10)
+            ));
+        }
+        model(&format!(
+            "<project><properties>{props}</properties></project>"
+        ))
+    }
+
+    #[test]
+    fn exponential_properties_are_refused_quickly() {
+        let started = std::time::Instant::now();
+        let err = interp(&laughs("lol"), &[], "${l12}").unwrap_err();
+        assert!(
+            matches!(&err, InterpolationError::TooLarge { expression } if expression.starts_with('l')),
+            "{err:?}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn exponential_properties_that_expand_to_nothing_are_cheap() {
+        // No output, so no budget spent: only the memo keeps this from taking 10^12 steps.
+        let r = interp(&laughs(""), &[], "a${l12}b").unwrap();
+        assert_eq!(r.text, "ab");
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod profiles;
 use crate::coords::Gav;
 use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
 use crate::pom::{Loc, Model, Profile, Resource, SourceId, Sources, Value, text};
-use interpolate::Interpolator;
+use interpolate::{InterpolationError, Interpolator};
 use profiles::ActivationContext;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -232,6 +232,16 @@ impl Loader {
         }
     }
 
+    /// Whether diagnostics may quote the file at `path`: only when it really (symlinks
+    /// resolved) lies in the workspace or the local repository.
+    fn may_quote(&self, path: &Path) -> bool {
+        let Ok(real) = std::fs::canonicalize(path) else {
+            return false;
+        };
+        let inside = |dir: &Path| std::fs::canonicalize(dir).is_ok_and(|d| real.starts_with(d));
+        inside(&self.root) || self.ctx.local_repository.as_deref().is_some_and(inside)
+    }
+
     fn cached(&self, path: &Path) -> Option<Arc<RawPom>> {
         self.poms
             .lock()
@@ -261,24 +271,47 @@ impl Loader {
         if let Some(p) = self.cached(&path) {
             return Ok(p);
         }
-        let bytes = std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+        let bytes = read_bounded(&path)?;
         let name = self.display_name(&path);
-        let text: Arc<str> = match crate::xml::decode(&bytes) {
-            Ok(t) => Arc::from(t),
-            Err(msg) => {
-                return Err(PomDiagnostic::at(
-                    &Sources::default(),
-                    "m2fresh::pom::encoding",
-                    format!("cannot read {name}: {msg}"),
-                    None,
-                    "",
-                )
-                .into());
-            }
-        };
+        let (text, encoding_notice): (Arc<str>, Option<String>) =
+            match crate::xml::decode_reporting(&bytes) {
+                Ok((t, notice)) => (Arc::from(t), notice),
+                Err(msg) => {
+                    return Err(PomDiagnostic::at(
+                        &Sources::default(),
+                        "m2fresh::pom::encoding",
+                        format!("cannot read {name}: {msg}"),
+                        None,
+                        "",
+                    )
+                    .into());
+                }
+            };
         let source = self.sources().reserve(path.clone(), name.clone());
         self.sources().fill(source, text.clone());
         let model = crate::pom::parse_model(&text, source).map_err(|(msg, span)| {
+            if !self.may_quote(&path) {
+                // A <module> or <relativePath> can name any file (`/proc/self/environ`,
+                // a key): say where it failed, never what it holds.
+                let (line, col) = crate::pom::line_col(&text, span.start);
+                return Error::from(
+                    PomDiagnostic::at(
+                        &Sources::default(),
+                        "m2fresh::pom::malformed",
+                        format!(
+                            "{}:{line}:{col} is not a POM m2fresh can read: {msg}",
+                            path.display()
+                        ),
+                        None,
+                        "",
+                    )
+                    .with_help(
+                        "the file is outside the workspace and the local repository, so m2fresh \
+                         does not show its content; check the <module> or <relativePath> that \
+                         leads to it",
+                    ),
+                );
+            }
             let loc = Loc { source, span };
             Error::from(
                 PomDiagnostic::at(
@@ -291,6 +324,10 @@ impl Loader {
                 .with_help("fix the XML; Maven would refuse this file too"),
             )
         })?;
+        let mut model = model;
+        if let Some(notice) = encoding_notice {
+            model.notices.push((notice, model.loc.clone()));
+        }
         let dir = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
         let pom = Arc::new(RawPom {
             path: path.clone(),
@@ -309,6 +346,15 @@ impl Loader {
     /// The first phase of Maven's model building for one POM.
     pub fn build(&self, pom: &Arc<RawPom>) -> Result<BuiltModel> {
         let mut findings = Vec::new();
+        for (message, loc) in &pom.model.notices {
+            findings.push(Finding::warning(
+                &self.sources(),
+                FindingKind::XmlNotice,
+                None,
+                format!("{}: {message}", self.display_name(&pom.path)),
+                Some(loc),
+            ));
+        }
         let (lineage, parent) = self.lineage(pom, &mut findings)?;
         let module_name = || {
             format!(
@@ -380,7 +426,11 @@ impl Loader {
         let mut models: Vec<Model> = Vec::with_capacity(lineage.len());
         let mut active_profiles = Vec::new();
         for (i, member) in lineage.iter().enumerate() {
-            let mut m = member.model.clone();
+            let mut m = if i == 0 {
+                member.model.clone()
+            } else {
+                without_modules(&member.model)
+            };
             merge::merge_duplicates(&mut m);
             let active =
                 profiles::active_profiles(&m, project_directory, &activation).map_err(|e| {
@@ -427,12 +477,12 @@ impl Loader {
         add_super_pom_defaults(&mut merged);
 
         let snapshot = merged.clone();
-        let interpolator = Interpolator {
-            basedir: &pom.dir,
-            model: &snapshot,
-            user: &self.ctx.activation.user,
-            system: &self.ctx.activation.system,
-        };
+        let interpolator = Interpolator::new(
+            &pom.dir,
+            &snapshot,
+            &self.ctx.activation.user,
+            &self.ctx.activation.system,
+        );
         let mut failure: Option<Error> = None;
         let mut undefined: Vec<(String, Loc)> = Vec::new();
         let coordinates = coordinate_locs(&merged);
@@ -451,7 +501,7 @@ impl Loader {
                     }
                     v.text = r.text;
                 }
-                Err(rec) => {
+                Err(InterpolationError::Recursion(rec)) => {
                     let first = rec.cycle.first().cloned().unwrap_or_default();
                     failure = Some(
                         PomDiagnostic::at(
@@ -465,6 +515,23 @@ impl Loader {
                             "used here",
                         )
                         .with_help("define one of these properties without the others")
+                        .into(),
+                    );
+                }
+                Err(InterpolationError::TooLarge { expression }) => {
+                    failure = Some(
+                        PomDiagnostic::at(
+                            &self.sources(),
+                            "m2fresh::model::expansion-too-large",
+                            format!(
+                                "expanding `${{{expression}}}` makes the model of {} larger than {} MiB",
+                                self.display_name(&pom.path),
+                                interpolate::MAX_EXPANSION >> 20
+                            ),
+                            Some(&v.loc),
+                            "expanded here",
+                        )
+                        .with_help("properties that repeat other properties grow exponentially; define the values directly")
                         .into(),
                     );
                 }
@@ -818,6 +885,69 @@ fn translate_paths(m: &mut Model, basedir: &Path) {
     }
 }
 
+/// The largest POM m2fresh reads. Real POMs stay under a megabyte (the largest BOMs of
+/// Maven Central are a few hundred kilobytes); a bigger file is refused up front rather
+/// than read, parsed and diagnosed at length.
+pub const MAX_POM_BYTES: u64 = 8 << 20;
+
+/// Reads a POM file, refusing one larger than [`MAX_POM_BYTES`] without reading it all.
+fn read_bounded(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let len = file
+        .metadata()
+        .map_err(|e| Error::io("cannot read", path, e))?
+        .len();
+    // A file of size 0 is empty, and is not read: files of /proc and /sys say 0 and
+    // produce content (`/proc/self/environ`), or block forever (`/proc/kmsg`).
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_POM_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    if bytes.len() as u64 > MAX_POM_BYTES {
+        return Err(PomDiagnostic::at(
+            &Sources::default(),
+            "m2fresh::pom::too-large",
+            format!(
+                "{} is larger than {} MiB; m2fresh does not read POMs that large",
+                path.display(),
+                MAX_POM_BYTES >> 20
+            ),
+            None,
+            "",
+        )
+        .with_help("real POMs are far smaller: is this file generated, or not a POM at all?")
+        .into());
+    }
+    Ok(bytes)
+}
+
+/// A parent's model for inheritance: everything but its `<modules>`, which are never
+/// inherited. Cloning them for each child would make an aggregator of N modules cost N².
+fn without_modules(m: &Model) -> Model {
+    Model {
+        loc: m.loc.clone(),
+        group_id: m.group_id.clone(),
+        artifact_id: m.artifact_id.clone(),
+        version: m.version.clone(),
+        packaging: m.packaging.clone(),
+        name: m.name.clone(),
+        parent: m.parent.clone(),
+        properties: m.properties.clone(),
+        dependency_management: m.dependency_management.clone(),
+        dependencies: m.dependencies.clone(),
+        modules: Vec::new(),
+        build: m.build.clone(),
+        profiles: m.profiles.clone(),
+        // Not inherited (and read-time notices are the parent's own).
+        prerequisites_maven: m.prerequisites_maven.clone(),
+        notices: Vec::new(),
+    }
+}
+
 /// Normalizes `.` and `..` components without touching the file system (Maven uses
 /// `URI.normalize()`, which does the same; symlinks are not resolved).
 pub fn normalize(path: &Path) -> PathBuf {
@@ -826,11 +956,14 @@ pub fn normalize(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // `/..` is `/`; a leading `..` of a relative path is kept, never popped.
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }

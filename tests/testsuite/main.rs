@@ -7,6 +7,7 @@ mod common;
 
 mod errors;
 mod freshness;
+mod hardening;
 mod image;
 mod install;
 mod reactor;
