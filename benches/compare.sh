@@ -88,7 +88,7 @@ measure() {
 		local args=(--style basic --warmup 1 --runs "$RUNS" -i --export-json "$WORK/results/$name.json")
 		[ -n "$prepare" ] && args+=(--prepare "$prepare")
 		hyperfine "${args[@]}" "$cmd" >&2
-		jq -r '.results[0] | "\(.median) \(.min) \(.max)"' "$WORK/results/$name.json" >"$WORK/results/$name"
+		jq -r '.results[0] | "\(.median) \(.min) \(.max) \(.user + .system)"' "$WORK/results/$name.json" >"$WORK/results/$name"
 	else
 		local times=() i start end
 		for ((i = 0; i <= RUNS; i++)); do
@@ -100,21 +100,23 @@ measure() {
 		done
 		printf '%s\n' "${times[@]}" | sort -n | awk '{ t[NR] = $1 / 1e6 }
 			END { m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2;
-			      printf "%.6f %.6f %.6f\n", m, t[1], t[NR] }' >"$WORK/results/$name"
+			      printf "%.6f %.6f %.6f nan\n", m, t[1], t[NR] }' >"$WORK/results/$name"
 		cat "$WORK/results/$name" >&2
 	fi
 }
 median() { cut -d' ' -f1 "$WORK/results/$1"; }
+# cpu NAME: mean user+system seconds of a measurement's runs ("nan" without hyperfine).
+cpu() { cut -d' ' -f4 "$WORK/results/$1"; }
 # fmt_s SECONDS: a readable duration.
-fmt_s() { awk -v s="$1" 'BEGIN { if (s < 0.001) printf "%.0f µs", s * 1e6; else if (s < 1) printf "%.1f ms", s * 1000; else printf "%.2f s", s }'; }
+fmt_s() { awk -v s="$1" 'BEGIN { if (s == "nan") print "n/a"; else if (s < 0.001) printf "%.0f µs", s * 1e6; else if (s < 1) printf "%.1f ms", s * 1000; else printf "%.2f s", s }'; }
 # ratio A B: A / B, one decimal.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b <= 0) print "n/a"; else printf "%.1f", a / b }'; }
 # mbps BYTES SECONDS
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", b / s / 1e6; else print "n/a" }'; }
 # verdict OK-CONDITION-AS-AWK-EXPR: "met" or "**missed**".
 verdict() { awk "BEGIN { exit !($1) }" && echo "met" || echo "**missed**"; }
 # range NAME: "min–max" of a measurement.
-range() { read -r _ lo hi <"$WORK/results/$1" && echo "$(fmt_s "$lo")–$(fmt_s "$hi")"; }
+range() { read -r _ lo hi _ <"$WORK/results/$1" && echo "$(fmt_s "$lo")–$(fmt_s "$hi")"; }
 
 # gen NAME MODULES: generates $WORK/NAME (replacing it) and sources its summary.
 declare -A META
@@ -335,7 +337,7 @@ m() { fmt_s "$(median "$1")"; }
 	cat <<EOF
 # Benchmarks
 
-Written by \`benches/compare.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC') (m2fresh $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')). Each time is the **median of $RUNS runs** after one warm-up run$([ -n "$HAVE_HYPERFINE" ] && echo " (hyperfine $(hyperfine --version | cut -d' ' -f2))" || echo " (own timing loop)"); the range is min–max. Ratios are what matter: the machine is small and was shared.
+Written by \`benches/compare.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC') (m2fresh $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')). Each time is the **median of $RUNS runs** after one warm-up run$([ -n "$HAVE_HYPERFINE" ] && echo " (hyperfine $(hyperfine --version | cut -d' ' -f2))" || echo " (own timing loop)"); the range is min–max. Ratios are what matter. The machine is small and was **shared with other jobs** (see the load average): wall times are noisy, so some tables also give the CPU time (user+sys, mean of the runs), which contention disturbs less.
 
 | machine | |
 |---|---|
@@ -355,14 +357,14 @@ EOF
 
 Both read every POM, build the effective models and sort the reactor (Maven also starts a JVM and runs the validate phase, which binds no plugin for these projects).
 
-| jar modules | m2fresh graph | mvn -o validate | m2fresh is faster by | target ≥50× at 500 |
-|---|---|---|---|---|
+| jar modules | m2fresh graph | mvn -o validate | m2fresh is faster by (wall) | target ≥50× at 500 | CPU (user+sys): m2fresh / Maven | faster by (CPU) |
+|---|---|---|---|---|---|---|
 EOF
 		for n in 100 500; do
 			g=$(median "graph-$n")
 			v=$(median "validate-$n")
 			t=$([ "$n" = 500 ] && verdict "$v / $g >= 50" || echo "")
-			echo "| $n | $(fmt_s "$g") ($(range "graph-$n")) | $(fmt_s "$v") ($(range "validate-$n")) | **$(ratio "$v" "$g")×** | $t |"
+			echo "| $n | $(fmt_s "$g") ($(range "graph-$n")) | $(fmt_s "$v") ($(range "validate-$n")) | **$(ratio "$v" "$g")×** | $t | $(fmt_s "$(cpu "graph-$n")") / $(fmt_s "$(cpu "validate-$n")") | $(ratio "$(cpu "validate-$n")" "$(cpu "graph-$n")")× |"
 		done
 		echo
 		echo "Reactor order, m2fresh vs Maven's \"Reactor Build Order\": $(IFS=';'; echo "${SAME_ORDER[*]}" | sed 's/;/; /g')."
@@ -375,8 +377,8 @@ EOF
 
 The files are every file under \`src/main/\` (what m2fresh fingerprints). The OS page cache is **warm** (the files were just generated and read): this measures hashing and system calls, not the disk. A cold \`check\` (\`--no-cache\`) also reads and models every POM, builds the graph and looks each module up in the (empty) local repository; \`b3sum\` and \`cat\` only read files. \`b3sum\` gets the file list through \`xargs\` (one process at a time, which hashes small files on one core) and through \`xargs -P 2\` (both cores). A warm \`check\` uses the stat cache saved by the previous run.
 
-| jar modules | input files | MB | cat | b3sum | b3sum -P 2 | m2fresh check, cold | cold throughput vs best b3sum (target ≥0.8) | m2fresh check, warm | warm vs cold (target ≥10×) |
-|---|---|---|---|---|---|---|---|---|---|
+| jar modules | input files | MB | cat | b3sum | b3sum -P 2 | m2fresh check, cold | cold throughput vs best b3sum (target ≥0.8) | m2fresh check, warm | warm vs cold (target ≥10×) | CPU (user+sys): b3sum / cold / warm |
+|---|---|---|---|---|---|---|---|---|---|---|
 EOF
 		for n in 1000 10000; do
 			b=${META[g$n.input_bytes]}
@@ -385,7 +387,7 @@ EOF
 			b1=$(median "b3sum-$n")
 			b2=$(median "b3sum-p2-$n")
 			best=$(awk -v a="$b1" -v b="$b2" 'BEGIN { print (a < b) ? a : b }')
-			echo "| $n | ${META[g$n.input_files]} | $(awk -v b="$b" 'BEGIN { printf "%.0f", b / 1e6 }') | $(m "cat-$n") ($(mbps "$b" "$(median "cat-$n")") MB/s) | $(m "b3sum-$n") ($(mbps "$b" "$b1") MB/s) | $(m "b3sum-p2-$n") ($(mbps "$b" "$b2") MB/s) | $(fmt_s "$c") ($(mbps "$b" "$c") MB/s) | **$(ratio "$best" "$c")** — $(verdict "$best / $c >= 0.8") | $(fmt_s "$w") | **$(ratio "$c" "$w")×** — $(verdict "$c / $w >= 10") |"
+			echo "| $n | ${META[g$n.input_files]} | $(awk -v b="$b" 'BEGIN { printf "%.0f", b / 1e6 }') | $(m "cat-$n") ($(mbps "$b" "$(median "cat-$n")") MB/s) | $(m "b3sum-$n") ($(mbps "$b" "$b1") MB/s) | $(m "b3sum-p2-$n") ($(mbps "$b" "$b2") MB/s) | $(fmt_s "$c") ($(mbps "$b" "$c") MB/s) | **$(ratio "$best" "$c")** — $(verdict "$best / $c >= 0.8") | $(fmt_s "$w") | **$(ratio "$c" "$w")×** — $(verdict "$c / $w >= 10") | $(fmt_s "$(cpu "b3sum-$n")") / $(fmt_s "$(cpu "check-cold-$n")") / $(fmt_s "$(cpu "check-warm-$n")") |"
 		done
 		cat <<EOF
 
@@ -393,20 +395,20 @@ EOF
 
 Per jar module, wall time. \`graph\` reads the POMs and sorts; \`check\` adds fingerprints (cold: every file hashed; warm: stat cache) and the local repository lookup.
 
-| jar modules | reactor projects | input files | graph | per module | check, cold | per module | check, warm | per module |
-|---|---|---|---|---|---|---|---|---|
+| jar modules | reactor projects | input files | graph | per module | check, cold | per module | check, warm | per module | CPU (user+sys): graph / cold / warm |
+|---|---|---|---|---|---|---|---|---|---|
 EOF
 		for n in 100 1000 10000; do
 			g=$(median "graph-$n")
 			c=$(median "check-cold-$n")
 			w=$(median "check-warm-$n")
 			per() { awk -v s="$1" -v n="$n" 'BEGIN { printf "%.0f µs", s / n * 1e6 }'; }
-			echo "| $n | ${META[g$n.poms]} | ${META[g$n.input_files]} | $(fmt_s "$g") | $(per "$g") | $(fmt_s "$c") | $(per "$c") | $(fmt_s "$w") | $(per "$w") |"
+			echo "| $n | ${META[g$n.poms]} | ${META[g$n.input_files]} | $(fmt_s "$g") | $(per "$g") | $(fmt_s "$c") | $(per "$c") | $(fmt_s "$w") | $(per "$w") | $(fmt_s "$(cpu "graph-$n")") / $(fmt_s "$(cpu "check-cold-$n")") / $(fmt_s "$(cpu "check-warm-$n")") |"
 		done
 		g=$(median graph-10000)
 		w=$(median check-warm-10000)
 		echo
-		echo "10,000 modules analysed in under 1 s: \`graph\` $(fmt_s "$g") — $(verdict "$g < 1"); warm \`check\` $(fmt_s "$w") — $(verdict "$w < 1")."
+		echo "10,000 modules analysed in under 1 s: \`graph\` $(fmt_s "$g") — $(verdict "$g < 1"); warm \`check\` $(fmt_s "$w") — $(verdict "$w < 1"). Warm vs cold in CPU time: $(ratio "$(cpu check-cold-1000)" "$(cpu check-warm-1000)")× at 1,000 modules, $(ratio "$(cpu check-cold-10000)" "$(cpu check-warm-10000)")× at 10,000."
 	fi
 
 	if want memory; then
