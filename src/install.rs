@@ -39,6 +39,10 @@ pub struct InstallOptions {
     pub keep_going: bool,
     /// Run the tests (default: `-DskipTests`).
     pub tests: bool,
+    /// Run `install` without `clean`. Faster, but Maven's incremental compiler does not
+    /// look at dependency jars: a module rebuilt because its upstream changed can keep
+    /// classes compiled against the old upstream (inlined constants, for one).
+    pub incremental: bool,
     /// Pass `-o` to Maven.
     pub offline: bool,
     /// The Maven to run (default: the workspace's `mvnw`, else `mvn` on `PATH`).
@@ -335,6 +339,12 @@ pub fn maven_args(
         args.push("-Daether.syncContext.named.factory=file-lock".into());
         args.push("-Daether.syncContext.named.nameMapper=file-gav".into());
     }
+    // `clean` first: a module is installed because it (or what it is built against)
+    // changed, and maven-compiler-plugin's incremental build does not notice a changed
+    // dependency jar — without `clean`, a constant inlined from the old upstream survives.
+    if !opts.incremental {
+        args.push("clean".into());
+    }
     args.push("install".into());
     args.extend(opts.maven_args.iter().cloned());
     args
@@ -470,11 +480,10 @@ pub fn write_install_stamp(
     stamp::write_stamp(repo, &stamp).map_err(|e| e.to_string())
 }
 
-/// Where a module's install log goes: `<build directory>/m2fresh-install.log`.
-pub fn log_path(m: &Module) -> PathBuf {
-    let build_dir = crate::pom::text(&m.effective.build.directory)
-        .map_or_else(|| m.dir.join("target"), PathBuf::from);
-    build_dir.join("m2fresh-install.log")
+/// Where a module's install log goes: `<log dir>/<groupId>.<artifactId>.log`, outside the
+/// module (its `target/` is cleaned by the very build being logged).
+pub fn log_path(log_dir: &Path, m: &Module) -> PathBuf {
+    log_dir.join(format!("{}.{}.log", m.gav.group_id, m.gav.artifact_id))
 }
 
 /// Installs a plan. `progress` hears about each module as it starts and ends; `cancel`
@@ -537,7 +546,7 @@ pub fn install(
             program: tool.program.clone(),
             args: maven_args(m, repo, &tool, opts, parallel),
             cwd: crate::workspace::find_project_directory(&m.dir),
-            log: log_path(m),
+            log: log_path(&project.log_dir(), m),
             env: Vec::new(),
         };
         if tool_used.is_none() {

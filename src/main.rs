@@ -112,6 +112,10 @@ struct InstallArgs {
     /// Run the tests (default: -DskipTests).
     #[arg(long)]
     tests: bool,
+    /// `install` without `clean`: faster, but a module rebuilt because its upstream
+    /// changed may keep classes compiled against the old upstream.
+    #[arg(long)]
+    incremental: bool,
     /// The Maven to run (default: the workspace's mvnw, else mvn on PATH).
     #[arg(long, value_name = "PATH")]
     mvn: Option<PathBuf>,
@@ -512,6 +516,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         jobs: args.jobs.unwrap_or(0),
         keep_going: args.keep_going,
         tests: args.tests,
+        incremental: args.incremental,
         offline: args.offline,
         mvn: args.mvn.clone(),
         settings: g.settings.clone(),

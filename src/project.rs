@@ -89,6 +89,17 @@ impl Project {
         Ok(self.graph.upstream(&ids))
     }
 
+    /// Where `install` keeps the Maven logs of this workspace: `$XDG_CACHE_HOME/m2fresh/logs`
+    /// (or `~/.cache/...`), one directory per workspace root; the local repository's
+    /// `.m2fresh/logs` when there is no home.
+    pub fn log_dir(&self) -> PathBuf {
+        let key = blake3::hash(self.workspace.root.as_os_str().as_encoded_bytes()).to_hex();
+        cache_base().map_or_else(
+            || self.repository.path.join(".m2fresh").join("logs"),
+            |base| base.join("m2fresh").join("logs").join(&key[..16]),
+        )
+    }
+
     /// The modules named, without their upstream.
     pub fn resolve(&self, names: &[String]) -> Result<Vec<ModuleId>> {
         names.iter().map(|n| self.workspace.find(n)).collect()
@@ -257,13 +268,18 @@ pub fn find_on_path(program: &str) -> Option<PathBuf> {
 /// `~/.cache/m2fresh`, one file per workspace root. Outside the workspace (no file to
 /// ignore in git) and outside the local repository (which may be shared or read-only).
 pub fn stat_cache_path(root: &Path) -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    let base = cache_base()?;
     let key = blake3::hash(root.as_os_str().as_encoded_bytes()).to_hex();
     Some(
         base.join("m2fresh")
             .join(format!("stat-{}.json", &key[..16])),
     )
+}
+
+/// `$XDG_CACHE_HOME`, else `~/.cache`.
+fn cache_base() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
 }

@@ -1063,7 +1063,11 @@ impl Watched {
             .expect("home")
             .keep();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_m2fresh"));
+        // Install logs go to $XDG_CACHE_HOME/m2fresh/logs: keep them next to the project
+        // so that the test can read them.
+        let cache = dir.parent().unwrap_or(dir).join("cache");
         cmd.env("HOME", home)
+            .env("XDG_CACHE_HOME", cache)
             .env("MAVEN_SKIP_RC", "true")
             .arg("-w")
             .arg(dir)
@@ -1077,7 +1081,7 @@ impl Watched {
             .stderr(Stdio::piped());
         for name in MAVEN_ENV
             .iter()
-            .chain(&["XDG_CONFIG_HOME", "XDG_CACHE_HOME", "CI"])
+            .chain(&["XDG_CONFIG_HOME", "CI"])
         {
             cmd.env_remove(name);
         }
@@ -1298,11 +1302,12 @@ fn two_installs_at_once_take_turns() {
     // No interleaving, from the Maven logs: every log of the first run was last written
     // before the second run created its first one.
     let logs = |project: &Project| -> Vec<fs::Metadata> {
-        common::XUECHENG_BUILD_ORDER
-            .iter()
-            .filter_map(|m| {
-                fs::metadata(project.path(format!("{m}/target/m2fresh-install.log"))).ok()
-            })
+        let cache = project.root.parent().unwrap_or(&project.root).join("cache");
+        walkdir::WalkDir::new(cache)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".log"))
+            .filter_map(|e| e.metadata().ok())
             .collect()
     };
     let first_done = logs(&first)
