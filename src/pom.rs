@@ -234,6 +234,18 @@ impl Dependency {
         text(&self.type_).unwrap_or("jar")
     }
 
+    /// The parts of Maven's management key, borrowed: groupId, artifactId, type,
+    /// classifier (empty when none). Cheaper than [`Dependency::management_key`] where
+    /// keys are only compared.
+    pub fn key_parts(&self) -> (&str, &str, &str, &str) {
+        (
+            text(&self.group_id).unwrap_or(""),
+            text(&self.artifact_id).unwrap_or(""),
+            self.type_or_default(),
+            text(&self.classifier).unwrap_or(""),
+        )
+    }
+
     /// Maven's management key: `groupId:artifactId:type[:classifier]`.
     pub fn management_key(&self) -> String {
         let mut key = format!(

@@ -198,18 +198,33 @@ pub fn merge_dependencies(
     if source.is_empty() {
         return;
     }
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(target.len());
-    for (i, d) in target.iter().enumerate() {
-        index.entry(d.management_key()).or_insert(i);
-    }
-    for d in source {
-        match index.get(&d.management_key()) {
-            Some(&i) if source_dominant => target[i] = d.clone(),
+    // Decide first with borrowed keys (this runs for every module and every level of its
+    // parent chain, over the root's whole dependencyManagement), then apply.
+    let actions: Vec<Option<usize>> = {
+        let mut index: HashMap<(&str, &str, &str, &str), usize> =
+            HashMap::with_capacity(target.len() + source.len());
+        for (i, d) in target.iter().enumerate() {
+            index.entry(d.key_parts()).or_insert(i);
+        }
+        let mut next = target.len();
+        source
+            .iter()
+            .map(|d| match index.get(&d.key_parts()) {
+                Some(&i) => Some(i),
+                None => {
+                    index.insert(d.key_parts(), next);
+                    next += 1;
+                    None
+                }
+            })
+            .collect()
+    };
+    target.reserve_exact(actions.iter().filter(|a| a.is_none()).count());
+    for (d, action) in source.iter().zip(actions) {
+        match action {
+            Some(i) if source_dominant => target[i] = d.clone(),
             Some(_) => {}
-            None => {
-                index.insert(d.management_key(), target.len());
-                target.push(d.clone());
-            }
+            None => target.push(d.clone()),
         }
     }
 }

@@ -1079,10 +1079,7 @@ impl Watched {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        for name in MAVEN_ENV
-            .iter()
-            .chain(&["XDG_CONFIG_HOME", "CI"])
-        {
+        for name in MAVEN_ENV.iter().chain(&["XDG_CONFIG_HOME", "CI"]) {
             cmd.env_remove(name);
         }
         let mut child = cmd.spawn().expect("spawn m2fresh");
