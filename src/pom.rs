@@ -121,6 +121,11 @@ impl Sources {
         }
     }
 
+    /// The display name of the source with this id (empty when unknown).
+    pub fn name(&self, id: SourceId) -> String {
+        self.get(id).map_or_else(String::new, |f| f.name.clone())
+    }
+
     /// The path of the source with this id.
     pub fn path(&self, id: SourceId) -> &Path {
         self.get(id).map_or(Path::new(""), |f| f.path.as_path())

@@ -117,10 +117,7 @@ pub fn graph_report(ws: &Workspace, graph: &ReactorGraph, modules: &[ModuleId]) 
                     .map(|e| EdgeReport {
                         to: ws.module(e.to).key(),
                         kind: e.kind.clone(),
-                        pom: ws
-                            .sources
-                            .get(e.loc.source)
-                            .map_or_else(String::new, |f| f.name.clone()),
+                        pom: ws.sources.name(e.loc.source),
                         line: ws.sources.line(&e.loc),
                     })
                     .collect(),

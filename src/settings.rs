@@ -247,36 +247,8 @@ fn interpolate_profile(profile: &mut Profile, lookup: &dyn Fn(&str) -> Option<St
 /// resolves is replaced by its value, itself interpolated; an unresolved one (or one that
 /// would recurse into itself) stays as written.
 fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
-    expand(text, lookup, &mut Vec::new())
-}
-
-fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>, stack: &mut Vec<String>) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let name = &after[..end];
-        rest = &after[end + 1..];
-        match lookup(name).filter(|_| !stack.iter().any(|n| n == name)) {
-            Some(value) => {
-                stack.push(name.to_owned());
-                out.push_str(&expand(&value, lookup, stack));
-                stack.pop();
-            }
-            None => {
-                out.push_str("${");
-                out.push_str(name);
-                out.push('}');
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    use crate::model::interpolate::{OnCycle, expand_simple};
+    expand_simple(text, lookup, OnCycle::KeepLiteral).unwrap_or_else(|_| text.to_string())
 }
 
 #[cfg(test)]

@@ -546,10 +546,7 @@ pub fn why(
                 from: ws.module(e.from).key(),
                 to: ws.module(e.to).key(),
                 kind: e.kind.describe(),
-                pom: ws
-                    .sources
-                    .get(e.loc.source)
-                    .map_or_else(String::new, |f| f.name.clone()),
+                pom: ws.sources.name(e.loc.source),
                 line: ws.sources.line(&e.loc),
             })
             .collect(),

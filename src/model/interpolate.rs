@@ -221,6 +221,65 @@ impl<'a> Interpolator<'a> {
     }
 }
 
+/// What [`expand_simple`] does with a `${name}` that refers to itself through others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnCycle {
+    /// Fail with the cycle (`[a, b, a]`).
+    Fail,
+    /// Leave the expression as written, as plexus' `RegexBasedInterpolator` does.
+    KeepLiteral,
+}
+
+/// A plain `${name}` expander for the places Maven interpolates outside the model (file
+/// activation paths, settings values): each resolvable name is replaced by its value,
+/// itself expanded; an unresolved one stays as written.
+pub fn expand_simple(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    on_cycle: OnCycle,
+) -> Result<String, Vec<String>> {
+    fn go(
+        text: &str,
+        lookup: &dyn Fn(&str) -> Option<String>,
+        on_cycle: OnCycle,
+        stack: &mut Vec<String>,
+    ) -> Result<String, Vec<String>> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[start..]);
+                return Ok(out);
+            };
+            let name = &after[..end];
+            rest = &after[end + 1..];
+            let cyclic = stack.iter().any(|n| n == name);
+            if cyclic && on_cycle == OnCycle::Fail {
+                let mut cycle = stack.clone();
+                cycle.push(name.to_string());
+                return Err(cycle);
+            }
+            match lookup(name).filter(|_| !cyclic) {
+                Some(value) => {
+                    stack.push(name.to_string());
+                    out.push_str(&go(&value, lookup, on_cycle, stack)?);
+                    stack.pop();
+                }
+                None => {
+                    out.push_str("${");
+                    out.push_str(name);
+                    out.push('}');
+                }
+            }
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+    go(text, lookup, on_cycle, &mut Vec::new())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,5 +391,28 @@ mod tests {
         let r = interp(&m, &[], "${maven.build.timestamp}").unwrap();
         assert_eq!(r.text, "${maven.build.timestamp}");
         assert!(r.undefined.is_empty());
+    }
+
+    #[test]
+    fn simple_expansion_for_settings_and_file_activation() {
+        let lookup = |n: &str| match n {
+            "home" => Some("/home/${user}".to_string()),
+            "user" => Some("me".to_string()),
+            "a" => Some("${b}".to_string()),
+            "b" => Some("${a}".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            expand_simple("${home}/x/${nope}", &lookup, OnCycle::Fail).unwrap(),
+            "/home/me/x/${nope}"
+        );
+        assert_eq!(
+            expand_simple("${a}", &lookup, OnCycle::Fail).unwrap_err(),
+            vec!["a", "b", "a"]
+        );
+        assert_eq!(
+            expand_simple("${a}", &lookup, OnCycle::KeepLiteral).unwrap(),
+            "${a}"
+        );
     }
 }

@@ -258,7 +258,7 @@ fn file_matches(
                 .or_else(|| ctx.system.get(name).cloned()),
         }
     };
-    let path = expand(&path, &lookup, &mut Vec::new())
+    let path = super::interpolate::expand_simple(&path, &lookup, super::interpolate::OnCycle::Fail)
         .map_err(|cycle| {
             format!(
                 "Failed to interpolate file location {path}: the expressions form a cycle: {}",
@@ -275,45 +275,6 @@ fn file_matches(
         return Ok(false);
     };
     Ok(file.exists() != missing)
-}
-
-/// Replaces `${name}` by its value, recursively; an undefined one stays as written.
-fn expand(
-    text: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
-    stack: &mut Vec<String>,
-) -> Result<String, Vec<String>> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            return Ok(out);
-        };
-        let name = &after[..end];
-        rest = &after[end + 1..];
-        if stack.iter().any(|n| n == name) {
-            let mut cycle = stack.clone();
-            cycle.push(name.to_string());
-            return Err(cycle);
-        }
-        match lookup(name) {
-            Some(value) => {
-                stack.push(name.to_string());
-                out.push_str(&expand(&value, lookup, stack)?);
-                stack.pop();
-            }
-            None => {
-                out.push_str("${");
-                out.push_str(name);
-                out.push('}');
-            }
-        }
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 /// Maven 3.8's JDK activation (`JdkVersionProfileActivator`): a prefix match of
