@@ -70,7 +70,15 @@ fn xuecheng_projects_install_offline_into_a_fresh_local_repo() {
         "a fresh LocalRepo must hold no xuecheng artifact"
     );
 
+    // The README's first command builds in fixtures/xuecheng itself, so a target/ may be
+    // there already; this test must only not create one.
+    let fixture_output = common::fixtures_dir().join("xuecheng/xc-service-api/target");
+    let output_before = fixture_output.exists();
     let project = Project::copy_fixture("xuecheng");
+    assert!(
+        !project.path("xc-service-api/target").exists(),
+        "the copy leaves build output behind"
+    );
     for name in XUECHENG_BUILD_ORDER {
         // Offline: the seed must hold every plugin that install needs.
         common::run_mvn_ok(
@@ -95,9 +103,7 @@ fn xuecheng_projects_install_offline_into_a_fresh_local_repo() {
         );
     }
     assert!(
-        !common::fixtures_dir()
-            .join("xuecheng/xc-service-api/target")
-            .exists(),
+        output_before || !fixture_output.exists(),
         "the build must run in the copy, not in fixtures/"
     );
 
