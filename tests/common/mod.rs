@@ -38,7 +38,7 @@ pub const XUECHENG_BUILD_ORDER: [&str; 7] = [
 
 /// Environment variables through which a user's Maven setup would reach the Maven we
 /// start (read by the `mvn` launcher script or by Maven 3.9+).
-const MAVEN_ENV: [&str; 6] = [
+pub const MAVEN_ENV: [&str; 6] = [
     "MAVEN_OPTS",
     "MAVEN_ARGS",
     "MAVEN_CONFIG",

@@ -1034,17 +1034,6 @@ fn a_local_repository_that_cannot_be_written() {
 // ---------------------------------------------------------------------------------------
 // Signals and concurrency: m2fresh as a process we can watch and signal.
 
-/// The environment variables through which a user's Maven setup would reach Maven (as
-/// the harness removes them).
-const MAVEN_ENV: [&str; 6] = [
-    "MAVEN_OPTS",
-    "MAVEN_ARGS",
-    "MAVEN_CONFIG",
-    "MAVEN_DEBUG_OPTS",
-    "MAVEN_BASEDIR",
-    "MAVEN_PROJECTBASEDIR",
-];
-
 /// `m2fresh -w DIR --local-repo REPO -s SETTINGS ARGS` as a process of its own, isolated
 /// like the harness's commands, with stderr streamed line by line.
 struct Watched {
@@ -1079,7 +1068,7 @@ impl Watched {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        for name in MAVEN_ENV.iter().chain(&["XDG_CONFIG_HOME", "CI"]) {
+        for name in common::MAVEN_ENV.iter().chain(&["XDG_CONFIG_HOME", "CI"]) {
             cmd.env_remove(name);
         }
         let mut child = cmd.spawn().expect("spawn m2fresh");
