@@ -63,6 +63,7 @@ impl Project {
         )?;
         let mut load = opts.load.clone();
         load.local_repository = Some(repository.path.clone());
+        load.maven_config = Some(maven_config);
         load.settings = settings_files(&user_properties, opts.settings.as_deref())?;
         let workspace = Workspace::load(root, &load)?;
         let graph = ReactorGraph::build(&workspace)?;

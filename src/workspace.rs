@@ -48,6 +48,11 @@ pub struct LoadOptions {
     /// The `settings.xml` files whose profiles apply to every project (none by default;
     /// [`crate::project::Project::open`] fills in the ones Maven would read).
     pub settings: SettingsFiles,
+    /// `.mvn/maven.config`, when the caller has read it already ([`Project::open`] does,
+    /// to find the local repository); read here otherwise.
+    ///
+    /// [`Project::open`]: crate::project::Project::open
+    pub maven_config: Option<MavenConfig>,
 }
 
 /// The index of a module in [`Workspace::modules`].
@@ -151,7 +156,10 @@ impl Workspace {
             ));
         }
         let project_directory = find_project_directory(&root);
-        let maven_config = read_maven_config(&project_directory)?;
+        let maven_config = match &opts.maven_config {
+            Some(config) => config.clone(),
+            None => read_maven_config(&project_directory)?,
+        };
         let mut user = maven_config.user_properties.clone();
         user.extend(opts.user_properties.clone());
         let mut ctx = ModelContext::from_environment(user);

@@ -187,20 +187,18 @@ pub fn merkle(
     h.update(RECIPE.as_bytes());
     h.update(b"\0model\0");
     h.update(model_hash.as_bytes());
-    h.update(b"\0files\0");
-    for (path, hash) in inputs {
-        h.update(path.as_bytes());
-        h.update(b"\0");
-        h.update(hash.as_bytes());
-        h.update(b"\n");
-    }
-    h.update(b"\0upstream\0");
-    for (ga, fp) in upstream {
-        h.update(ga.as_bytes());
-        h.update(b"\0");
-        h.update(fp.as_bytes());
-        h.update(b"\n");
-    }
+    // Each entry as `name \0 hash \n`: a name and a hash cannot shift into each other.
+    let mut section = |tag: &[u8], entries: &BTreeMap<String, String>| {
+        h.update(tag);
+        for (name, hash) in entries {
+            h.update(name.as_bytes());
+            h.update(b"\0");
+            h.update(hash.as_bytes());
+            h.update(b"\n");
+        }
+    };
+    section(b"\0files\0", inputs);
+    section(b"\0upstream\0", upstream);
     h.finalize().to_hex().to_string()
 }
 
