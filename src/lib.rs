@@ -64,3 +64,10 @@ pub mod stamp;
 pub mod status;
 pub mod workspace;
 pub mod xml;
+
+/// Hash maps and sets for the hot paths of model building: keys are short strings read
+/// from POMs, and SipHash's protection against crafted collisions is not worth its cost
+/// for maps that live for one module's merge. (foldhash seeds per process, so collisions
+/// cannot be precomputed either.)
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;

@@ -27,7 +27,7 @@ pub struct Loc {
 
 /// A text value of the model and where it came from. Serializes as its text alone, so the
 /// canonical form of a model does not depend on formatting.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Value {
     /// The text (trimmed, unescaped; interpolated in an effective model).
     pub text: String,
@@ -190,7 +190,10 @@ pub struct Model {
     pub prerequisites_maven: Option<Value>,
     pub parent: Option<Parent>,
     pub properties: BTreeMap<String, Value>,
-    pub dependency_management: Vec<Dependency>,
+    /// Shared: the modules of a workspace mostly manage the same list (their root's, or
+    /// an imported BOM's, interpolated alike), and the workspace keeps one copy of each
+    /// distinct list. Change it with `Arc::make_mut`.
+    pub dependency_management: Arc<Vec<Dependency>>,
     pub dependencies: Vec<Dependency>,
     pub modules: Vec<Value>,
     pub build: Build,
@@ -217,7 +220,7 @@ pub struct Parent {
 }
 
 /// A `<dependency>`, in `dependencies` or `dependencyManagement`, or of a plugin.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dependency {
     #[serde(skip)]
@@ -448,7 +451,8 @@ pub fn read_model(root: &Element, source: SourceId) -> Result<Model, (String, Sp
         dependency_management: root
             .child("dependencyManagement")
             .map(|dm| r.dependencies(dm))
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
         dependencies: r.dependencies(root),
         modules: r.list(root, "modules", "module"),
         build: root.child("build").map(|b| r.build(b)).unwrap_or_default(),
@@ -689,8 +693,7 @@ impl Model {
         for v in self.properties.values_mut() {
             f(v);
         }
-        for d in self
-            .dependency_management
+        for d in Arc::make_mut(&mut self.dependency_management)
             .iter_mut()
             .chain(self.dependencies.iter_mut())
         {

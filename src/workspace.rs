@@ -730,7 +730,8 @@ fn import_boms(
     }
     for m in modules.iter_mut() {
         if let Some(dm) = imports.resolved.remove(&m.id) {
-            m.effective.dependency_management = dm;
+            m.effective.dependency_management = Arc::new(dm);
+            loader.intern_management(&mut m.effective.dependency_management);
         }
     }
     Ok(())
@@ -780,9 +781,12 @@ impl Imports<'_> {
             .into());
         }
         visiting.push(id);
-        let declared = modules[id.0].effective.dependency_management.clone();
-        let (imports, mut dm): (Vec<Dependency>, Vec<Dependency>) =
-            declared.into_iter().partition(is_import);
+        let (imports, mut dm): (Vec<Dependency>, Vec<Dependency>) = modules[id.0]
+            .effective
+            .dependency_management
+            .iter()
+            .cloned()
+            .partition(is_import);
         let mut keys: HashSet<String> = dm.iter().map(Dependency::management_key).collect();
         let mut import_edges = Vec::new();
         for imp in imports {
@@ -842,7 +846,8 @@ impl Imports<'_> {
         let (nested, mut dm): (Vec<Dependency>, Vec<Dependency>) = built
             .effective
             .dependency_management
-            .into_iter()
+            .iter()
+            .cloned()
             .partition(is_import);
         let mut keys = HashSet::new();
         dm.retain(|d| keys.insert(d.management_key()));

@@ -12,9 +12,10 @@
 //! the clock would make every fingerprint differ on every run; the expression itself is
 //! what the sources say.
 
+use crate::FastMap;
 use crate::pom::{Model, text};
-use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The most text that expanding expressions may produce for one module's model, all its
@@ -35,6 +36,17 @@ pub struct Interpolator<'a> {
     pub system: &'a BTreeMap<String, String>,
     /// Bytes produced by expansions so far, against [`MAX_EXPANSION`].
     expanded: Cell<usize>,
+    /// Each expression expands the same wherever it occurs in the module's model, so it
+    /// is expanded once: nested repetitions cost their output, not their fan-out, and a
+    /// `${project.version}` used by fifty managed dependencies is looked up once. With
+    /// each expansion, the undefined expressions met inside it.
+    memo: RefCell<FastMap<String, Expansion>>,
+}
+
+/// A memoized expansion.
+struct Expansion {
+    text: String,
+    undefined: Vec<String>,
 }
 
 /// Why a text cannot be interpolated.
@@ -80,6 +92,7 @@ impl<'a> Interpolator<'a> {
             user,
             system,
             expanded: Cell::new(0),
+            memo: RefCell::new(FastMap::default()),
         }
     }
 
@@ -87,10 +100,7 @@ impl<'a> Interpolator<'a> {
     pub fn interpolate(&self, input: &str) -> Result<Interpolated, InterpolationError> {
         let mut out = Interpolated::default();
         let mut stack = Vec::new();
-        // An expression expands the same wherever it occurs in one text, so each is
-        // expanded once: nested repetitions cost their output, not their fan-out.
-        let mut memo = HashMap::new();
-        out.text = self.expand(input, &mut stack, &mut memo, &mut out.undefined)?;
+        out.text = self.expand(input, &mut stack, &mut out.undefined)?;
         Ok(out)
     }
 
@@ -98,9 +108,13 @@ impl<'a> Interpolator<'a> {
         &self,
         input: &str,
         stack: &mut Vec<String>,
-        memo: &mut HashMap<String, String>,
         undefined: &mut Vec<String>,
     ) -> Result<String, InterpolationError> {
+        let note = |undefined: &mut Vec<String>, expr: &str| {
+            if expr != "maven.build.timestamp" && !undefined.iter().any(|u| u == expr) {
+                undefined.push(expr.to_string());
+            }
+        };
         if !input.contains("${") {
             return Ok(input.to_string());
         }
@@ -120,24 +134,35 @@ impl<'a> Interpolator<'a> {
                 cycle.push(expr.to_string());
                 return Err(InterpolationError::Recursion(Recursion { cycle }));
             }
-            if let Some(value) = memo.get(expr) {
-                self.spend(value.len(), expr)?;
-                out.push_str(value);
+            if let Some(hit) = self.memo.borrow().get(expr) {
+                self.spend(hit.text.len(), expr)?;
+                out.push_str(&hit.text);
+                for u in &hit.undefined {
+                    note(undefined, u);
+                }
                 continue;
             }
             match self.lookup(expr) {
                 Some(raw) => {
                     stack.push(expr.to_string());
-                    let value = self.expand(&raw, stack, memo, undefined)?;
+                    let mut inner = Vec::new();
+                    let value = self.expand(&raw, stack, &mut inner)?;
                     stack.pop();
                     self.spend(value.len(), expr)?;
                     out.push_str(&value);
-                    memo.insert(expr.to_string(), value);
+                    for u in &inner {
+                        note(undefined, u);
+                    }
+                    self.memo.borrow_mut().insert(
+                        expr.to_string(),
+                        Expansion {
+                            text: value,
+                            undefined: inner,
+                        },
+                    );
                 }
                 None => {
-                    if expr != "maven.build.timestamp" && !undefined.iter().any(|u| u == expr) {
-                        undefined.push(expr.to_string());
-                    }
+                    note(undefined, expr);
                     out.push_str("${");
                     out.push_str(expr);
                     out.push('}');

@@ -6,25 +6,45 @@
 //! dependency and plugin lists, and that order decides Maven's build order. So lists are
 //! merged with Maven's exact ordering rules, not just as sets.
 
+use crate::FastMap;
 use crate::pom::{Build, Config, Dependency, Extension, Model, Plugin, Profile, Value, text};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// `DefaultModelNormalizer.mergeDuplicates`, run on each POM before its profiles: a
 /// dependency declared twice keeps the first position and the last declaration; a build
 /// plugin declared twice is merged (the later one dominant) at the first position.
 pub fn merge_duplicates(model: &mut Model) {
-    let mut position: HashMap<String, usize> = HashMap::new();
-    let mut dependencies: Vec<Dependency> = Vec::with_capacity(model.dependencies.len());
-    for d in model.dependencies.drain(..) {
-        match position.get(&d.management_key()) {
-            Some(&i) => dependencies[i] = d,
-            None => {
-                position.insert(d.management_key(), dependencies.len());
-                dependencies.push(d);
+    // Decide with borrowed keys first: which declaration ends up at each first position.
+    let keep: Vec<Option<usize>> = {
+        let mut position: FastMap<(&str, &str, &str, &str), usize> =
+            FastMap::with_capacity_and_hasher(model.dependencies.len(), Default::default());
+        let mut last: Vec<usize> = Vec::with_capacity(model.dependencies.len());
+        for (i, d) in model.dependencies.iter().enumerate() {
+            match position.get(&d.key_parts()) {
+                Some(&slot) => last[slot] = i,
+                None => {
+                    position.insert(d.key_parts(), last.len());
+                    last.push(i);
+                }
             }
         }
+        let mut keep = vec![None; model.dependencies.len()];
+        for (slot, &i) in last.iter().enumerate() {
+            keep[i] = Some(slot);
+        }
+        keep
+    };
+    if keep.iter().any(Option::is_none) {
+        let mut slots: Vec<(usize, Dependency)> = model
+            .dependencies
+            .drain(..)
+            .zip(keep)
+            .filter_map(|(d, slot)| slot.map(|s| (s, d)))
+            .collect();
+        slots.sort_by_key(|(s, _)| *s);
+        model.dependencies = slots.into_iter().map(|(_, d)| d).collect();
     }
-    model.dependencies = dependencies;
 
     let mut position: HashMap<String, usize> = HashMap::new();
     let mut plugins: Vec<Plugin> = Vec::with_capacity(model.build.plugins.len());
@@ -46,11 +66,13 @@ pub fn inject_profile(model: &mut Model, profile: &Profile) {
         model.properties.insert(k.clone(), v.clone());
     }
     merge_dependencies(&mut model.dependencies, &profile.dependencies, true);
-    merge_dependencies(
-        &mut model.dependency_management,
-        &profile.dependency_management,
-        true,
-    );
+    if !profile.dependency_management.is_empty() {
+        merge_dependencies(
+            Arc::make_mut(&mut model.dependency_management),
+            &profile.dependency_management,
+            true,
+        );
+    }
     for m in &profile.modules {
         if !model.modules.iter().any(|x| x.text == m.text) {
             model.modules.push(m.clone());
@@ -75,11 +97,16 @@ pub fn inherit(child: &mut Model, parent: &Model) {
             .or_insert_with(|| v.clone());
     }
     merge_dependencies(&mut child.dependencies, &parent.dependencies, false);
-    merge_dependencies(
-        &mut child.dependency_management,
-        &parent.dependency_management,
-        false,
-    );
+    if child.dependency_management.is_empty() {
+        // The common case: the child manages nothing itself and shares its parent's list.
+        child.dependency_management = parent.dependency_management.clone();
+    } else {
+        merge_dependencies(
+            Arc::make_mut(&mut child.dependency_management),
+            &parent.dependency_management,
+            false,
+        );
+    }
     merge_build_base(&mut child.build, &parent.build, false);
     inherit_plugins(&mut child.build.plugins, &parent.build.plugins);
     inherit_plugins(
@@ -201,8 +228,8 @@ pub fn merge_dependencies(
     // Decide first with borrowed keys (this runs for every module and every level of its
     // parent chain, over the root's whole dependencyManagement), then apply.
     let actions: Vec<Option<usize>> = {
-        let mut index: HashMap<(&str, &str, &str, &str), usize> =
-            HashMap::with_capacity(target.len() + source.len());
+        let mut index: FastMap<(&str, &str, &str, &str), usize> =
+            FastMap::with_capacity_and_hasher(target.len() + source.len(), Default::default());
         for (i, d) in target.iter().enumerate() {
             index.entry(d.key_parts()).or_insert(i);
         }
@@ -384,14 +411,19 @@ pub fn inject_dependency_management(model: &mut Model) {
     if model.dependency_management.is_empty() {
         return;
     }
-    let managed: HashMap<String, &Dependency> = model
+    let managed: FastMap<(&str, &str, &str, &str), &Dependency> = model
         .dependency_management
         .iter()
         .rev()
-        .map(|d| (d.management_key(), d))
+        .map(|d| (d.key_parts(), d))
         .collect();
-    for d in &mut model.dependencies {
-        if let Some(m) = managed.get(&d.management_key()) {
+    let hits: Vec<Option<&Dependency>> = model
+        .dependencies
+        .iter()
+        .map(|d| managed.get(&d.key_parts()).copied())
+        .collect();
+    for (d, hit) in model.dependencies.iter_mut().zip(hits) {
+        if let Some(m) = hit {
             if d.version.is_none() {
                 d.version = m.version.clone();
             }

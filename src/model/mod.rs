@@ -13,7 +13,8 @@ pub mod profiles;
 
 use crate::coords::Gav;
 use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
-use crate::pom::{Loc, Model, Profile, Resource, SourceId, Sources, Value, text};
+use crate::pom::{Dependency, Loc, Model, Profile, Resource, SourceId, Sources, Value, text};
+use crate::{FastMap, FastSet};
 use interpolate::{InterpolationError, Interpolator};
 use profiles::ActivationContext;
 use rayon::prelude::*;
@@ -187,6 +188,26 @@ pub struct Loader {
     ctx: ModelContext,
     sources: Mutex<Sources>,
     poms: Mutex<HashMap<PathBuf, Arc<RawPom>>>,
+    inherited: Mutex<FastMap<InheritKey, Arc<Inherited>>>,
+    managed: Mutex<FastSet<Arc<Vec<Dependency>>>>,
+}
+
+/// What a parent's inherited model depends on besides its POM.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct InheritKey {
+    pom: PathBuf,
+    /// Only when a profile of the parent's lineage has a file condition.
+    project_directory: Option<PathBuf>,
+    /// The active settings profiles (indices), which add activation properties.
+    external: Vec<usize>,
+}
+
+/// A parent's merged model, shared by the modules that inherit from it.
+#[derive(Debug)]
+struct Inherited {
+    model: Model,
+    /// Active profiles with an OS version condition (id, where), reported per module.
+    os_version: Vec<(String, Loc)>,
 }
 
 impl Loader {
@@ -203,6 +224,8 @@ impl Loader {
             ctx,
             sources: Mutex::new(sources),
             poms: Mutex::new(HashMap::new()),
+            inherited: Mutex::new(FastMap::default()),
+            managed: Mutex::new(FastSet::default()),
         }
     }
 
@@ -369,28 +392,6 @@ impl Loader {
         // Maven evaluates every lineage member's file conditions in the directory of
         // the project being built; a POM built on its own from the repository has none.
         let project_directory = (!pom.in_repository).then_some(pom.dir.as_path());
-        let activation_error = |profile: &Profile, of: &str, message: &str| {
-            let at = profile
-                .activation
-                .as_ref()
-                .and_then(|a| a.jdk.as_ref())
-                .map_or(&profile.loc, |v| &v.loc);
-            Error::from(
-                PomDiagnostic::at(
-                    &self.sources(),
-                    "m2fresh::model::profile-activation",
-                    format!(
-                        "Failed to determine activation for profile {} of {of}: {message}",
-                        profile.id_or_default(),
-                    ),
-                    Some(at),
-                    "Maven cannot evaluate this",
-                )
-                .with_help(
-                    "write each bound of a JDK range as numbers and dots, such as [17,18), or a prefix such as 17",
-                ),
-            )
-        };
 
         // The settings profiles are selected once per project, before its lineage. A BOM
         // imported from the repository is built without them, as Maven's import request
@@ -400,7 +401,9 @@ impl Loader {
         } else {
             let all = &self.ctx.external_profiles;
             profiles::active_external_profiles(all, project_directory, &self.ctx.activation)
-                .map_err(|e| activation_error(&all[e.profile], "(external profiles)", &e.message))?
+                .map_err(|e| {
+                    self.activation_error(&all[e.profile], "(external profiles)", &e.message)
+                })?
                 .into_iter()
                 .map(|i| &all[i])
                 .collect()
@@ -422,61 +425,45 @@ impl Loader {
             std::borrow::Cow::Owned(activation)
         };
 
-        // Each lineage member's profiles are activated in its own context.
-        let mut models: Vec<Model> = Vec::with_capacity(lineage.len());
-        let mut active_profiles = Vec::new();
-        for (i, member) in lineage.iter().enumerate() {
-            let mut m = if i == 0 {
-                member.model.clone()
-            } else {
-                without_modules(&member.model)
-            };
-            merge::merge_duplicates(&mut m);
-            let active =
-                profiles::active_profiles(&m, project_directory, &activation).map_err(|e| {
-                    activation_error(
-                        &m.profiles[e.profile],
-                        &self.display_name(&member.path),
-                        &e.message,
-                    )
-                })?;
-            for &p in &active {
-                let profile = m.profiles[p].clone();
-                if profiles::has_os_version_condition(&profile) {
-                    findings.push(Finding::warning(
-                        &self.sources(),
-                        FindingKind::ProfileActivation,
-                        Some(module_name()),
-                        format!(
-                            "profile `{}` has an OS version condition, which m2fresh does \
-                             not evaluate",
-                            profile.id_or_default()
-                        ),
-                        Some(&profile.loc),
-                    ));
-                }
-                merge::inject_profile(&mut m, &profile);
-                if i == 0 {
-                    active_profiles.push(profile.id_or_default().to_string());
-                }
-            }
-            // After the project's own profiles, into the project alone: a settings
-            // property beats the POM's and every parent's.
-            if i == 0 {
-                for profile in &external {
-                    merge::inject_profile(&mut m, profile);
-                }
-            }
-            models.push(m);
+        // Each lineage member's profiles are activated in its own context; the parents'
+        // part is built once per parent and context (see `Loader::inherited`).
+        let external_ids: Vec<usize> = external
+            .iter()
+            .filter_map(|p| {
+                self.ctx
+                    .external_profiles
+                    .iter()
+                    .position(|q| std::ptr::eq(q, *p))
+            })
+            .collect();
+        let mut os_version: Vec<(String, Loc)> = Vec::new();
+        let (mut merged, active_profiles) =
+            self.prepare_member(pom, true, project_directory, &activation, &mut os_version)?;
+        // After the project's own profiles, into the project alone: a settings property
+        // beats the POM's and every parent's.
+        for profile in &external {
+            merge::inject_profile(&mut merged, profile);
         }
-        let mut merged = models.pop().unwrap_or_else(|| pom.model.clone());
-        while let Some(mut child) = models.pop() {
-            merge::inherit(&mut child, &merged);
-            merged = child;
+        if lineage.len() > 1 {
+            let parent =
+                self.inherited(&lineage, 1, project_directory, &activation, &external_ids)?;
+            merge::inherit(&mut merged, &parent.model);
+            os_version.extend(parent.os_version.iter().cloned());
+        }
+        for (id, loc) in os_version {
+            findings.push(Finding::warning(
+                &self.sources(),
+                FindingKind::ProfileActivation,
+                Some(module_name()),
+                format!(
+                    "profile `{id}` has an OS version condition, which m2fresh does not evaluate"
+                ),
+                Some(&loc),
+            ));
         }
         add_super_pom_defaults(&mut merged);
 
-        let snapshot = merged.clone();
+        let snapshot = interpolation_view(&merged);
         let interpolator = Interpolator::new(
             &pom.dir,
             &snapshot,
@@ -575,6 +562,7 @@ impl Loader {
         }
         translate_paths(&mut merged, &pom.dir);
         merge::inject_plugin_management(&mut merged.build);
+        self.intern_management(&mut merged.dependency_management);
 
         let unresolved_parent = parent
             .as_ref()
@@ -623,6 +611,138 @@ impl Loader {
             lineage,
             findings,
         })
+    }
+
+    /// Makes `list` share its storage with an equal list interned before: the modules of
+    /// a workspace mostly end up managing the same dependencies, and a managed entry
+    /// takes a few hundred bytes (a BOM such as Spring Boot's manages over a thousand).
+    pub fn intern_management(&self, list: &mut Arc<Vec<Dependency>>) {
+        let mut interned = self
+            .managed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match interned.get(list) {
+            Some(shared) => *list = shared.clone(),
+            None => {
+                interned.insert(list.clone());
+            }
+        }
+    }
+
+    /// Maven's error for a profile whose activation it cannot evaluate.
+    fn activation_error(&self, profile: &Profile, of: &str, message: &str) -> Error {
+        let at = profile
+            .activation
+            .as_ref()
+            .and_then(|a| a.jdk.as_ref())
+            .map_or(&profile.loc, |v| &v.loc);
+        Error::from(
+            PomDiagnostic::at(
+                &self.sources(),
+                "m2fresh::model::profile-activation",
+                format!(
+                    "Failed to determine activation for profile {} of {of}: {message}",
+                    profile.id_or_default(),
+                ),
+                Some(at),
+                "Maven cannot evaluate this",
+            )
+            .with_help(
+                "write each bound of a JDK range as numbers and dots, such as [17,18), or a prefix such as 17",
+            ),
+        )
+    }
+
+    /// One lineage member as it enters inheritance: duplicates merged, its active profiles
+    /// injected (the module's own `<modules>` kept, a parent's dropped). Returns the ids of
+    /// the active profiles; profiles with an OS version condition go to `os_version`.
+    fn prepare_member(
+        &self,
+        member: &RawPom,
+        own: bool,
+        project_directory: Option<&Path>,
+        activation: &profiles::ActivationContext,
+        os_version: &mut Vec<(String, Loc)>,
+    ) -> Result<(Model, Vec<String>)> {
+        let mut m = if own {
+            member.model.clone()
+        } else {
+            without_modules(&member.model)
+        };
+        merge::merge_duplicates(&mut m);
+        let active = profiles::active_profiles(&m, project_directory, activation).map_err(|e| {
+            self.activation_error(
+                &m.profiles[e.profile],
+                &self.display_name(&member.path),
+                &e.message,
+            )
+        })?;
+        let mut ids = Vec::with_capacity(active.len());
+        for &p in &active {
+            let profile = m.profiles[p].clone();
+            if profiles::has_os_version_condition(&profile) {
+                os_version.push((profile.id_or_default().to_string(), profile.loc.clone()));
+            }
+            merge::inject_profile(&mut m, &profile);
+            ids.push(profile.id_or_default().to_string());
+        }
+        Ok((m, ids))
+    }
+
+    /// The merged model of `lineage[index..]` (a parent and its own parents, profiles
+    /// applied, not yet interpolated), built once per parent POM and context and shared
+    /// by every module below it: what a parent contributes depends only on its own
+    /// lineage, the activation context (which settings profiles are active) and, when a
+    /// profile in that lineage has a file condition, the directory of the project being
+    /// built.
+    fn inherited(
+        &self,
+        lineage: &[Arc<RawPom>],
+        index: usize,
+        project_directory: Option<&Path>,
+        activation: &profiles::ActivationContext,
+        external: &[usize],
+    ) -> Result<Arc<Inherited>> {
+        let by_directory = lineage[index..]
+            .iter()
+            .any(|m| profiles::has_file_condition(&m.model));
+        let key = InheritKey {
+            pom: lineage[index].path.clone(),
+            project_directory: project_directory
+                .filter(|_| by_directory)
+                .map(Path::to_path_buf),
+            external: external.to_vec(),
+        };
+        let memo = |m: &Mutex<FastMap<InheritKey, Arc<Inherited>>>| {
+            m.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(&key)
+                .cloned()
+        };
+        if let Some(hit) = memo(&self.inherited) {
+            return Ok(hit);
+        }
+        let mut os_version = Vec::new();
+        let (mut model, _) = self.prepare_member(
+            &lineage[index],
+            false,
+            project_directory,
+            activation,
+            &mut os_version,
+        )?;
+        if index + 1 < lineage.len() {
+            let up = self.inherited(lineage, index + 1, project_directory, activation, external)?;
+            merge::inherit(&mut model, &up.model);
+            os_version.extend(up.os_version.iter().cloned());
+        }
+        let built = Arc::new(Inherited { model, os_version });
+        Ok(self
+            .inherited
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key)
+            .or_insert(built)
+            .clone())
     }
 
     /// The POM's lineage, itself first, following `relativePath` then the repository.
@@ -801,13 +921,42 @@ impl Loader {
     }
 }
 
+/// What the interpolator reads of a merged model (its properties and the fields that
+/// `${project.*}` names), without the lists it never reads.
+fn interpolation_view(m: &Model) -> Model {
+    Model {
+        loc: m.loc.clone(),
+        group_id: m.group_id.clone(),
+        artifact_id: m.artifact_id.clone(),
+        version: m.version.clone(),
+        packaging: m.packaging.clone(),
+        name: m.name.clone(),
+        prerequisites_maven: m.prerequisites_maven.clone(),
+        parent: m.parent.clone(),
+        properties: m.properties.clone(),
+        dependency_management: Default::default(),
+        dependencies: Vec::new(),
+        modules: Vec::new(),
+        build: crate::pom::Build {
+            source_directory: m.build.source_directory.clone(),
+            directory: m.build.directory.clone(),
+            output_directory: m.build.output_directory.clone(),
+            final_name: m.build.final_name.clone(),
+            ..Default::default()
+        },
+        profiles: Vec::new(),
+        notices: Vec::new(),
+    }
+}
+
 /// Locations of the values whose undefined expressions deserve a warning: coordinates and
 /// module paths. Plugin configuration is full of expressions that plugins resolve at run
-/// time (`${argLine}`, `${session.*}`), and warning about those would be noise.
-fn coordinate_locs(m: &Model) -> std::collections::HashSet<Loc> {
-    let mut set = std::collections::HashSet::new();
+/// time (`${argLine}`, `${session.*}`), and warning about those would be noise. Only
+/// values that hold an expression are listed.
+fn coordinate_locs(m: &Model) -> FastSet<Loc> {
+    let mut set = FastSet::default();
     let mut add = |v: &Option<Value>| {
-        if let Some(v) = v {
+        if let Some(v) = v.as_ref().filter(|v| v.text.contains("${")) {
             set.insert(v.loc.clone());
         }
     };
@@ -815,7 +964,7 @@ fn coordinate_locs(m: &Model) -> std::collections::HashSet<Loc> {
     add(&m.artifact_id);
     add(&m.version);
     add(&m.packaging);
-    for d in m.dependencies.iter().chain(&m.dependency_management) {
+    for d in m.dependencies.iter().chain(m.dependency_management.iter()) {
         add(&d.group_id);
         add(&d.artifact_id);
         add(&d.version);
@@ -830,7 +979,7 @@ fn coordinate_locs(m: &Model) -> std::collections::HashSet<Loc> {
         add(&e.artifact_id);
         add(&e.version);
     }
-    for v in &m.modules {
+    for v in m.modules.iter().filter(|v| v.text.contains("${")) {
         set.insert(v.loc.clone());
     }
     set

@@ -136,6 +136,16 @@ fn select(
 }
 
 /// Whether a profile has an OS version condition, which m2fresh cannot evaluate exactly
+/// Whether a profile of this POM has a file condition, the only activation that depends
+/// on the directory of the project being built.
+pub fn has_file_condition(model: &Model) -> bool {
+    model.profiles.iter().any(|p| {
+        p.activation
+            .as_ref()
+            .is_some_and(|a| a.file_exists.is_some() || a.file_missing.is_some())
+    })
+}
+
 /// (it compares family, name and arch as Maven does, but not the kernel version).
 pub fn has_os_version_condition(profile: &Profile) -> bool {
     profile
