@@ -949,6 +949,64 @@ mod tests {
     }
 
     #[test]
+    fn a_parent_built_once_still_activates_file_profiles_in_each_childs_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        // The root's profile adds a dependency where a `marker` file exists, evaluated in
+        // the directory of the project being built: a's and c's, not b's.
+        write(
+            root,
+            "pom.xml",
+            "<project><groupId>g</groupId><artifactId>root</artifactId><version>1</version>\
+             <packaging>pom</packaging><modules><module>a</module><module>b</module>\
+             <module>c</module></modules>\
+             <dependencyManagement><dependencies><dependency><groupId>x</groupId>\
+             <artifactId>y</artifactId><version>${project.version}</version></dependency>\
+             </dependencies></dependencyManagement>\
+             <profiles><profile><id>m</id><activation><file><exists>marker</exists></file>\
+             </activation><dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId>\
+             </dependency></dependencies></profile></profiles></project>",
+        );
+        for (name, version) in [("a", "1"), ("b", "1"), ("c", "2")] {
+            write(
+                root,
+                &format!("{name}/pom.xml"),
+                &format!(
+                    "<project><parent><groupId>g</groupId><artifactId>root</artifactId>\
+                     <version>1</version></parent><artifactId>{name}</artifactId>\
+                     <version>{version}</version></project>"
+                ),
+            );
+        }
+        write(root, "a/marker", "");
+        write(root, "c/marker", "");
+        let ws = Workspace::load(root, &LoadOptions::default()).unwrap();
+        let module = |name: &str| ws.module(ws.find(name).unwrap());
+        let deps = |name: &str| -> Vec<String> {
+            module(name)
+                .effective
+                .dependencies
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}:{}",
+                        d.artifact_id.as_ref().unwrap().text,
+                        text(&d.version).unwrap_or("")
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(deps("g:a"), ["y:1"]);
+        assert!(deps("g:b").is_empty());
+        assert_eq!(deps("g:c"), ["y:2"]);
+        // a and b manage the same (interpolated) list and share it; c's says version 2.
+        let managed = |name: &str| module(name).effective.dependency_management.clone();
+        assert!(Arc::ptr_eq(&managed("g:a"), &managed("g:b")));
+        assert!(!Arc::ptr_eq(&managed("g:a"), &managed("g:c")));
+        assert_eq!(text(&managed("g:c")[0].version), Some("2"));
+    }
+
+    #[test]
     fn jvm_config_then_maven_opts_give_system_properties() {
         let tmp = tempfile::tempdir().unwrap();
         write(

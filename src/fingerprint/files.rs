@@ -40,12 +40,14 @@ pub struct Root {
     pub includes: Vec<String>,
     /// Ant-style patterns relative to `dir`; a file matching one is left out.
     pub excludes: Vec<String>,
+    /// Also leave out [`MAVEN_DEFAULT_EXCLUDES`], as maven-resources-plugin does.
+    pub default_excludes: bool,
 }
 
 /// The patterns plexus' `DirectoryScanner` adds unless a plugin sets
 /// `addDefaultExcludes=false` (maven-resources-plugin does add them): editor backups and
-/// version-control metadata. [`digest_roots`] does not apply them by itself; append them
-/// to a resource root's `excludes` to hash exactly what Maven copies.
+/// version-control metadata. [`digest_roots`] applies them to a root whose
+/// [`Root::default_excludes`] is set, to hash exactly what Maven copies.
 pub const MAVEN_DEFAULT_EXCLUDES: &[&str] = &[
     "**/*~",
     "**/#*#",
@@ -87,9 +89,68 @@ pub const MAVEN_DEFAULT_EXCLUDES: &[&str] = &[
 impl Root {
     /// Whether the file at `relative` (to [`Root::dir`], `/`-separated) is selected.
     pub fn selects(&self, relative: &str) -> bool {
-        let included =
-            self.includes.is_empty() || self.includes.iter().any(|p| ant_match(p, relative));
-        included && !self.excludes.iter().any(|p| ant_match(p, relative))
+        Selector::new(self).selects(relative)
+    }
+}
+
+/// An Ant-style pattern split into its names once, not once per file.
+struct Pattern {
+    segments: Vec<String>,
+    /// Starts with `/`: never matches a relative path, as in plexus.
+    absolute: bool,
+}
+
+impl Pattern {
+    fn new(pattern: &str) -> Pattern {
+        let p = normalize_pattern(pattern);
+        Pattern {
+            absolute: p.starts_with('/'),
+            segments: segments(&p).into_iter().map(str::to_owned).collect(),
+        }
+    }
+
+    fn matches(&self, path: &[&str]) -> bool {
+        !self.absolute && match_segments(&self.segments, path)
+    }
+}
+
+/// [`MAVEN_DEFAULT_EXCLUDES`], compiled once per process.
+static DEFAULT_EXCLUDES: std::sync::LazyLock<Vec<Pattern>> = std::sync::LazyLock::new(|| {
+    MAVEN_DEFAULT_EXCLUDES
+        .iter()
+        .map(|p| Pattern::new(p))
+        .collect()
+});
+
+/// A root's includes and excludes, compiled for one walk.
+struct Selector {
+    includes: Vec<Pattern>,
+    excludes: Vec<Pattern>,
+    default_excludes: bool,
+}
+
+impl Selector {
+    fn new(root: &Root) -> Selector {
+        Selector {
+            includes: root.includes.iter().map(|p| Pattern::new(p)).collect(),
+            excludes: root.excludes.iter().map(|p| Pattern::new(p)).collect(),
+            default_excludes: root.default_excludes,
+        }
+    }
+
+    fn excludes(&self) -> impl Iterator<Item = &Pattern> {
+        let defaults: &[Pattern] = if self.default_excludes {
+            &DEFAULT_EXCLUDES
+        } else {
+            &[]
+        };
+        self.excludes.iter().chain(defaults)
+    }
+
+    fn selects(&self, relative: &str) -> bool {
+        let path = segments(relative);
+        let included = self.includes.is_empty() || self.includes.iter().any(|p| p.matches(&path));
+        included && !self.excludes().any(|p| p.matches(&path))
     }
 
     /// Whether any file under the directory `relative` could be selected; lets the walk
@@ -97,16 +158,15 @@ impl Root {
     fn may_select_under(&self, relative: &str) -> bool {
         let dir = segments(relative);
         let included = self.includes.is_empty()
-            || self.includes.iter().any(|p| {
-                let p = normalize_pattern(p);
-                !p.starts_with('/') && could_match_below(&segments(&p), &dir)
-            });
+            || self
+                .includes
+                .iter()
+                .any(|p| !p.absolute && could_match_below(&p.segments, &dir));
         // An exclude `X/**` whose `X` matches the directory excludes all of it.
-        let excluded = self.excludes.iter().any(|p| {
-            let p = normalize_pattern(p);
-            let segs = segments(&p);
-            segs.last() == Some(&"**")
-                && !p.starts_with('/')
+        let excluded = self.excludes().any(|p| {
+            let segs = &p.segments;
+            segs.last().is_some_and(|s| s == "**")
+                && !p.absolute
                 && match_segments(&segs[..segs.len() - 1], &dir)
         });
         included && !excluded
@@ -176,6 +236,9 @@ pub enum HashError {
     },
 }
 
+/// From this many files on, one module's files are hashed in parallel.
+const PARALLEL_FILES: usize = 64;
+
 /// Hashes every file the roots select, in parallel, sorted by path, each once even when
 /// roots overlap. A relative `module_dir` is taken from the working directory. A root that does not exist contributes nothing. When a root is the
 /// module directory itself, its `target/` is skipped: build output is never an input.
@@ -192,18 +255,21 @@ pub fn digest_roots(
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
-    // Errors are reported in path order, so the same tree always names the same file.
-    let results: Vec<Result<FileDigest, HashError>> = files
-        .into_par_iter()
-        .map(|(relative, path)| {
-            let (size, blake3) = cache.hash(&path)?;
-            Ok(FileDigest {
-                path: relative,
-                size,
-                blake3,
-            })
+    let digest = |(relative, path): (String, PathBuf)| {
+        let (size, blake3) = cache.hash(&path)?;
+        Ok(FileDigest {
+            path: relative,
+            size,
+            blake3,
         })
-        .collect();
+    };
+    // A module of a few dozen files is hashed on the calling thread: the callers run
+    // modules in parallel, and splitting small lists costs more than it gains. Errors
+    // are reported in path order, so the same tree always names the same file.
+    if files.len() < PARALLEL_FILES {
+        return files.into_iter().map(digest).collect();
+    }
+    let results: Vec<Result<FileDigest, HashError>> = files.into_par_iter().map(digest).collect();
     results.into_iter().collect()
 }
 
@@ -222,6 +288,7 @@ fn collect_root(
     }
     let prefix = relative_path(module_dir, &dir)?;
     let is_module_dir = dir == module_dir;
+    let selector = Selector::new(root);
     let walk = walkdir::WalkDir::new(&dir)
         .follow_links(true)
         .into_iter()
@@ -233,7 +300,7 @@ fn collect_root(
                 return true;
             };
             let rel = rel.to_string_lossy().replace('\\', "/");
-            !(is_module_dir && rel == "target") && root.may_select_under(&rel)
+            !(is_module_dir && rel == "target") && selector.may_select_under(&rel)
         });
     for entry in walk {
         let entry = entry.map_err(walk_error)?;
@@ -247,7 +314,7 @@ fn collect_root(
                 path: entry.path().to_string_lossy().into_owned(),
             })?;
         let rel = utf8_slash_path(rel, entry.path())?;
-        if !root.selects(&rel) {
+        if !selector.selects(&rel) {
             continue;
         }
         if !entry.file_type().is_file() {
@@ -346,11 +413,7 @@ fn relative_path(base: &Path, target: &Path) -> Result<String, HashError> {
 /// pattern ending in `/` means everything below (`dir/` = `dir/**`); `\` counts as `/`;
 /// a pattern starting with `/` never matches a relative path, as in plexus.
 pub fn ant_match(pattern: &str, path: &str) -> bool {
-    let pattern = normalize_pattern(pattern);
-    if pattern.starts_with('/') {
-        return false;
-    }
-    match_segments(&segments(&pattern), &segments(path))
+    Pattern::new(pattern).matches(&segments(path))
 }
 
 fn normalize_pattern(pattern: &str) -> String {
@@ -370,14 +433,15 @@ fn segments(path: &str) -> Vec<&str> {
 /// Dynamic programming over (pattern, path) positions: the patterns come from the POM,
 /// and the naive recursion is exponential in the number of `**` (a pattern like
 /// `**/a*/**/a*/**/...` against a deep tree would never finish).
-fn match_segments(pattern: &[&str], path: &[&str]) -> bool {
+fn match_segments<S: AsRef<str>>(pattern: &[S], path: &[&str]) -> bool {
     let width = path.len() + 1;
     // `row[j]`: whether `pattern[i..]` matches `path[j..]`, for the current `i`.
     let mut row: Vec<bool> = (0..width).map(|j| j == path.len()).collect();
     for segment in pattern.iter().rev() {
+        let segment = segment.as_ref();
         let mut next = vec![false; width];
         for j in (0..width).rev() {
-            next[j] = if *segment == "**" {
+            next[j] = if segment == "**" {
                 row[j] || (j < path.len() && next[j + 1])
             } else {
                 j < path.len() && row[j + 1] && match_name(segment, path[j])
@@ -389,9 +453,9 @@ fn match_segments(pattern: &[&str], path: &[&str]) -> bool {
 }
 
 /// Whether a path strictly below the directory `dir` could match `pattern`.
-fn could_match_below(pattern: &[&str], dir: &[&str]) -> bool {
+fn could_match_below(pattern: &[String], dir: &[&str]) -> bool {
     match (pattern.split_first(), dir.split_first()) {
-        (Some((&"**", _)), _) => true,
+        (Some((first, _)), _) if first == "**" => true,
         (Some(_), None) => true,
         (None, _) => false,
         (Some((first, rest)), Some((name, dir_rest))) => {
@@ -402,15 +466,23 @@ fn could_match_below(pattern: &[&str], dir: &[&str]) -> bool {
 
 /// `*` and `?` within a single name, with the usual backtracking on the last `*`.
 fn match_name(pattern: &str, name: &str) -> bool {
+    if pattern.is_ascii() && name.is_ascii() {
+        return match_units(pattern.as_bytes(), name.as_bytes(), b'*', b'?');
+    }
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
+    match_units(&p, &n, '*', '?')
+}
+
+/// [`match_name`] over bytes (ASCII, the common case, without allocating) or chars.
+fn match_units<T: PartialEq + Copy>(p: &[T], n: &[T], star_unit: T, any: T) -> bool {
     let (mut pi, mut ni) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+        if pi < p.len() && (p[pi] == any || p[pi] == n[ni]) {
             pi += 1;
             ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == star_unit {
             star = Some((pi, ni));
             pi += 1;
         } else if let Some((sp, sn)) = star {
@@ -421,7 +493,7 @@ fn match_name(pattern: &str, name: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|c| *c == star_unit)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -508,6 +580,8 @@ pub struct CacheStats {
 #[derive(Debug, Default)]
 pub struct StatCache {
     entries: RwLock<HashMap<String, CacheEntry>>,
+    /// Whether it was loaded with entries (a save that adds nothing is then skipped).
+    loaded: bool,
     hits: AtomicU64,
     misses: AtomicU64,
     bytes_read: AtomicU64,
@@ -526,14 +600,20 @@ impl StatCache {
             .ok()
             .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
             .filter(|file| file.version == CACHE_VERSION);
+        let entries = parsed.map(|f| f.entries).unwrap_or_default();
         StatCache {
-            entries: RwLock::new(parsed.map(|f| f.entries).unwrap_or_default()),
+            loaded: !entries.is_empty(),
+            entries: RwLock::new(entries),
             ..StatCache::default()
         }
     }
 
-    /// Writes the cache atomically (a reader never sees half a file).
+    /// Writes the cache atomically (a reader never sees half a file). A cache that
+    /// learnt nothing since it was loaded (every file a hit) is not rewritten.
     pub fn save(&self, path: &Path) -> io::Result<()> {
+        if self.loaded && self.misses.load(Ordering::Relaxed) == 0 {
+            return Ok(());
+        }
         let entries = self
             .entries
             .read()
@@ -572,7 +652,32 @@ impl StatCache {
             source,
         };
         let key_name = path.to_str();
-        let meta = std::fs::metadata(path).map_err(read_err)?;
+        // A file with no entry (every file of a first or `--no-cache` run) is stat-ed
+        // once, after opening; one with an entry is stat-ed to see if it still holds.
+        let cached = key_name.and_then(|name| {
+            let entries = self.entries.read().ok()?;
+            entries
+                .get(name)
+                .map(|e| (e.key, e.read_at_ns, e.blake3.clone()))
+        });
+        if let Some((cached_key, read_at_ns, blake3)) = cached {
+            let meta = std::fs::metadata(path).map_err(read_err)?;
+            let key = StatKey::of(&meta);
+            let entry = CacheEntry {
+                key: cached_key,
+                read_at_ns,
+                blake3,
+            };
+            if meta.is_file() && entry.trusted_for(&key) {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return Ok((key.size, entry.blake3));
+            }
+        }
+        // The read time is taken before opening, so it is no later than any byte read.
+        let read_at_ns = epoch_ns(SystemTime::now());
+        let file = open_nonblocking(path).map_err(read_err)?;
+        // The key must describe the file that was read, not the path's earlier occupant.
+        let meta = file.metadata().map_err(read_err)?;
         if !meta.is_file() {
             return Err(HashError::NotAFile {
                 path: path.to_path_buf(),
@@ -584,19 +689,6 @@ impl StatCache {
             return Ok((0, blake3::hash(b"").to_hex().to_string()));
         }
         let key = StatKey::of(&meta);
-        if let Some(name) = key_name
-            && let Ok(entries) = self.entries.read()
-            && let Some(entry) = entries.get(name)
-            && entry.trusted_for(&key)
-        {
-            self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok((key.size, entry.blake3.clone()));
-        }
-        // The read time is taken before opening, so it is no later than any byte read.
-        let read_at_ns = epoch_ns(SystemTime::now());
-        let file = File::open(path).map_err(read_err)?;
-        // The key must describe the file that was read, not the path's earlier occupant.
-        let key = StatKey::of(&file.metadata().map_err(read_err)?);
         let mut hasher = blake3::Hasher::new();
         hasher.update_reader(file).map_err(read_err)?;
         let size = hasher.count();
@@ -618,6 +710,19 @@ impl StatCache {
         }
         Ok((size, blake3))
     }
+}
+
+/// Opens for reading without blocking: the walk has seen a regular file here, but if a
+/// FIFO took its place since, opening must not wait for a writer (`fstat` then refuses it).
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    options.open(path)
 }
 
 fn epoch_ns(time: SystemTime) -> i128 {
@@ -648,6 +753,9 @@ mod tests {
             ("a*b*c", "abbbc"),
             ("**/test/**", "x/test/y.txt"),
             ("*", "a"),
+            ("**/*.txt", "données/é.txt"),
+            ("d?nn*", "données"),
+            ("**/ré*", "a/résumé.md"),
         ];
         for (pattern, path) in yes {
             assert!(ant_match(pattern, path), "{pattern} should match {path}");
@@ -661,6 +769,8 @@ mod tests {
             ("a*b*c", "abbbcd"),
             ("A.txt", "a.txt"),
             ("a/b", "a/b/c"),
+            ("d?nn", "données"),
+            ("r?sum?", "résumé.md"),
         ];
         for (pattern, path) in no {
             assert!(
@@ -707,11 +817,12 @@ mod tests {
 
     #[test]
     fn directory_pruning_never_drops_a_selectable_file() {
-        let root = Root {
+        let root = Selector::new(&Root {
             dir: "r".into(),
             includes: vec!["config/**/*.xml".into(), "top.txt".into()],
             excludes: vec!["**/.git/**".into(), "config/skip/".into()],
-        };
+            default_excludes: false,
+        });
         assert!(root.may_select_under("config"));
         assert!(root.may_select_under("config/deep/er"));
         assert!(!root.may_select_under("other"));
@@ -792,6 +903,7 @@ mod tests {
             dir: module.to_path_buf(),
             includes: vec![],
             excludes: vec!["pom.xml".into()],
+            default_excludes: false,
         };
         let digests = digest_roots(module, &[whole], &StatCache::new()).unwrap();
         assert_eq!(
@@ -801,10 +913,8 @@ mod tests {
         let docs = Root {
             dir: module.join("docs"),
             includes: vec!["**/*.md".into(), "target/**".into()],
-            excludes: MAVEN_DEFAULT_EXCLUDES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            excludes: Vec::new(),
+            default_excludes: true,
         };
         // `target` is only skipped at the module root, not inside another root.
         let digests = digest_roots(module, &[docs], &StatCache::new()).unwrap();
@@ -899,6 +1009,20 @@ mod tests {
                 bytes_read: 0
             }
         );
+
+        // A run that learnt nothing leaves the file alone; one that read a file saves it.
+        std::fs::write(&cache_file, b"sentinel").unwrap();
+        warm.save(&cache_file).unwrap();
+        assert_eq!(std::fs::read(&cache_file).unwrap(), b"sentinel");
+        let changed = src.join("d0/f0.txt");
+        write(&changed, "changed");
+        age(&changed, 60);
+        let third = StatCache::load(&tmp.path().join("elsewhere.json"));
+        digest_roots(tmp.path(), &[root(&src)], &warm).unwrap();
+        assert_eq!(warm.stats().misses, 1);
+        warm.save(&cache_file).unwrap();
+        assert_eq!(StatCache::load(&cache_file).len(), 20);
+        assert!(third.is_empty());
     }
 
     #[test]

@@ -101,16 +101,16 @@ pub fn roots(m: &Module) -> Vec<Root> {
             dir: src.into(),
             includes: Vec::new(),
             excludes: Vec::new(),
+            default_excludes: false,
         });
     }
     for r in &m.effective.build.resources {
         if let Some(dir) = crate::pom::text(&r.directory) {
-            let mut excludes: Vec<String> = r.excludes.iter().map(|v| v.text.clone()).collect();
-            excludes.extend(files::MAVEN_DEFAULT_EXCLUDES.iter().map(|s| s.to_string()));
             roots.push(Root {
                 dir: dir.into(),
                 includes: r.includes.iter().map(|v| v.text.clone()).collect(),
-                excludes,
+                excludes: r.excludes.iter().map(|v| v.text.clone()).collect(),
+                default_excludes: true,
             });
         }
     }

@@ -328,6 +328,23 @@ mod tests {
     }
 
     #[test]
+    fn an_expansion_reused_from_the_memo_still_reports_what_it_left_undefined() {
+        let m = model("<project><properties><a>x-${nowhere}</a><b>${a}</b></properties></project>");
+        let user = BTreeMap::new();
+        let system = BTreeMap::new();
+        let interpolator = Interpolator::new(Path::new("/w/m"), &m, &user, &system);
+        let first = interpolator.interpolate("${b}").unwrap();
+        assert_eq!(first.text, "x-${nowhere}");
+        assert_eq!(first.undefined, ["nowhere"]);
+        // `a` and `b` now come from the memo: same text, same report.
+        for text in ["${a}", "${b}/${a}"] {
+            let again = interpolator.interpolate(text).unwrap();
+            assert!(again.text.starts_with("x-${nowhere}"));
+            assert_eq!(again.undefined, ["nowhere"], "for {text}");
+        }
+    }
+
+    #[test]
     fn lookup_order_follows_maven() {
         let m = model(
             "<project><groupId>g</groupId><artifactId>a</artifactId><version>${revision}</version>\
