@@ -1,6 +1,13 @@
-//! Installing a plan with real Maven: one `mvn install` per module, in the order the
-//! dependency queue allows, at most `-j` at once, each with its own log; a stamp written
-//! next to the artifact only after its install succeeded.
+//! Installing a plan with real Maven, and a stamp written next to each artifact only after
+//! its install succeeded. Two ways:
+//! - in an aggregator workspace, **one Maven reactor** for the whole plan: `mvn -f ROOT
+//!   -pl g:a,g:b,... -T N clean install` — Maven orders and parallelises exactly the
+//!   planned modules in one JVM (the rest of the upstream comes from the local
+//!   repository, which m2fresh found fresh); each module's outcome is read from Maven's
+//!   reactor summary;
+//! - otherwise (sibling projects without an aggregator, or `per_module`): one `mvn
+//!   install` per module, in the order the dependency queue allows, at most `-j` at
+//!   once, each with its own log.
 //!
 //! Safety of the local repository:
 //! - one m2fresh install at a time per local repository (a lock file in
@@ -25,7 +32,7 @@ use crate::project::Project;
 use crate::stamp::{self, ArtifactRecord, Stamp};
 use crate::workspace::{Module, ModuleId};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -52,6 +59,14 @@ pub struct InstallOptions {
     pub settings: Option<PathBuf>,
     /// Extra arguments for every Maven run, last on its command line.
     pub maven_args: Vec<String>,
+    /// The user properties (`-D`) the workspace was modelled with, passed on to Maven
+    /// (`.mvn/maven.config` is not repeated: Maven reads it itself).
+    pub user_properties: BTreeMap<String, String>,
+    /// The `-P` profile selections the workspace was modelled with, passed on to Maven.
+    pub profiles: Vec<String>,
+    /// One Maven per module even in an aggregator workspace (where the whole plan
+    /// otherwise goes to one Maven reactor).
+    pub per_module: bool,
 }
 
 /// The Maven m2fresh runs.
@@ -324,6 +339,20 @@ pub fn maven_args(
     if module.packaging == "pom" {
         args.push("-N".into());
     }
+    args.extend(common_args(repo, tool, opts, parallel));
+    args
+}
+
+/// What every Maven run of an install gets after its selection of projects: tests,
+/// offline, settings, the local repository, file locks, the workspace's `-D` and `-P`,
+/// the goals, the user's extra arguments.
+fn common_args(
+    repo: &LocalRepository,
+    tool: &MavenTool,
+    opts: &InstallOptions,
+    parallel: bool,
+) -> Vec<String> {
+    let mut args = Vec::new();
     if !opts.tests {
         args.push("-DskipTests".into());
     }
@@ -338,6 +367,15 @@ pub fn maven_args(
     if parallel && tool.supports_file_locks() {
         args.push("-Daether.syncContext.named.factory=file-lock".into());
         args.push("-Daether.syncContext.named.nameMapper=file-gav".into());
+    }
+    // Maven must build what m2fresh modelled (and stamps): the same properties and
+    // profiles.
+    for (name, value) in &opts.user_properties {
+        args.push(format!("-D{name}={value}"));
+    }
+    if !opts.profiles.is_empty() {
+        args.push("-P".into());
+        args.push(opts.profiles.join(","));
     }
     // `clean` first: a module is installed because it (or what it is built against)
     // changed, and maven-compiler-plugin's incremental build does not notice a changed
@@ -510,6 +548,13 @@ pub fn install(
                 .iter()
                 .any(|b| !plan.waits_on(b.module, a.module) && !plan.waits_on(a.module, b.module))
         });
+    // In an aggregator workspace the planned modules are projects of the root's reactor:
+    // one Maven builds them all in one JVM.
+    let reactor_pom = (!opts.per_module
+        && ws.discovery == crate::workspace::Discovery::Aggregator
+        && plan.install.len() > 1)
+        .then(|| ws.root.join("pom.xml"))
+        .filter(|pom| pom.is_file() && pom.to_str().is_some());
     let mut notes = Vec::new();
     let mut invocations = HashMap::new();
     let mut tool_used: Option<MavenTool> = None;
@@ -541,6 +586,24 @@ pub fn install(
         if m.pom.to_str().is_none() {
             return Err(not_utf8(format!("the path of {}'s POM", m.key()), &m.pom));
         }
+        if let Some(root_pom) = &reactor_pom {
+            if tool_used.is_none() {
+                let root = root_pom.parent().unwrap_or(&ws.root);
+                let tool = find_maven(opts.mvn.as_deref(), root, &ws.root)?;
+                invocations.insert(
+                    p.module,
+                    MavenInvocation {
+                        program: tool.program.clone(),
+                        args: reactor_args(project, plan, root_pom, &tool, opts, jobs),
+                        cwd: crate::workspace::find_project_directory(root),
+                        log: project.log_dir().join("reactor.log"),
+                        env: Vec::new(),
+                    },
+                );
+                tool_used = Some(tool);
+            }
+            continue;
+        }
         let tool = find_maven(opts.mvn.as_deref(), &m.dir, &ws.root)?;
         let inv = MavenInvocation {
             program: tool.program.clone(),
@@ -553,6 +616,28 @@ pub fn install(
             tool_used = Some(tool);
         }
         invocations.insert(p.module, inv);
+    }
+    if let Some(root_pom) = &reactor_pom {
+        let inv = invocations
+            .into_values()
+            .next()
+            .ok_or_else(|| Error::Other("no Maven invocation for the reactor".into()))?;
+        notes.push(format!(
+            "the {} planned modules were built in one Maven reactor ({}); --per-module \
+             runs one Maven per module",
+            plan.install.len(),
+            root_pom.display()
+        ));
+        return Ok(install_in_one_reactor(
+            project,
+            plan,
+            fingerprints,
+            inv,
+            tool_used,
+            notes,
+            progress,
+            cancel,
+        ));
     }
     if parallel
         && let Some(tool) = &tool_used
@@ -619,6 +704,309 @@ pub fn install(
     })
 }
 
+/// The Maven command line (without the program) that builds the whole plan in the
+/// reactor of `root_pom`: the planned modules by `-pl groupId:artifactId,...`, in
+/// parallel with `-T` when `jobs` allows, `-fae` to go on past a failure with
+/// `keep_going`.
+fn reactor_args(
+    project: &Project,
+    plan: &Plan,
+    root_pom: &Path,
+    tool: &MavenTool,
+    opts: &InstallOptions,
+    jobs: usize,
+) -> Vec<String> {
+    let selection: Vec<String> = plan
+        .install
+        .iter()
+        .map(|p| project.workspace.module(p.module).gav.ga())
+        .collect();
+    let mut args = vec![
+        "-B".to_string(),
+        "-f".to_string(),
+        root_pom.display().to_string(),
+        "-pl".to_string(),
+        selection.join(","),
+    ];
+    if jobs > 1 {
+        args.push("-T".into());
+        args.push(jobs.to_string());
+    }
+    if opts.keep_going {
+        args.push("-fae".into());
+    }
+    args.extend(common_args(&project.repository, tool, opts, jobs > 1));
+    args
+}
+
+/// How Maven's reactor summary says one project ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Summary {
+    Success(Duration),
+    Failure(Duration),
+    Skipped,
+}
+
+/// Maven's "Reactor Summary" (`ExecutionEventLogger.logReactorSummary`): one line per
+/// project, `NAME [VERSION] ....... SUCCESS [  1.234 s]` (the version only when the
+/// reactor's projects have different versions). Returns (the text before the dots,
+/// outcome) in the summary's order; nothing when Maven stopped before building.
+fn reactor_summary(log: &str) -> Vec<(String, Summary)> {
+    let Some(start) = log.rfind("Reactor Summary") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for line in log[start..].lines().skip(1) {
+        let Some(text) = line.strip_prefix("[INFO] ") else {
+            continue;
+        };
+        if text.starts_with("---") || text.starts_with("BUILD ") {
+            break;
+        }
+        let parsed = [
+            (" SUCCESS [", Summary::Success as fn(Duration) -> Summary),
+            (" FAILURE [", Summary::Failure),
+        ]
+        .into_iter()
+        .find_map(|(marker, outcome)| {
+            let at = text.rfind(marker)?;
+            let took = parse_duration(text[at + marker.len()..].trim_end_matches(']').trim());
+            Some((&text[..at], outcome(took)))
+        })
+        .or_else(|| text.strip_suffix(" SKIPPED").map(|t| (t, Summary::Skipped)));
+        if let Some((name, outcome)) = parsed {
+            let name = name.trim_end_matches(['.', ' ']).to_string();
+            out.push((name, outcome));
+        }
+    }
+    out
+}
+
+/// Maven's `formatDuration`: `1.234 s`, `01:02 min`, `1:02 h`.
+fn parse_duration(text: &str) -> Duration {
+    let number = |t: &str| t.trim().parse::<f64>().ok();
+    let seconds = if let Some(s) = text.strip_suffix(" s") {
+        number(s)
+    } else if let Some(m) = text.strip_suffix(" min") {
+        m.split_once(':')
+            .and_then(|(m, s)| Some(number(m)? * 60.0 + number(s)?))
+    } else if let Some(h) = text.strip_suffix(" h") {
+        h.split_once(':')
+            .and_then(|(h, m)| Some(number(h)? * 3600.0 + number(m)? * 60.0))
+    } else {
+        None
+    };
+    Duration::try_from_secs_f64(seconds.unwrap_or(0.0)).unwrap_or_default()
+}
+
+/// Runs the one reactor invocation and reads each planned module's outcome from Maven's
+/// reactor summary; stamps the ones that succeeded (and are where Maven installs them).
+#[allow(clippy::too_many_arguments)]
+fn install_in_one_reactor(
+    project: &Project,
+    plan: &Plan,
+    fingerprints: &Fingerprints,
+    inv: MavenInvocation,
+    tool: Option<MavenTool>,
+    notes: Vec<String>,
+    progress: &dyn Progress<ModuleId>,
+    cancel: &CancelToken,
+) -> InstallReport {
+    let ws = &project.workspace;
+    let repo = &project.repository;
+    let command = inv.command_line();
+    let report = |modules: Vec<InstalledModule>, cancelled: bool| InstallReport {
+        schema: crate::report::SCHEMA,
+        local_repository: repo.path.clone(),
+        maven: tool.clone(),
+        modules,
+        cancelled,
+        notes: notes.clone(),
+    };
+    let entry = |id: ModuleId, result: ModuleResult, millis: u64| InstalledModule {
+        module: id,
+        id: ws.module(id).key(),
+        result,
+        millis,
+        log: inv.log.clone(),
+        command: command.clone(),
+    };
+    // The old stamps describe the artifacts Maven is about to overwrite.
+    for p in &plan.install {
+        let old = stamp::stamp_path(repo, &ws.module(p.module).gav);
+        if old.exists()
+            && let Err(e) = std::fs::remove_file(&old)
+        {
+            let message = format!("cannot remove the old stamp {}: {e}", old.display());
+            let modules = plan
+                .install
+                .iter()
+                .map(|p| {
+                    entry(
+                        p.module,
+                        ModuleResult::Failed {
+                            message: message.clone(),
+                        },
+                        0,
+                    )
+                })
+                .collect();
+            return report(modules, false);
+        }
+    }
+    for p in &plan.install {
+        progress.started(p.module);
+    }
+    let started = std::time::Instant::now();
+    let status = exec::run_logged(&inv, cancel);
+    let elapsed = started.elapsed();
+    let cancelled = cancel.is_cancelled();
+    let log = std::fs::read(&inv.log)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    let summary = reactor_summary(&log);
+    let single_version = {
+        let mut versions = plan
+            .install
+            .iter()
+            .map(|p| ws.module(p.module).gav.version.as_str());
+        let first = versions.next();
+        versions.all(|v| Some(v) == first)
+    };
+    // The summary names projects by `<name>` (else artifactId), with the version when
+    // versions differ; a name two planned modules share tells nothing about either.
+    let label = |id: ModuleId| {
+        let m = ws.module(id);
+        let name = crate::pom::text(&m.effective.name).unwrap_or(&m.gav.artifact_id);
+        let label = if single_version {
+            name.to_string()
+        } else {
+            format!("{name} {}", m.gav.version)
+        };
+        label.trim_end_matches(['.', ' ']).to_string()
+    };
+    let labels: Vec<String> = plan.install.iter().map(|p| label(p.module)).collect();
+    // The module named unambiguously by a summary line, if one is.
+    let named = |name: &str| -> Option<ModuleId> {
+        let mut hits = labels.iter().enumerate().filter(|(_, l)| *l == name);
+        match (hits.next(), hits.next()) {
+            (Some((i, _)), None) => Some(plan.install[i].module),
+            _ => None,
+        }
+    };
+    let failed: Vec<ModuleId> = summary
+        .iter()
+        .filter(|(_, s)| matches!(s, Summary::Failure(_)))
+        .filter_map(|(name, _)| named(name))
+        .collect();
+    let succeeded = matches!(&status, Ok(s) if s.success()) && !cancelled;
+    let mut modules = Vec::new();
+    for p in &plan.install {
+        let id = p.module;
+        let said = summary
+            .iter()
+            .find(|(name, _)| named(name) == Some(id))
+            .map(|(_, s)| *s);
+        let other = |message: String| {
+            (
+                ModuleResult::Failed {
+                    message: message.clone(),
+                },
+                Outcome::Failed(JobFailure::Other { message }),
+            )
+        };
+        // Built: Maven's summary says so, or Maven succeeded as a whole.
+        let built = match said {
+            Some(Summary::Success(took)) => Some(took),
+            None if succeeded => Some(elapsed),
+            _ => None,
+        };
+        let (result, outcome, took) = match said {
+            _ if let Some(took) = built => {
+                let stamped = fingerprints
+                    .get(id)
+                    .ok_or_else(|| format!("no fingerprint for {}", ws.module(id).key()))
+                    .and_then(|fp| write_install_stamp(repo, ws.module(id), fp));
+                match stamped {
+                    Ok(_) => (ModuleResult::Installed, Outcome::Succeeded(took), took),
+                    Err(message) => {
+                        let (r, o) = other(message);
+                        (r, o, took)
+                    }
+                }
+            }
+            _ if cancelled => (
+                ModuleResult::NotStarted,
+                Outcome::Failed(JobFailure::Cancelled),
+                Duration::ZERO,
+            ),
+            // Skipped because a module it needs failed, or because Maven stopped at the
+            // first failure (without --keep-going) before its turn.
+            Some(Summary::Skipped) => match failed.iter().find(|f| plan.waits_on(id, **f)) {
+                Some(&because) => {
+                    progress.skipped(id, because);
+                    modules.push(entry(
+                        id,
+                        ModuleResult::Skipped {
+                            because: ws.module(because).key(),
+                        },
+                        0,
+                    ));
+                    continue;
+                }
+                None => (
+                    ModuleResult::NotStarted,
+                    Outcome::Failed(JobFailure::Other {
+                        message: "not built: Maven stopped first".into(),
+                    }),
+                    Duration::ZERO,
+                ),
+            },
+            Some(Summary::Failure(took)) => match &status {
+                Ok(status) => {
+                    let f = JobFailure::Exited {
+                        program: inv.program.clone(),
+                        status: *status,
+                        log: inv.log.clone(),
+                    };
+                    (
+                        ModuleResult::Failed {
+                            message: f.to_string(),
+                        },
+                        Outcome::Failed(f),
+                        took,
+                    )
+                }
+                Err(e) => {
+                    let (r, o) = other(e.to_string());
+                    (r, o, took)
+                }
+            },
+            // (A project the summary says succeeded was `built` above.)
+            Some(Summary::Success(_)) | None => {
+                let message = match &status {
+                    Err(e) => format!("could not run `{}`: {e}", inv.program.display()),
+                    Ok(status) if summary.is_empty() => format!(
+                        "Maven failed ({status}) without a reactor summary (it stopped before \
+                         building, or -q hid it); its output is in {}",
+                        inv.log.display()
+                    ),
+                    Ok(status) => format!(
+                        "Maven failed ({status}) and its reactor summary does not name this \
+                         module unambiguously; its output is in {}",
+                        inv.log.display()
+                    ),
+                };
+                let (r, o) = other(message);
+                (r, o, Duration::ZERO)
+            }
+        };
+        progress.finished(id, &outcome, took);
+        modules.push(entry(id, result, millis(took)));
+    }
+    report(modules, cancelled)
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -650,6 +1038,43 @@ mod tests {
                 "{g}:{a}:{v}"
             );
         }
+    }
+
+    #[test]
+    fn the_reactor_summary_gives_each_projects_outcome() {
+        // As Maven 3.8 prints it with -B (and -fae, after core failed).
+        let log = "[INFO] BUILD stuff before\n\
+            [INFO] ------------------------------------------------------------------------\n\
+            [INFO] Reactor Summary for basic-parent 1.0-SNAPSHOT:\n\
+            [INFO] \n\
+            [INFO] basic-parent ....................................... SUCCESS [  0.412 s]\n\
+            [INFO] Core library ....................................... FAILURE [  1.234 s]\n\
+            [INFO] A name longer than the dots make room for, which Maven then leaves unpadded SUCCESS [01:02 min]\n\
+            [INFO] svc-b 2.0 .......................................... SKIPPED\n\
+            [INFO] ------------------------------------------------------------------------\n\
+            [INFO] BUILD FAILURE\n";
+        assert_eq!(
+            reactor_summary(log),
+            [
+                (
+                    "basic-parent".to_string(),
+                    Summary::Success(Duration::from_millis(412))
+                ),
+                (
+                    "Core library".to_string(),
+                    Summary::Failure(Duration::from_millis(1234))
+                ),
+                (
+                    "A name longer than the dots make room for, which Maven then leaves unpadded"
+                        .to_string(),
+                    Summary::Success(Duration::from_secs(62))
+                ),
+                ("svc-b 2.0".to_string(), Summary::Skipped),
+            ]
+        );
+        assert!(reactor_summary("[ERROR] no POM in this directory\n").is_empty());
+        assert_eq!(parse_duration("1:02 h"), Duration::from_secs(3720));
+        assert_eq!(parse_duration("soon"), Duration::ZERO);
     }
 
     #[test]

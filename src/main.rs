@@ -103,7 +103,8 @@ struct Trust {
 
 #[derive(Args, Debug, Clone)]
 struct InstallArgs {
-    /// At most N Maven processes at once (default: the number of cores).
+    /// At most N modules at once: Maven processes, or threads of the one reactor (-T N)
+    /// (default: the number of cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     jobs: Option<usize>,
     /// After a failure, go on with the modules that do not need the failed one.
@@ -116,6 +117,10 @@ struct InstallArgs {
     /// changed may keep classes compiled against the old upstream.
     #[arg(long)]
     incremental: bool,
+    /// One Maven per module, even in an aggregator workspace (where the whole plan
+    /// otherwise goes to one Maven reactor: `mvn -pl STALE -T N`).
+    #[arg(long)]
+    per_module: bool,
     /// The Maven to run (default: the workspace's mvnw, else mvn on PATH).
     #[arg(long, value_name = "PATH")]
     mvn: Option<PathBuf>,
@@ -521,6 +526,9 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         mvn: args.mvn.clone(),
         settings: g.settings.clone(),
         maven_args: args.maven_args.clone(),
+        user_properties: load_options(g).user_properties,
+        profiles: g.profiles.clone(),
+        per_module: args.per_module,
     };
     let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len());
     let result =

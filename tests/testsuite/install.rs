@@ -251,30 +251,139 @@ fn a_failed_module_stops_its_dependents_and_leaves_no_stamp() {
     );
 }
 
-/// On an aggregator workspace: POM modules are installed with -N, and the result is
-/// fresh.
+/// In an aggregator workspace the whole plan goes to one Maven reactor (`-pl` with
+/// exactly the planned modules, `-T`), with the workspace's `-D` and `-P` passed on; each
+/// module is stamped and the result is fresh.
 #[test]
-fn install_in_an_aggregator_workspace() {
+fn install_in_an_aggregator_workspace_runs_one_reactor() {
     let project = Project::copy_fixture("reactor/basic");
     let repo = LocalRepo::new();
     let (code, report) = run_json(
         m2fresh_in(&project.root, &repo)
+            .arg("-Dm2fresh.test=passed-on")
+            .arg("-P")
+            .arg("!no-such-profile")
             .arg("install")
             .arg("app")
-            .arg("--offline"),
+            .arg("--offline")
+            .arg("-j")
+            .arg("2"),
     );
     assert_eq!(code, 0, "{report}");
+    let done = results(&report);
+    assert_eq!(
+        done.len(),
+        6,
+        "parent, core, svc-a, svc-b, testkit, app: {done:?}"
+    );
+    assert!(done.iter().all(|(_, r)| r == "installed"), "{done:?}");
     let commands: Vec<&str> = report["modules"]
         .as_array()
         .expect("modules")
         .iter()
         .filter_map(|m| m["command"].as_str())
         .collect();
-    let parent = commands
-        .iter()
-        .find(|c| c.contains("basic/pom.xml "))
-        .expect("the parent's command");
-    assert!(parent.contains(" -N "), "{parent}");
+    assert!(
+        commands.windows(2).all(|w| w[0] == w[1]),
+        "one command: {commands:?}"
+    );
+    let command = commands[0];
+    for expected in [
+        " -pl ",
+        "com.example.basic:core",
+        "com.example.basic:app",
+        " -T 2 ",
+        "-Dm2fresh.test=passed-on",
+        " -P '!no-such-profile' ",
+        " clean install",
+    ] {
+        assert!(command.contains(expected), "{expected} in {command}");
+    }
     let (code, report) = run_json(m2fresh_in(&project.root, &repo).arg("check").arg("app"));
     assert_eq!(code, 0, "{report}");
+
+    // --per-module: one Maven per module, POM modules with -N.
+    std::fs::write(project.path("core/marker.txt"), "not an input").expect("write");
+    let core_src = project.path("core/src/main/java/basic/Core.java");
+    std::fs::create_dir_all(core_src.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&core_src, "package basic;\npublic class Core {}\n").expect("write");
+    let (code, report) = run_json(
+        m2fresh_in(&project.root, &repo)
+            .arg("install")
+            .arg("app")
+            .arg("--offline")
+            .arg("--per-module"),
+    );
+    assert_eq!(code, 0, "{report}");
+    let done = results(&report);
+    // core changed; svc-a, svc-b, testkit and app are built against it.
+    assert_eq!(done.len(), 5, "{done:?}");
+    let commands: Vec<&str> = report["modules"]
+        .as_array()
+        .expect("modules")
+        .iter()
+        .filter_map(|m| m["command"].as_str())
+        .collect();
+    assert!(
+        commands
+            .iter()
+            .all(|c| c.contains(" -f ") && !c.contains(" -pl ")),
+        "{commands:?}"
+    );
+}
+
+/// A module that fails in the reactor: with --keep-going (`-fae`) Maven builds what does
+/// not need it, and m2fresh reads each outcome from the reactor summary: the failed
+/// module and what needs it get no stamp, the rest is installed and fresh.
+#[test]
+fn a_failure_in_the_reactor_is_told_module_by_module() {
+    let project = Project::copy_fixture("reactor/basic");
+    let repo = LocalRepo::new();
+    let broken = project.path("svc-b/src/main/java/basic/Broken.java");
+    std::fs::create_dir_all(broken.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&broken, "package basic;\nclass Broken { not java }\n").expect("write");
+    let (code, report) = run_json(
+        m2fresh_in(&project.root, &repo)
+            .arg("install")
+            .arg("app")
+            .arg("--offline")
+            .arg("--keep-going"),
+    );
+    assert_eq!(code, 1, "{report}");
+    let done = results(&report);
+    let result = |m: &str| {
+        done.iter()
+            .find(|(id, _)| id == &format!("com.example.basic:{m}"))
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| format!("absent from {done:?}"))
+    };
+    assert_eq!(result("svc-b"), "failed");
+    assert_eq!(result("app"), "skipped");
+    for installed in ["basic-parent", "core", "svc-a", "testkit"] {
+        assert_eq!(result(installed), "installed", "{installed}");
+    }
+    let app = report["modules"]
+        .as_array()
+        .expect("modules")
+        .iter()
+        .find(|m| m["id"] == "com.example.basic:app")
+        .expect("app");
+    assert_eq!(app["because"], "com.example.basic:svc-b", "{app}");
+
+    let (code, report) = check(&project, &repo, "app");
+    assert_eq!(code, 1);
+    let status = |m: &str| {
+        report["modules"]
+            .as_array()
+            .expect("modules")
+            .iter()
+            .find(|x| x["id"] == format!("com.example.basic:{m}"))
+            .map(|x| x["status"].clone())
+            .unwrap_or_else(|| panic!("{m} in {report}"))
+    };
+    for fresh in ["basic-parent", "core", "svc-a", "testkit"] {
+        assert_eq!(status(fresh), "fresh", "{fresh}: {report}");
+    }
+    assert_eq!(status("svc-b"), "missing");
+    assert_eq!(status("app"), "missing");
 }
