@@ -287,49 +287,155 @@ fn collect_root(
         Err(source) => return Err(HashError::Walk { path: dir, source }),
     }
     let prefix = relative_path(module_dir, &dir)?;
-    let is_module_dir = dir == module_dir;
-    let selector = Selector::new(root);
-    let walk = walkdir::WalkDir::new(&dir)
-        .follow_links(true)
-        .into_iter()
-        .filter_entry(|entry| {
-            if entry.depth() == 0 || !entry.file_type().is_dir() {
-                return true;
+    let walk = Walk {
+        selector: Selector::new(root),
+        skip_target: dir == module_dir,
+        prefix,
+    };
+    walk.dir(&dir, "", &mut Vec::new(), files)
+}
+
+/// One root's walk. Directories are listed without a `stat` per entry (the entry types
+/// come from the directory listing), so a file costs one `stat` in all, when it is hashed
+/// or looked up. Symlinks are followed as Maven follows them: a link to a directory is
+/// walked as a directory of the tree, a link to a file is a file; a link back to a
+/// directory on the path being walked is a [`HashError::SymlinkLoop`], a dangling one a
+/// [`HashError::Walk`] error.
+struct Walk {
+    selector: Selector,
+    /// The root is the module directory: its `target/` is build output.
+    skip_target: bool,
+    /// The root relative to the module directory.
+    prefix: String,
+}
+
+/// A directory being walked through a symlink chain: the real path of where the walk
+/// entered it (resolved when a symlink to a directory is first met) and the path it was
+/// walked as.
+struct Level {
+    walked: PathBuf,
+    real: Option<PathBuf>,
+}
+
+impl Walk {
+    /// Walks `dir` (listed as `rel` below the root) without following links, then each
+    /// symlinked directory in it as a level of its own.
+    fn dir(
+        &self,
+        dir: &Path,
+        rel: &str,
+        levels: &mut Vec<Level>,
+        files: &mut Vec<(String, PathBuf)>,
+    ) -> Result<(), HashError> {
+        let join = |base: &str, name: &str| {
+            if base.is_empty() {
+                name.to_string()
+            } else {
+                format!("{base}/{name}")
             }
-            let Ok(rel) = entry.path().strip_prefix(&dir) else {
-                return true;
-            };
-            let rel = rel.to_string_lossy().replace('\\', "/");
-            !(is_module_dir && rel == "target") && selector.may_select_under(&rel)
-        });
-    for entry in walk {
-        let entry = entry.map_err(walk_error)?;
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        let rel = entry
-            .path()
-            .strip_prefix(&dir)
-            .map_err(|_| HashError::NonUtf8Path {
-                path: entry.path().to_string_lossy().into_owned(),
-            })?;
-        let rel = utf8_slash_path(rel, entry.path())?;
-        if !selector.selects(&rel) {
-            continue;
-        }
-        if !entry.file_type().is_file() {
-            return Err(HashError::NotAFile {
-                path: entry.path().to_path_buf(),
-            });
-        }
-        let relative = if prefix.is_empty() {
-            rel
-        } else {
-            format!("{prefix}/{rel}")
         };
-        files.push((relative, entry.path().to_path_buf()));
+        levels.push(Level {
+            walked: dir.to_path_buf(),
+            real: None,
+        });
+        let walk = walkdir::WalkDir::new(dir)
+            .follow_links(false)
+            .into_iter()
+            .filter_entry(|entry| {
+                if entry.depth() == 0 || !entry.file_type().is_dir() {
+                    return true;
+                }
+                let Ok(below) = entry.path().strip_prefix(dir) else {
+                    return true;
+                };
+                let below = join(rel, &below.to_string_lossy().replace('\\', "/"));
+                !(self.skip_target && below == "target") && self.selector.may_select_under(&below)
+            });
+        for entry in walk {
+            let entry = entry.map_err(walk_error)?;
+            let mut file_type = entry.file_type();
+            // The root (a symlink itself when this level was entered through one, which
+            // walkdir follows) is listed, not hashed.
+            if entry.depth() == 0 || file_type.is_dir() {
+                continue;
+            }
+            let below = entry
+                .path()
+                .strip_prefix(dir)
+                .map_err(|_| HashError::NonUtf8Path {
+                    path: entry.path().to_string_lossy().into_owned(),
+                })?;
+            let below = join(rel, &utf8_slash_path(below, entry.path())?);
+            if file_type.is_symlink() {
+                let meta = std::fs::metadata(entry.path()).map_err(|source| HashError::Walk {
+                    path: entry.path().to_path_buf(),
+                    source,
+                })?;
+                file_type = meta.file_type();
+                if file_type.is_dir() {
+                    if (self.skip_target && below == "target")
+                        || !self.selector.may_select_under(&below)
+                    {
+                        continue;
+                    }
+                    self.check_loop(entry.path(), levels)?;
+                    self.dir(entry.path(), &below, levels, files)?;
+                    continue;
+                }
+            }
+            if !self.selector.selects(&below) {
+                continue;
+            }
+            if !file_type.is_file() {
+                return Err(HashError::NotAFile {
+                    path: entry.path().to_path_buf(),
+                });
+            }
+            let relative = if self.prefix.is_empty() {
+                below
+            } else {
+                format!("{}/{below}", self.prefix)
+            };
+            files.push((relative, entry.path().to_path_buf()));
+        }
+        levels.pop();
+        Ok(())
     }
-    Ok(())
+
+    /// Whether following the symlinked directory `link` revisits a directory on the
+    /// path walked so far: at some level, a directory between where that level entered
+    /// (its real path) and where the walk now is.
+    fn check_loop(&self, link: &Path, levels: &mut [Level]) -> Result<(), HashError> {
+        let real = |path: &Path| {
+            std::fs::canonicalize(path).map_err(|source| HashError::Walk {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let target = real(link)?;
+        // Where the walk is at each level: the directory holding the link that entered
+        // the next level, or `link`'s own directory at the innermost level.
+        let at: Vec<PathBuf> = (0..levels.len())
+            .map(|i| {
+                let inner = levels.get(i + 1).map_or(link, |next| next.walked.as_path());
+                inner.parent().map(Path::to_path_buf).unwrap_or_default()
+            })
+            .collect();
+        for (level, at) in levels.iter_mut().zip(at) {
+            if level.real.is_none() {
+                level.real = Some(real(&level.walked)?);
+            }
+            let Some(entered) = &level.real else { continue };
+            let here = entered.join(at.strip_prefix(&level.walked).unwrap_or(Path::new("")));
+            if target.starts_with(entered) && here.starts_with(&target) {
+                return Err(HashError::SymlinkLoop {
+                    path: link.to_path_buf(),
+                    ancestor: target,
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 fn walk_error(e: walkdir::Error) -> HashError {
@@ -947,6 +1053,32 @@ mod tests {
             other => panic!("expected a symlink loop, got {other:?}"),
         }
         assert!(err.to_string().contains("loop"));
+        std::fs::remove_file(src.join("loop")).unwrap();
+
+        // Through two links: src/link -> elsewhere, elsewhere/back -> src.
+        std::os::unix::fs::symlink(&src, tmp.path().join("elsewhere/back")).unwrap();
+        let err = digest_roots(tmp.path(), &[root(&src)], &StatCache::new()).unwrap_err();
+        match &err {
+            HashError::SymlinkLoop { path, .. } => {
+                assert_eq!(path, &src.join("link/back"))
+            }
+            other => panic!("expected a symlink loop, got {other:?}"),
+        }
+        std::fs::remove_file(tmp.path().join("elsewhere/back")).unwrap();
+
+        // To a directory above the root, which holds the root again.
+        std::os::unix::fs::symlink(tmp.path(), src.join("up")).unwrap();
+        let err = digest_roots(tmp.path(), &[root(&src)], &StatCache::new()).unwrap_err();
+        assert!(matches!(err, HashError::SymlinkLoop { .. }), "{err:?}");
+        std::fs::remove_file(src.join("up")).unwrap();
+
+        // The same directory linked twice side by side is no loop: both are walked.
+        std::os::unix::fs::symlink(tmp.path().join("elsewhere"), src.join("again")).unwrap();
+        let digests = digest_roots(tmp.path(), &[root(&src)], &StatCache::new()).unwrap();
+        assert_eq!(
+            paths(&digests),
+            ["src/again/linked.txt", "src/link/linked.txt"]
+        );
     }
 
     #[test]
