@@ -745,7 +745,7 @@ impl Model {
 }
 
 impl Dependency {
-    fn for_each_value_mut(&mut self, f: &mut dyn FnMut(&mut Value)) {
+    pub(crate) fn for_each_value_mut(&mut self, f: &mut dyn FnMut(&mut Value)) {
         for v in [
             &mut self.group_id,
             &mut self.artifact_id,

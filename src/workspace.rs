@@ -1007,6 +1007,67 @@ mod tests {
     }
 
     #[test]
+    fn an_undefined_expression_in_shared_management_is_reported_for_each_module() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write(
+            root,
+            "pom.xml",
+            "<project><groupId>g</groupId><artifactId>root</artifactId><version>1</version>\
+             <packaging>pom</packaging><modules><module>a</module><module>b</module></modules>\
+             <dependencyManagement><dependencies><dependency><groupId>x</groupId>\
+             <artifactId>y</artifactId>\
+             <version>${nowhere}</version></dependency></dependencies></dependencyManagement>\
+             </project>",
+        );
+        for name in ["a", "b"] {
+            write(
+                root,
+                &format!("{name}/pom.xml"),
+                &format!(
+                    "<project><parent><groupId>g</groupId><artifactId>root</artifactId>\
+                     <version>1</version></parent><artifactId>{name}</artifactId>\
+                     <version>${{own.{name}}}</version></project>"
+                ),
+            );
+        }
+        let ws = Workspace::load(root, &LoadOptions::default()).unwrap();
+        let mut undefined: Vec<(String, String, usize)> = ws
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::UndefinedProperty)
+            .map(|f| {
+                (
+                    f.module.clone().unwrap_or_default(),
+                    f.message.clone(),
+                    f.line.unwrap_or(0),
+                )
+            })
+            .collect();
+        // Modules in name order; each module's findings in the order they were met.
+        undefined.sort_by(|x, y| x.0.cmp(&y.0));
+        let expected = |module: &str, expr: &str, line: usize| {
+            (
+                module.to_string(),
+                format!("`${{{expr}}}` is not defined; Maven keeps it as written"),
+                line,
+            )
+        };
+        // Each module: its own version first, then the root's managed version (line 1 of
+        // the root POM), whether its managed list was interpolated or came from the memo.
+        assert_eq!(
+            undefined,
+            [
+                expected("g:a", "own.a", 1),
+                expected("g:a", "nowhere", 1),
+                expected("g:b", "own.b", 1),
+                expected("g:b", "nowhere", 1),
+                expected("g:root", "nowhere", 1),
+            ]
+        );
+    }
+
+    #[test]
     fn jvm_config_then_maven_opts_give_system_properties() {
         let tmp = tempfile::tempdir().unwrap();
         write(

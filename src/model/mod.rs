@@ -190,6 +190,30 @@ pub struct Loader {
     poms: Mutex<HashMap<PathBuf, Arc<RawPom>>>,
     inherited: Mutex<FastMap<InheritKey, Arc<Inherited>>>,
     managed: Mutex<FastSet<Arc<Vec<Dependency>>>>,
+    /// Interpolated managed lists by (uninterpolated list, what its expressions expand to).
+    interpolated: Mutex<FastMap<ManagedKey, ManagedEntry>>,
+    /// The distinct `${...}` expressions of an uninterpolated managed list.
+    expressions: Mutex<FastMap<usize, (ManagedList, Arc<Vec<String>>)>>,
+}
+
+/// A `dependencyManagement` list, shared between models.
+type ManagedList = Arc<Vec<Dependency>>;
+
+/// Undefined expressions, each with where it was first met.
+type Undefined = Vec<(String, Loc)>;
+
+/// An uninterpolated managed list (by address; the entry keeps it alive, so the address
+/// is not reused) and the expansion (text, undefined expressions) of each expression in
+/// it.
+type ManagedKey = (usize, Vec<(String, Vec<String>)>);
+
+/// A managed list interpolated for one [`ManagedKey`].
+#[derive(Debug)]
+struct ManagedEntry {
+    source: Arc<Vec<Dependency>>,
+    result: Arc<Vec<Dependency>>,
+    /// Undefined expressions in its coordinates, where.
+    undefined: Vec<(String, Loc)>,
 }
 
 /// What a parent's inherited model depends on besides its POM.
@@ -226,6 +250,8 @@ impl Loader {
             poms: Mutex::new(HashMap::new()),
             inherited: Mutex::new(FastMap::default()),
             managed: Mutex::new(FastSet::default()),
+            interpolated: Mutex::new(FastMap::default()),
+            expressions: Mutex::new(FastMap::default()),
         }
     }
 
@@ -471,9 +497,8 @@ impl Loader {
             &self.ctx.activation.system,
         );
         let mut failure: Option<Error> = None;
-        let mut undefined: Vec<(String, Loc)> = Vec::new();
         let coordinates = coordinate_locs(&merged);
-        merged.for_each_value_mut(&mut |v: &mut Value| {
+        let mut interpolate_value = |v: &mut Value, undefined: &mut Vec<(String, Loc)>| {
             if failure.is_some() || !v.text.contains("${") {
                 return;
             }
@@ -523,7 +548,57 @@ impl Loader {
                     );
                 }
             }
-        });
+        };
+        // The managed list is usually its parent's, shared by many modules, and comes
+        // out the same for each module whose expressions in it expand the same: it is
+        // interpolated once per such outcome (see `Loader::managed`).
+        let managed = std::mem::take(&mut merged.dependency_management);
+        let mut undefined: Vec<(String, Loc)> = Vec::new();
+        merged.for_each_value_mut(&mut |v: &mut Value| interpolate_value(v, &mut undefined));
+        let key = self.management_key(&managed, &interpolator);
+        let memoized = key.as_ref().and_then(|k| self.managed_hit(k, &managed));
+        let managed_undefined = match memoized {
+            Some((list, undefined)) => {
+                merged.dependency_management = list;
+                undefined
+            }
+            None => {
+                let mut list = managed.clone();
+                let mut undefined = Vec::new();
+                for d in Arc::make_mut(&mut list).iter_mut() {
+                    d.for_each_value_mut(&mut |v: &mut Value| interpolate_value(v, &mut undefined));
+                }
+                self.intern_management(&mut list);
+                if failure.is_none()
+                    && let Some(key) = key
+                {
+                    self.managed_store(key, managed, list.clone(), undefined.clone());
+                }
+                merged.dependency_management = list;
+                undefined
+            }
+        };
+        // In the order one pass over the model would have met them: the project's own
+        // coordinates, then the managed dependencies, then the rest.
+        let own: Vec<&Loc> = [
+            &merged.group_id,
+            &merged.artifact_id,
+            &merged.version,
+            &merged.packaging,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|v| &v.loc)
+        .collect();
+        let (head, tail): (Vec<_>, Vec<_>) = undefined
+            .into_iter()
+            .partition(|(_, loc)| own.contains(&loc));
+        let mut undefined: Vec<(String, Loc)> = Vec::new();
+        for (expr, loc) in head.into_iter().chain(managed_undefined).chain(tail) {
+            if !undefined.iter().any(|(e, _)| *e == expr) {
+                undefined.push((expr, loc));
+            }
+        }
         if let Some(e) = failure {
             return Err(e);
         }
@@ -562,7 +637,6 @@ impl Loader {
         }
         translate_paths(&mut merged, &pom.dir);
         merge::inject_plugin_management(&mut merged.build);
-        self.intern_management(&mut merged.dependency_management);
 
         let unresolved_parent = parent
             .as_ref()
@@ -627,6 +701,86 @@ impl Loader {
                 interned.insert(list.clone());
             }
         }
+    }
+
+    /// What decides the interpolation of `list` for one module: its identity and what
+    /// each of its expressions expands to there. `None` when an expression cannot be
+    /// expanded (the full interpolation then reports why).
+    fn management_key(
+        &self,
+        list: &Arc<Vec<Dependency>>,
+        interpolator: &Interpolator<'_>,
+    ) -> Option<ManagedKey> {
+        if list.is_empty() {
+            return None;
+        }
+        let address = Arc::as_ptr(list) as usize;
+        let known = lock(&self.expressions)
+            .get(&address)
+            .filter(|(source, _)| Arc::ptr_eq(source, list))
+            .map(|(_, exprs)| exprs.clone());
+        let exprs = match known {
+            Some(exprs) => exprs,
+            None => {
+                let mut exprs: Vec<String> = Vec::new();
+                let mut collect = |v: &mut Value| {
+                    let mut rest = v.text.as_str();
+                    while let Some(start) = rest.find("${") {
+                        let after = &rest[start + 2..];
+                        let Some(end) = after.find('}') else { break };
+                        if !exprs.iter().any(|e| e == &after[..end]) {
+                            exprs.push(after[..end].to_string());
+                        }
+                        rest = &after[end + 1..];
+                    }
+                };
+                // Values are only read: a scratch copy of one entry at a time.
+                for d in list.iter() {
+                    d.clone().for_each_value_mut(&mut collect);
+                }
+                let exprs = Arc::new(exprs);
+                lock(&self.expressions).insert(address, (list.clone(), exprs.clone()));
+                exprs
+            }
+        };
+        let expansions = exprs
+            .iter()
+            .map(|e| {
+                interpolator
+                    .interpolate(&format!("${{{e}}}"))
+                    .ok()
+                    .map(|r| (r.text, r.undefined))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some((address, expansions))
+    }
+
+    fn managed_hit(
+        &self,
+        key: &ManagedKey,
+        list: &Arc<Vec<Dependency>>,
+    ) -> Option<(ManagedList, Undefined)> {
+        lock(&self.interpolated)
+            .get(key)
+            .filter(|e| Arc::ptr_eq(&e.source, list))
+            .map(|e| (e.result.clone(), e.undefined.clone()))
+    }
+
+    fn managed_store(
+        &self,
+        key: ManagedKey,
+        source: Arc<Vec<Dependency>>,
+        result: Arc<Vec<Dependency>>,
+        undefined: Vec<(String, Loc)>,
+    ) {
+        lock(&self.interpolated).insert(
+            key,
+            ManagedEntry {
+                source,
+                result,
+                undefined,
+            },
+        );
     }
 
     /// Maven's error for a profile whose activation it cannot evaluate.
@@ -919,6 +1073,11 @@ impl Loader {
         }
         out
     }
+}
+
+/// Locks a memo, whose content stays valid even if a thread panicked while holding it.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What the interpolator reads of a merged model (its properties and the fields that
