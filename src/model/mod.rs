@@ -193,11 +193,14 @@ pub struct Loader {
     /// Interpolated managed lists by (uninterpolated list, what its expressions expand to).
     interpolated: Mutex<FastMap<ManagedKey, ManagedEntry>>,
     /// The distinct `${...}` expressions of an uninterpolated managed list.
-    expressions: Mutex<FastMap<usize, (ManagedList, Arc<Vec<String>>)>>,
+    expressions: Mutex<FastMap<usize, Expressions>>,
 }
 
 /// A `dependencyManagement` list, shared between models.
 type ManagedList = Arc<Vec<Dependency>>;
+
+/// A managed list (kept alive, so its address is not reused) and its expressions.
+type Expressions = (ManagedList, Arc<Vec<String>>);
 
 /// Undefined expressions, each with where it was first met.
 type Undefined = Vec<(String, Loc)>;
