@@ -421,13 +421,24 @@ fn quote(word: &str) -> String {
 /// When the log cannot be written or the program cannot be started (the
 /// message names the file or program).
 pub fn run_logged(inv: &MavenInvocation, cancel: &CancelToken) -> io::Result<ExitStatus> {
-    run_logged_with_grace(inv, cancel, TERMINATE_GRACE)
+    run_logged_with_grace(inv, cancel, TERMINATE_GRACE, &mut || {})
+}
+
+/// [`run_logged`], calling `watch` on this thread while the program runs (every few
+/// milliseconds; it can read the log as it grows) and once more after it ended.
+pub fn run_logged_watching(
+    inv: &MavenInvocation,
+    cancel: &CancelToken,
+    watch: &mut dyn FnMut(),
+) -> io::Result<ExitStatus> {
+    run_logged_with_grace(inv, cancel, TERMINATE_GRACE, watch)
 }
 
 fn run_logged_with_grace(
     inv: &MavenInvocation,
     cancel: &CancelToken,
     grace: Duration,
+    watch: &mut dyn FnMut(),
 ) -> io::Result<ExitStatus> {
     let log_error = |err: io::Error| {
         io::Error::new(
@@ -467,11 +478,15 @@ fn run_logged_with_grace(
 
     loop {
         if let Some(status) = child.try_wait()? {
+            watch();
             return Ok(status);
         }
         if cancel.is_cancelled() {
-            return terminate(&mut child, grace);
+            let status = terminate(&mut child, grace);
+            watch();
+            return status;
         }
+        watch();
         thread::sleep(POLL);
     }
 }
@@ -995,7 +1010,7 @@ mod tests {
         let cancel = CancelToken::new();
         cancel_soon(&cancel, &inv.log);
         let began = Instant::now();
-        let status = run_logged_with_grace(&inv, &cancel, Duration::from_millis(300))?;
+        let status = run_logged_with_grace(&inv, &cancel, Duration::from_millis(300), &mut || {})?;
         let took = began.elapsed();
         assert!(
             took >= Duration::from_millis(300),

@@ -854,11 +854,26 @@ fn install_in_one_reactor(
             return report(modules, false);
         }
     }
-    for p in &plan.install {
-        progress.started(p.module);
-    }
+    // Each project's start, as Maven announces it (`--< groupId:artifactId >--`), read
+    // from the log as it grows.
+    let by_ga: HashMap<String, ModuleId> = plan
+        .install
+        .iter()
+        .map(|p| (ws.module(p.module).gav.ga(), p.module))
+        .collect();
+    let mut announced: Vec<ModuleId> = Vec::new();
+    let mut tail = LogTail::new(&inv.log);
     let started = std::time::Instant::now();
-    let status = exec::run_logged(&inv, cancel);
+    let status = exec::run_logged_watching(&inv, cancel, &mut || {
+        for line in tail.new_lines() {
+            if let Some(id) = project_header(&line).and_then(|ga| by_ga.get(ga))
+                && !announced.contains(id)
+            {
+                announced.push(*id);
+                progress.started(*id);
+            }
+        }
+    });
     let elapsed = started.elapsed();
     let cancelled = cancel.is_cancelled();
     let log = std::fs::read(&inv.log)
@@ -944,7 +959,9 @@ fn install_in_one_reactor(
             // first failure (without --keep-going) before its turn.
             Some(Summary::Skipped) => match failed.iter().find(|f| plan.waits_on(id, **f)) {
                 Some(&because) => {
-                    progress.skipped(id, because);
+                    if !announced.contains(&id) {
+                        progress.skipped(id, because);
+                    }
                     modules.push(entry(
                         id,
                         ModuleResult::Skipped {
@@ -1001,10 +1018,62 @@ fn install_in_one_reactor(
                 (r, o, Duration::ZERO)
             }
         };
-        progress.finished(id, &outcome, took);
+        if !matches!(result, ModuleResult::NotStarted) {
+            if !announced.contains(&id) {
+                // Maven did not announce it (`-q`): it started all the same.
+                progress.started(id);
+            }
+            progress.finished(id, &outcome, took);
+        }
         modules.push(entry(id, result, millis(took)));
     }
     report(modules, cancelled)
+}
+
+/// Maven's project header, `[INFO] ------< groupId:artifactId >------`: the id.
+fn project_header(line: &str) -> Option<&str> {
+    let line = line.strip_prefix("[INFO]").unwrap_or(line).trim();
+    let inner = line.strip_prefix('-')?.trim_matches('-').trim();
+    let ga = inner.strip_prefix('<')?.strip_suffix('>')?.trim();
+    ga.contains(':').then_some(ga)
+}
+
+/// The lines appended to a log since the last look.
+struct LogTail {
+    path: PathBuf,
+    file: Option<File>,
+    pending: Vec<u8>,
+}
+
+impl LogTail {
+    fn new(path: &Path) -> LogTail {
+        LogTail {
+            path: path.to_path_buf(),
+            file: None,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Complete lines written since the last call (none if the log cannot be read: the
+    /// progress is then told at the end).
+    fn new_lines(&mut self) -> Vec<String> {
+        use std::io::Read;
+        if self.file.is_none() {
+            self.file = File::open(&self.path).ok();
+        }
+        let Some(file) = &mut self.file else {
+            return Vec::new();
+        };
+        let _ = file.read_to_end(&mut self.pending);
+        let Some(end) = self.pending.iter().rposition(|&b| b == b'\n') else {
+            return Vec::new();
+        };
+        let complete: Vec<u8> = self.pending.drain(..=end).collect();
+        String::from_utf8_lossy(&complete)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
 }
 
 fn millis(d: Duration) -> u64 {
@@ -1075,6 +1144,36 @@ mod tests {
         assert!(reactor_summary("[ERROR] no POM in this directory\n").is_empty());
         assert_eq!(parse_duration("1:02 h"), Duration::from_secs(3720));
         assert_eq!(parse_duration("soon"), Duration::ZERO);
+    }
+
+    #[test]
+    fn project_starts_are_read_from_the_growing_log() {
+        assert_eq!(
+            project_header(
+                "[INFO] ------------------< com.example.basic:core >-------------------"
+            ),
+            Some("com.example.basic:core")
+        );
+        assert_eq!(
+            project_header("[INFO] --------------------------------[ jar ]---"),
+            None
+        );
+        assert_eq!(
+            project_header("[INFO] Building core 1.0-SNAPSHOT  [2/6]"),
+            None
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("reactor.log");
+        let mut tail = LogTail::new(&log);
+        assert!(tail.new_lines().is_empty(), "no log yet");
+        std::fs::write(&log, "# cd x && mvn\n[INFO] --< g:a >--\n[INFO] half").unwrap();
+        assert_eq!(tail.new_lines(), ["# cd x && mvn", "[INFO] --< g:a >--"]);
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        writeln!(file, " a line").unwrap();
+        assert_eq!(tail.new_lines(), ["[INFO] half a line"]);
+        assert!(tail.new_lines().is_empty());
     }
 
     #[test]
