@@ -550,12 +550,30 @@ pub fn install(
         });
     // In an aggregator workspace the planned modules are projects of the root's reactor:
     // one Maven builds them all in one JVM.
+    // (Linux refuses a single argument over 128 KiB: a `-pl` list that long, thousands of
+    // modules, goes to one Maven per module instead.)
+    let selection_len: usize = plan
+        .install
+        .iter()
+        .map(|p| ws.module(p.module).gav.ga().len() + 1)
+        .sum();
+    let mut notes = Vec::new();
     let reactor_pom = (!opts.per_module
         && ws.discovery == crate::workspace::Discovery::Aggregator
         && plan.install.len() > 1)
         .then(|| ws.root.join("pom.xml"))
-        .filter(|pom| pom.is_file() && pom.to_str().is_some());
-    let mut notes = Vec::new();
+        .filter(|pom| pom.is_file() && pom.to_str().is_some())
+        .filter(|_| {
+            let fits = selection_len <= MAX_SELECTION;
+            if !fits {
+                notes.push(format!(
+                    "the {} planned modules do not fit in one -pl argument; one Maven runs \
+                     per module",
+                    plan.install.len()
+                ));
+            }
+            fits
+        });
     let mut invocations = HashMap::new();
     let mut tool_used: Option<MavenTool> = None;
     // Maven's arguments are text: a path that is not UTF-8 would reach Maven mangled, and
@@ -703,6 +721,9 @@ pub fn install(
         notes,
     })
 }
+
+/// The longest `-pl` list m2fresh passes (Linux's limit for one argument is 128 KiB).
+const MAX_SELECTION: usize = 120 * 1024;
 
 /// The Maven command line (without the program) that builds the whole plan in the
 /// reactor of `root_pom`: the planned modules by `-pl groupId:artifactId,...`, in
@@ -1005,7 +1026,9 @@ fn install_in_one_reactor(
                     Err(e) => format!("could not run `{}`: {e}", inv.program.display()),
                     Ok(status) if summary.is_empty() => format!(
                         "Maven failed ({status}) without a reactor summary (it stopped before \
-                         building, or -q hid it); its output is in {}",
+                         building, or -q hid it); its output is in {}; if the reactor itself \
+                         fails (a module outside the plan), --per-module builds each planned \
+                         module on its own",
                         inv.log.display()
                     ),
                     Ok(status) => format!(
