@@ -246,6 +246,18 @@ impl<'a> Interpolator<'a> {
     }
 }
 
+/// The expressions of a text, as the interpolators read them: each `${` to the next `}`.
+pub(crate) fn expressions(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let start = rest.find("${")?;
+        let after = &rest[start + 2..];
+        let end = after.find('}')?;
+        rest = &after[end + 1..];
+        Some(&after[..end])
+    })
+}
+
 /// What [`expand_simple`] does with a `${name}` that refers to itself through others.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OnCycle {
@@ -325,6 +337,12 @@ mod tests {
             .collect();
         let system = BTreeMap::from([("env.HOME".to_string(), "/home/x".to_string())]);
         Interpolator::new(Path::new("/w/m"), m, &user, &system).interpolate(s)
+    }
+
+    #[test]
+    fn expressions_are_listed_as_the_interpolator_reads_them() {
+        let found: Vec<&str> = expressions("a${x}b${y.z}${}${unclosed").collect();
+        assert_eq!(found, ["x", "y.z", ""]);
     }
 
     #[test]

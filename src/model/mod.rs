@@ -727,14 +727,10 @@ impl Loader {
             None => {
                 let mut exprs: Vec<String> = Vec::new();
                 let mut collect = |v: &mut Value| {
-                    let mut rest = v.text.as_str();
-                    while let Some(start) = rest.find("${") {
-                        let after = &rest[start + 2..];
-                        let Some(end) = after.find('}') else { break };
-                        if !exprs.iter().any(|e| e == &after[..end]) {
-                            exprs.push(after[..end].to_string());
+                    for expr in interpolate::expressions(&v.text) {
+                        if !exprs.iter().any(|e| e == expr) {
+                            exprs.push(expr.to_string());
                         }
-                        rest = &after[end + 1..];
                     }
                 };
                 // Values are only read: a scratch copy of one entry at a time.
@@ -821,11 +817,13 @@ impl Loader {
         activation: &profiles::ActivationContext,
         os_version: &mut Vec<(String, Loc)>,
     ) -> Result<(Model, Vec<String>)> {
-        let mut m = if own {
-            member.model.clone()
-        } else {
-            without_modules(&member.model)
-        };
+        let mut m = member.model.clone();
+        if !own {
+            // Never inherited (and read-time notices are the parent's own). A parent is
+            // prepared once for all the modules below it (`Loader::inherited`).
+            m.modules.clear();
+            m.notices.clear();
+        }
         merge::merge_duplicates(&mut m);
         let active = profiles::active_profiles(&m, project_directory, activation).map_err(|e| {
             self.activation_error(
@@ -1234,29 +1232,6 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>> {
         .into());
     }
     Ok(bytes)
-}
-
-/// A parent's model for inheritance: everything but its `<modules>`, which are never
-/// inherited. Cloning them for each child would make an aggregator of N modules cost N².
-fn without_modules(m: &Model) -> Model {
-    Model {
-        loc: m.loc.clone(),
-        group_id: m.group_id.clone(),
-        artifact_id: m.artifact_id.clone(),
-        version: m.version.clone(),
-        packaging: m.packaging.clone(),
-        name: m.name.clone(),
-        parent: m.parent.clone(),
-        properties: m.properties.clone(),
-        dependency_management: m.dependency_management.clone(),
-        dependencies: m.dependencies.clone(),
-        modules: Vec::new(),
-        build: m.build.clone(),
-        profiles: m.profiles.clone(),
-        // Not inherited (and read-time notices are the parent's own).
-        prerequisites_maven: m.prerequisites_maven.clone(),
-        notices: Vec::new(),
-    }
 }
 
 /// Normalizes `.` and `..` components without touching the file system (Maven uses
