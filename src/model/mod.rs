@@ -265,9 +265,7 @@ impl Loader {
 
     /// The source texts read so far.
     pub fn sources(&self) -> MutexGuard<'_, Sources> {
-        self.sources
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.sources)
     }
 
     /// Gives up the loader, keeping the source texts for diagnostics.
@@ -295,11 +293,7 @@ impl Loader {
     }
 
     fn cached(&self, path: &Path) -> Option<Arc<RawPom>> {
-        self.poms
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(path)
-            .cloned()
+        lock(&self.poms).get(path).cloned()
     }
 
     /// Reads one POM (once; later calls return the same).
@@ -388,11 +382,7 @@ impl Loader {
             model,
             in_repository,
         });
-        let mut poms = self
-            .poms
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Ok(poms.entry(path).or_insert(pom).clone())
+        Ok(lock(&self.poms).entry(path).or_insert(pom).clone())
     }
 
     /// The first phase of Maven's model building for one POM.
@@ -694,10 +684,7 @@ impl Loader {
     /// a workspace mostly end up managing the same dependencies, and a managed entry
     /// takes a few hundred bytes (a BOM such as Spring Boot's manages over a thousand).
     pub fn intern_management(&self, list: &mut Arc<Vec<Dependency>>) {
-        let mut interned = self
-            .managed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut interned = lock(&self.managed);
         match interned.get(list) {
             Some(shared) => *list = shared.clone(),
             None => {
@@ -868,13 +855,7 @@ impl Loader {
                 .map(Path::to_path_buf),
             external: external.to_vec(),
         };
-        let memo = |m: &Mutex<FastMap<InheritKey, Arc<Inherited>>>| {
-            m.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .get(&key)
-                .cloned()
-        };
-        if let Some(hit) = memo(&self.inherited) {
+        if let Some(hit) = lock(&self.inherited).get(&key).cloned() {
             return Ok(hit);
         }
         let mut os_version = Vec::new();
@@ -891,13 +872,7 @@ impl Loader {
             os_version.extend(up.os_version.iter().cloned());
         }
         let built = Arc::new(Inherited { model, os_version });
-        Ok(self
-            .inherited
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(key)
-            .or_insert(built)
-            .clone())
+        Ok(lock(&self.inherited).entry(key).or_insert(built).clone())
     }
 
     /// The POM's lineage, itself first, following `relativePath` then the repository.
