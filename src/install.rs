@@ -882,7 +882,10 @@ fn install_in_one_reactor(
         .iter()
         .map(|p| (ws.module(p.module).gav.ga(), p.module))
         .collect();
+    // The same reading keeps the reactor summary, from its heading to `BUILD ...`.
     let mut announced: Vec<ModuleId> = Vec::new();
+    let mut summary_text = String::new();
+    let mut in_summary = false;
     let mut tail = LogTail::new(&inv.log);
     let started = std::time::Instant::now();
     let status = exec::run_logged_watching(&inv, cancel, &mut || {
@@ -893,14 +896,20 @@ fn install_in_one_reactor(
                 announced.push(*id);
                 progress.started(*id);
             }
+            if line.contains("Reactor Summary") {
+                summary_text.clear();
+                in_summary = true;
+            }
+            if in_summary {
+                summary_text.push_str(&line);
+                summary_text.push('\n');
+                in_summary = !line.starts_with("[INFO] BUILD ");
+            }
         }
     });
     let elapsed = started.elapsed();
     let cancelled = cancel.is_cancelled();
-    let log = std::fs::read(&inv.log)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default();
-    let summary = reactor_summary(&log);
+    let summary = reactor_summary(&summary_text);
     let single_version = {
         let mut versions = plan
             .install

@@ -683,7 +683,7 @@ impl Loader {
     /// Makes `list` share its storage with an equal list interned before: the modules of
     /// a workspace mostly end up managing the same dependencies, and a managed entry
     /// takes a few hundred bytes (a BOM such as Spring Boot's manages over a thousand).
-    pub fn intern_management(&self, list: &mut Arc<Vec<Dependency>>) {
+    pub(crate) fn intern_management(&self, list: &mut Arc<Vec<Dependency>>) {
         let mut interned = lock(&self.managed);
         match interned.get(list) {
             Some(shared) => *list = shared.clone(),

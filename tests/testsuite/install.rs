@@ -24,6 +24,16 @@ fn results(report: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The Maven command line of each module of an install report.
+fn maven_commands(report: &Value) -> Vec<&str> {
+    report["modules"]
+        .as_array()
+        .expect("modules")
+        .iter()
+        .filter_map(|m| m["command"].as_str())
+        .collect()
+}
+
 fn class_bytes(jar: &std::path::Path, entry: &str) -> Vec<u8> {
     let file = std::fs::File::open(jar).unwrap_or_else(|e| panic!("{}: {e}", jar.display()));
     let mut zip = zip::ZipArchive::new(file).expect("a jar");
@@ -277,12 +287,7 @@ fn install_in_an_aggregator_workspace_runs_one_reactor() {
         "parent, core, svc-a, svc-b, testkit, app: {done:?}"
     );
     assert!(done.iter().all(|(_, r)| r == "installed"), "{done:?}");
-    let commands: Vec<&str> = report["modules"]
-        .as_array()
-        .expect("modules")
-        .iter()
-        .filter_map(|m| m["command"].as_str())
-        .collect();
+    let commands = maven_commands(&report);
     assert!(
         commands.windows(2).all(|w| w[0] == w[1]),
         "one command: {commands:?}"
@@ -318,12 +323,7 @@ fn install_in_an_aggregator_workspace_runs_one_reactor() {
     let done = results(&report);
     // core changed; svc-a, svc-b, testkit and app are built against it.
     assert_eq!(done.len(), 5, "{done:?}");
-    let commands: Vec<&str> = report["modules"]
-        .as_array()
-        .expect("modules")
-        .iter()
-        .filter_map(|m| m["command"].as_str())
-        .collect();
+    let commands = maven_commands(&report);
     assert!(
         commands
             .iter()
