@@ -20,10 +20,10 @@
 mod generator;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
-use m2fresh::fingerprint::{self, files::StatCache};
-use m2fresh::graph::ReactorGraph;
-use m2fresh::plan::queue::DependencyQueue;
-use m2fresh::workspace::{LoadOptions, ModuleId, Workspace};
+use m2fresh::building::plan::queue::DependencyQueue;
+use m2fresh::freshness::fingerprint::{self, files::StatCache};
+use m2fresh::maven::graph::ReactorGraph;
+use m2fresh::maven::workspace::{LoadOptions, ModuleId, Workspace};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! Errors and findings. Both point into POMs: an error stops the command (exit code 2), a
 //! finding is reported and the command goes on, as Maven would.
 
-use crate::pom::{Loc, Sources};
+use crate::maven::pom::{Loc, Sources};
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
 use serde::Serialize;
 use std::fmt;
@@ -68,7 +68,7 @@ impl Error {
 }
 
 /// A diagnostic about one or more places in POMs: the message, a code such as
-/// `m2fresh::graph::cycle`, labels into one source, and related diagnostics for places in
+/// `m2fresh::maven::graph::cycle`, labels into one source, and related diagnostics for places in
 /// other POMs (a cycle spans several files).
 #[derive(Debug)]
 pub struct PomDiagnostic {
@@ -345,18 +345,18 @@ impl Finding {
     /// A renderable diagnostic with the POM's lines.
     pub fn diagnostic(&self, sources: &Sources) -> PomDiagnostic {
         let code = match self.kind {
-            FindingKind::VersionMismatch => "m2fresh::graph::version-mismatch",
-            FindingKind::RelativePathMismatch => "m2fresh::model::relative-path",
-            FindingKind::UnresolvedParent => "m2fresh::model::unresolved-parent",
-            FindingKind::UnresolvedImport => "m2fresh::model::unresolved-import",
-            FindingKind::UndefinedProperty => "m2fresh::model::undefined-property",
-            FindingKind::DuplicateCoordinates => "m2fresh::workspace::duplicate",
-            FindingKind::MissingVersion => "m2fresh::model::missing-version",
-            FindingKind::CoreExtensions => "m2fresh::workspace::core-extensions",
-            FindingKind::ProfileActivation => "m2fresh::model::profile-activation",
-            FindingKind::DroppedEdge => "m2fresh::graph::dropped-edge",
-            FindingKind::ExtensionInReactor => "m2fresh::graph::extension-in-reactor",
-            FindingKind::XmlNotice => "m2fresh::pom::notice",
+            FindingKind::VersionMismatch => "m2fresh::maven::graph::version-mismatch",
+            FindingKind::RelativePathMismatch => "m2fresh::maven::model::relative-path",
+            FindingKind::UnresolvedParent => "m2fresh::maven::model::unresolved-parent",
+            FindingKind::UnresolvedImport => "m2fresh::maven::model::unresolved-import",
+            FindingKind::UndefinedProperty => "m2fresh::maven::model::undefined-property",
+            FindingKind::DuplicateCoordinates => "m2fresh::maven::workspace::duplicate",
+            FindingKind::MissingVersion => "m2fresh::maven::model::missing-version",
+            FindingKind::CoreExtensions => "m2fresh::maven::workspace::core-extensions",
+            FindingKind::ProfileActivation => "m2fresh::maven::model::profile-activation",
+            FindingKind::DroppedEdge => "m2fresh::maven::graph::dropped-edge",
+            FindingKind::ExtensionInReactor => "m2fresh::maven::graph::extension-in-reactor",
+            FindingKind::XmlNotice => "m2fresh::maven::pom::notice",
         };
         let mut d = PomDiagnostic::at(
             sources,

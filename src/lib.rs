@@ -14,19 +14,25 @@
 //!
 //! | stage | module | what it owns |
 //! |---|---|---|
-//! | XML | [`xml`] | spanned XML tree; DTDs and custom entities refused |
-//! | POM | [`pom`] | the POM model as written, each value with its file and span |
-//! | effective model | [`model`] | parents, profiles, inheritance, interpolation, management |
-//! | settings | [`settings`] | the profiles of the user and global `settings.xml` |
-//! | workspace | [`workspace`] | aggregator or scan discovery, BOM imports; [`workspace::Workspace::load`] |
-//! | graph | [`graph`] | reactor edges and Maven's build order; [`graph::ReactorGraph::build`] (`graph`, `order`) |
-//! | fingerprint | [`fingerprint`] | blake3 Merkle hash of model, files and upstream; stat cache |
-//! | local repository | [`localrepo`], [`stamp`], [`jar`] | where Maven installs, m2fresh's stamps, evidence from jars |
-//! | status | [`status`], [`evidence`] | fresh/stale/missing/unverified/foreign; [`status::check`] (`check`), [`status::why`] (`why`) |
-//! | plan | [`plan`] | what to install and in which order; the dependency queue |
-//! | execution | [`exec`] | running Maven jobs over the queue, logs, cancellation |
+//! | XML | [`maven::xml`] | spanned XML tree; DTDs and custom entities refused |
+//! | POM | [`maven::pom`] | the POM model as written, each value with its file and span |
+//! | effective model | [`maven::model`] | parents, profiles, inheritance, interpolation, management |
+//! | settings | [`maven::settings`] | the profiles of the user and global `settings.xml` |
+//! | workspace | [`maven::workspace`] | aggregator or scan discovery, BOM imports; [`maven::workspace::Workspace::load`] |
+//! | graph | [`maven::graph`] | reactor edges and Maven's build order; [`maven::graph::ReactorGraph::build`] (`graph`, `order`) |
+//! | fingerprint | [`freshness::fingerprint`] | blake3 Merkle hash of model, files and upstream; stat cache |
+//! | local repository | [`freshness::localrepo`], [`freshness::stamp`], [`freshness::jar`] | where Maven installs, m2fresh's stamps, evidence from jars |
+//! | status | [`freshness::status`], [`freshness::evidence`] | fresh/stale/missing/unverified/foreign; [`freshness::status::check`] (`check`), [`freshness::status::why`] (`why`) |
+//! | plan | [`building::plan`] | what to install and in which order; the dependency queue |
+//! | execution | [`building::exec`] | running Maven jobs over the queue, logs, cancellation |
+//! | install | [`building::install`] | Maven `install` for a plan, one reactor or one Maven per module; stamps |
 //! | image | [`image`] | the image build command and the tag guard |
+//! | operations | [`project`] | a workspace opened once: targets, check, image — what the CLI calls |
 //! | output | [`report`] | the versioned JSON schema, DOT and Mermaid |
+//! | support | [`coords`], [`error`] | Maven coordinates; errors, diagnostics and findings |
+//!
+//! The folders follow the stages: [`maven`] (reading the build), [`freshness`] (deciding
+//! what is fresh), [`building`] (running Maven), [`image`].
 //!
 //! Errors are [`error::Error`] values; problems in POMs carry the file, line and span
 //! ([`error::PomDiagnostic`]), warnings are [`error::Finding`]s.
@@ -34,7 +40,7 @@
 //! # Example
 //!
 //! ```no_run
-//! use m2fresh::{graph::ReactorGraph, workspace::{LoadOptions, Workspace}};
+//! use m2fresh::maven::{graph::ReactorGraph, workspace::{LoadOptions, Workspace}};
 //! let ws = Workspace::load("fixtures/xuecheng".as_ref(), &LoadOptions::default())?;
 //! let graph = ReactorGraph::build(&ws)?;
 //! let target = ws.find("xc-service-portalview")?;
@@ -44,26 +50,14 @@
 //! # Ok::<(), m2fresh::error::Error>(())
 //! ```
 
+pub mod building;
 pub mod coords;
 pub mod error;
-pub mod evidence;
-pub mod exec;
-pub mod fingerprint;
-pub mod graph;
+pub mod freshness;
 pub mod image;
-pub mod install;
-pub mod jar;
-pub mod localrepo;
-pub mod model;
-pub mod plan;
-pub mod pom;
+pub mod maven;
 pub mod project;
 pub mod report;
-pub mod settings;
-pub mod stamp;
-pub mod status;
-pub mod workspace;
-pub mod xml;
 
 /// Hash maps and sets for the hot paths of model building: keys are short strings read
 /// from POMs, and SipHash's protection against crafted collisions is not worth its cost

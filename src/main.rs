@@ -22,14 +22,14 @@ mod cli;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use cli::render;
+use m2fresh::building::exec::CancelToken;
+use m2fresh::building::install::InstallOptions;
+use m2fresh::building::plan::PlanOptions;
 use m2fresh::error::{Error, Finding};
-use m2fresh::exec::CancelToken;
-use m2fresh::graph::ReactorGraph;
-use m2fresh::install::InstallOptions;
-use m2fresh::plan::PlanOptions;
+use m2fresh::freshness::status::Status;
+use m2fresh::maven::graph::ReactorGraph;
+use m2fresh::maven::workspace::{Discovery, LoadOptions, ModuleId, Workspace};
 use m2fresh::project::{OpenOptions, Project};
-use m2fresh::status::Status;
-use m2fresh::workspace::{Discovery, LoadOptions, ModuleId, Workspace};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::PathBuf;
@@ -334,7 +334,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let project = open(g)?;
             let modules = project.targets(targets)?;
             let report = project.check(&modules)?;
-            let plan = m2fresh::plan::plan(
+            let plan = m2fresh::building::plan::plan(
                 &project.workspace,
                 &project.graph,
                 &report,
@@ -383,7 +383,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .map(|t| project.workspace.find(t))
                 .transpose()?;
             let cache = project.load_cache();
-            let report = m2fresh::status::why(
+            let report = m2fresh::freshness::status::why(
                 &project.workspace,
                 &project.graph,
                 &project.repository,
@@ -487,7 +487,7 @@ fn run_image(
 
 fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<ExitCode, Error> {
     let project = open(g)?;
-    let _lock = m2fresh::install::lock_repository(&project.repository, &|path| {
+    let _lock = m2fresh::building::install::lock_repository(&project.repository, &|path| {
         say!(
             "waiting for another m2fresh install on this local repository to finish ({})",
             path.display()
@@ -495,7 +495,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     })?;
     let modules = project.targets(targets)?;
     let (report, fingerprints) = project.check_with_fingerprints(&modules)?;
-    let plan = m2fresh::plan::plan(
+    let plan = m2fresh::building::plan::plan(
         &project.workspace,
         &project.graph,
         &report,
@@ -515,7 +515,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         say_raw!("{}", render::render_plan_text(&plan));
     }
     let cancel = CancelToken::new();
-    m2fresh::exec::cancel_on_signals(cancel.clone())
+    m2fresh::building::exec::cancel_on_signals(cancel.clone())
         .map_err(|e| Error::io("cannot install a signal handler", "<signals>", e))?;
     let opts = InstallOptions {
         jobs: args.jobs.unwrap_or(0),
@@ -531,8 +531,14 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         per_module: args.per_module,
     };
     let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len());
-    let result =
-        m2fresh::install::install(project, &plan, &fingerprints, &opts, &progress, &cancel);
+    let result = m2fresh::building::install::install(
+        project,
+        &plan,
+        &fingerprints,
+        &opts,
+        &progress,
+        &cancel,
+    );
     progress.finish();
     let result = result?;
     match g.format {

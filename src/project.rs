@@ -2,13 +2,13 @@
 //! use for it, and the stat cache. Each CLI command is a thin wrapper around this.
 
 use crate::error::{Error, Result};
-use crate::fingerprint::Fingerprints;
-use crate::fingerprint::files::StatCache;
-use crate::graph::ReactorGraph;
-use crate::localrepo::{self, LocalRepository, LocateOptions};
-use crate::settings::SettingsFiles;
-use crate::status::CheckReport;
-use crate::workspace::{self, LoadOptions, ModuleId, Workspace};
+use crate::freshness::fingerprint::Fingerprints;
+use crate::freshness::fingerprint::files::StatCache;
+use crate::freshness::localrepo::{self, LocalRepository, LocateOptions};
+use crate::freshness::status::CheckReport;
+use crate::maven::graph::ReactorGraph;
+use crate::maven::settings::SettingsFiles;
+use crate::maven::workspace::{self, LoadOptions, ModuleId, Workspace};
 use std::path::{Path, PathBuf};
 
 /// How to open a workspace.
@@ -135,11 +135,19 @@ impl Project {
         modules: &[ModuleId],
     ) -> Result<(CheckReport, Fingerprints)> {
         let cache = self.load_cache();
-        let fingerprints =
-            crate::fingerprint::fingerprint(&self.workspace, &self.graph, modules, &cache)?;
+        let fingerprints = crate::freshness::fingerprint::fingerprint(
+            &self.workspace,
+            &self.graph,
+            modules,
+            &cache,
+        )?;
         self.save_cache(&cache);
-        let report =
-            crate::status::check_with(&self.workspace, &self.repository, modules, &fingerprints)?;
+        let report = crate::freshness::status::check_with(
+            &self.workspace,
+            &self.repository,
+            modules,
+            &fingerprints,
+        )?;
         Ok((report, fingerprints))
     }
 }
@@ -151,7 +159,7 @@ pub struct ImageJob {
     pub plan: crate::image::ImagePlan,
     /// The module's upstream (itself excluded) that is not fresh in the local repository:
     /// the image would be built with those old artifacts.
-    pub not_fresh: Vec<crate::status::ModuleStatus>,
+    pub not_fresh: Vec<crate::freshness::status::ModuleStatus>,
 }
 
 impl Project {
@@ -170,14 +178,14 @@ impl Project {
         let not_fresh = report
             .modules
             .into_iter()
-            .filter(|m| m.module != target && m.status != crate::status::Status::Fresh)
+            .filter(|m| m.module != target && m.status != crate::freshness::status::Status::Fresh)
             .collect();
         let m = self.workspace.module(target);
         let fingerprint = fingerprints
             .get(target)
             .map(|f| f.fingerprint.clone())
             .unwrap_or_default();
-        let tool = crate::install::find_maven(mvn, &m.dir, &self.workspace.root)?;
+        let tool = crate::building::install::find_maven(mvn, &m.dir, &self.workspace.root)?;
         let mut args = vec![format!(
             "-Dmaven.repo.local={}",
             self.repository.path.display()

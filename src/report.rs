@@ -5,8 +5,8 @@
 //! a removal or a change of meaning increments it. Module ids are `groupId:artifactId`.
 
 use crate::error::Finding;
-use crate::graph::ReactorGraph;
-use crate::workspace::{Discovery, ModuleId, Workspace};
+use crate::maven::graph::ReactorGraph;
+use crate::maven::workspace::{Discovery, ModuleId, Workspace};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -65,7 +65,7 @@ pub struct EdgeReport {
     /// `dependency` (with `scope`), `parent`, `plugin`, `plugin-dependency`, `extension`,
     /// `import`.
     #[serde(flatten)]
-    pub kind: crate::graph::EdgeKind,
+    pub kind: crate::maven::graph::EdgeKind,
     /// The POM that declares it, relative to the root when inside it.
     pub pom: String,
     /// Its line.
@@ -185,12 +185,12 @@ pub fn to_dot(
                 continue;
             }
             let style = match e.kind {
-                crate::graph::EdgeKind::Parent => " [style=dashed, label=\"parent\"]",
-                crate::graph::EdgeKind::Import => " [style=dotted, label=\"import\"]",
-                crate::graph::EdgeKind::Plugin
-                | crate::graph::EdgeKind::PluginDependency
-                | crate::graph::EdgeKind::Extension => " [label=\"build\"]",
-                crate::graph::EdgeKind::Dependency { .. } => "",
+                crate::maven::graph::EdgeKind::Parent => " [style=dashed, label=\"parent\"]",
+                crate::maven::graph::EdgeKind::Import => " [style=dotted, label=\"import\"]",
+                crate::maven::graph::EdgeKind::Plugin
+                | crate::maven::graph::EdgeKind::PluginDependency
+                | crate::maven::graph::EdgeKind::Extension => " [label=\"build\"]",
+                crate::maven::graph::EdgeKind::Dependency { .. } => "",
             };
             let _ = writeln!(
                 out,
@@ -234,7 +234,9 @@ pub fn to_mermaid(
                 continue;
             }
             let arrow = match e.kind {
-                crate::graph::EdgeKind::Parent | crate::graph::EdgeKind::Import => "-.->",
+                crate::maven::graph::EdgeKind::Parent | crate::maven::graph::EdgeKind::Import => {
+                    "-.->"
+                }
                 _ => "-->",
             };
             let _ = writeln!(out, "  {} {} {}", node(id), arrow, node(e.to));

@@ -9,10 +9,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use m2fresh::error::PomDiagnostic;
-use m2fresh::pom::{Loc, Sources, Value, parse_model};
+use m2fresh::maven::pom::{Loc, Sources, Value, parse_model};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = m2fresh::xml::decode(data) else {
+    let Ok(text) = m2fresh::maven::xml::decode(data) else {
         return;
     };
     let mut sources = Sources::default();

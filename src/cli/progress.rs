@@ -2,8 +2,8 @@
 //! when the output is not a terminal or `CI` is set (logs of CI jobs).
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use m2fresh::exec::{Outcome, Progress};
-use m2fresh::workspace::{ModuleId, Workspace};
+use m2fresh::building::exec::{Outcome, Progress};
+use m2fresh::maven::workspace::{ModuleId, Workspace};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::IsTerminal;

@@ -1,9 +1,9 @@
 //! Plain-text rendering of the library's reports, for people at a terminal.
 
-use m2fresh::graph::ReactorGraph;
+use m2fresh::freshness::status::{CheckReport, Status, WhyReport};
+use m2fresh::maven::graph::ReactorGraph;
+use m2fresh::maven::workspace::{Discovery, ModuleId, Workspace};
 use m2fresh::project::Project;
-use m2fresh::status::{CheckReport, Status, WhyReport};
-use m2fresh::workspace::{Discovery, ModuleId, Workspace};
 
 pub fn render_graph_text(
     ws: &Workspace,
@@ -146,7 +146,7 @@ pub fn kebab<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-pub fn render_plan_text(plan: &m2fresh::plan::Plan) -> String {
+pub fn render_plan_text(plan: &m2fresh::building::plan::Plan) -> String {
     if plan.is_empty() {
         return format!("nothing to install: {} modules fresh\n", plan.fresh.len());
     }
@@ -171,8 +171,8 @@ pub fn render_plan_text(plan: &m2fresh::plan::Plan) -> String {
     out
 }
 
-pub fn render_install_text(report: &m2fresh::install::InstallReport) -> String {
-    use m2fresh::install::ModuleResult;
+pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -> String {
+    use m2fresh::building::install::ModuleResult;
     let mut out = String::from("\n");
     let width = report.modules.iter().map(|m| m.id.len()).max().unwrap_or(0);
     for m in &report.modules {
@@ -194,7 +194,7 @@ pub fn render_install_text(report: &m2fresh::install::InstallReport) -> String {
             out.push_str(&format!("\n{} failed: {message}\n", m.id));
             out.push_str(&format!("  command: {}\n", m.command));
             out.push_str(&format!("  log: {}\n", m.log.display()));
-            if let Ok(tail) = m2fresh::exec::tail(&m.log, 25) {
+            if let Ok(tail) = m2fresh::building::exec::tail(&m.log, 25) {
                 out.push_str("  --- end of the log ---\n");
                 for line in tail.lines() {
                     out.push_str(&format!("  | {line}\n"));

@@ -134,11 +134,12 @@ impl TagLedger {
             source,
         })?;
         let lock_path = lock_path(&self.path);
-        let lock =
-            crate::stamp::open_lock_file(&lock_path).map_err(|source| ImageError::LedgerLock {
+        let lock = crate::freshness::stamp::open_lock_file(&lock_path).map_err(|source| {
+            ImageError::LedgerLock {
                 path: lock_path.clone(),
                 source,
-            })?;
+            }
+        })?;
         lock.lock().map_err(|source| ImageError::LedgerLock {
             path: lock_path.clone(),
             source,
@@ -178,7 +179,7 @@ fn lock_path(path: &Path) -> PathBuf {
 }
 
 fn read_entries(path: &Path) -> Result<BTreeMap<String, LedgerEntry>, ImageError> {
-    let bytes = match crate::stamp::read_record(path) {
+    let bytes = match crate::freshness::stamp::read_record(path) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return Ok(BTreeMap::new()),
         Err(source) => {

@@ -1,8 +1,8 @@
 //! Filling an [`ImageTarget`] from a workspace module's effective model.
 
 use super::{ConfigNode, ImageTarget, MavenCommand, PluginInfo};
-use crate::pom::{Config, text};
-use crate::workspace::{Module, Workspace};
+use crate::maven::pom::{Config, text};
+use crate::maven::workspace::{Module, Workspace};
 
 impl ImageTarget {
     /// The image target of a module: its coordinates, directories, effective build

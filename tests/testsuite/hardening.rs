@@ -246,7 +246,7 @@ const CASES: &[Case] = &[
         root: ".",
         code: 2,
         present: &[
-            "m2fresh::model::expansion-too-large",
+            "m2fresh::maven::model::expansion-too-large",
             "expanding `${l7}` makes the model of pom.xml larger than 32 MiB",
             "[pom.xml:7:9]",
         ],
@@ -434,7 +434,7 @@ fn a_huge_pom_is_refused_and_a_large_one_is_read_fast() {
         2,
         &[
             "huge/pom.xml is larger than 8 MiB",
-            "m2fresh::pom::too-large",
+            "m2fresh::maven::pom::too-large",
         ],
         &[],
     );
@@ -1551,13 +1551,13 @@ fn no_text_from_a_pom_or_a_file_name_reaches_a_shell() {
 
 /// What the `pom` fuzz target does with one input; panics on a violation.
 fn read_pom_bytes(data: &[u8]) {
-    use m2fresh::pom::{Loc, Sources, Value};
-    let Ok(text) = m2fresh::xml::decode(data) else {
+    use m2fresh::maven::pom::{Loc, Sources, Value};
+    let Ok(text) = m2fresh::maven::xml::decode(data) else {
         return;
     };
     let mut sources = Sources::default();
     let id = sources.add("pom.xml".into(), "pom.xml".into(), text.as_str().into());
-    match m2fresh::pom::parse_model(&text, id) {
+    match m2fresh::maven::pom::parse_model(&text, id) {
         Ok(mut model) => model.for_each_value_mut(&mut |v: &mut Value| {
             assert!(
                 text.get(v.loc.span.clone()).is_some(),

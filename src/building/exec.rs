@@ -1,7 +1,7 @@
 //! Running the install plan: at most `-j N` jobs at once, in dependency order.
 //!
 //! This module owns *how* planned work runs; *when* a node may run is
-//! [`crate::plan::queue::DependencyQueue`]'s business. [`execute`] follows
+//! [`crate::building::plan::queue::DependencyQueue`]'s business. [`execute`] follows
 //! cargo's job queue: one coordinating loop on the calling thread, one scoped
 //! thread per running job, and an mpsc channel on which each job reports
 //! back. No async runtime: a handful of Maven processes does not need one.
@@ -27,7 +27,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::plan::queue::DependencyQueue;
+use crate::building::plan::queue::DependencyQueue;
 
 /// How often a running child is checked for exit and for cancellation.
 const POLL: Duration = Duration::from_millis(20);
@@ -80,7 +80,7 @@ pub enum JobFailure {
     /// The build ran and exited unsuccessfully.
     #[error("`{}` failed ({status}); its output is in {}", program.display(), log.display())]
     #[diagnostic(
-        code(m2fresh::exec::build_failed),
+        code(m2fresh::building::exec::build_failed),
         help("read the end of the log above; rerun the command from its first line to reproduce")
     )]
     Exited {
@@ -94,7 +94,7 @@ pub enum JobFailure {
     /// The build could not be started or watched.
     #[error("could not run `{}` (log {}): {source}", program.display(), log.display())]
     #[diagnostic(
-        code(m2fresh::exec::spawn),
+        code(m2fresh::building::exec::spawn),
         help(
             "check that Maven is installed and on PATH (or that ./mvnw is executable), and \
              that the log directory is writable"
@@ -112,14 +112,14 @@ pub enum JobFailure {
     /// Stopped because the run was cancelled (Ctrl-C).
     #[error("cancelled")]
     #[diagnostic(
-        code(m2fresh::exec::cancelled),
+        code(m2fresh::building::exec::cancelled),
         help("the module was not installed; run the command again to finish")
     )]
     Cancelled,
     /// The job panicked: a bug in m2fresh or in the library user's job.
     #[error("the job panicked: {message}")]
     #[diagnostic(
-        code(m2fresh::exec::panicked),
+        code(m2fresh::building::exec::panicked),
         help("this is a bug; please report it with the message above")
     )]
     Panicked {
@@ -128,7 +128,7 @@ pub enum JobFailure {
     },
     /// Any other reason a job gives.
     #[error("{message}")]
-    #[diagnostic(code(m2fresh::exec::other))]
+    #[diagnostic(code(m2fresh::building::exec::other))]
     Other {
         /// What went wrong.
         message: String,

@@ -97,7 +97,7 @@ pub enum LocalRepoError {
     /// `-s` named a file that is not there; Maven refuses to run in that case too.
     #[error("the specified user settings file does not exist: {}", path.display())]
     #[diagnostic(
-        code(m2fresh::localrepo::settings_missing),
+        code(m2fresh::freshness::localrepo::settings_missing),
         help("fix the path given to -s, or drop -s to use ~/.m2/settings.xml")
     )]
     SettingsMissing {
@@ -107,7 +107,7 @@ pub enum LocalRepoError {
     /// A settings file exists but could not be read.
     #[error("cannot read settings file {}", path.display())]
     #[diagnostic(
-        code(m2fresh::localrepo::settings_read),
+        code(m2fresh::freshness::localrepo::settings_read),
         help("check the file's permissions; Maven needs to read it too")
     )]
     SettingsRead {
@@ -120,7 +120,7 @@ pub enum LocalRepoError {
     /// A settings file is not well-formed XML; Maven fails on it as well.
     #[error("settings file {} is not well-formed XML at byte {position}: {message}", path.display())]
     #[diagnostic(
-        code(m2fresh::localrepo::settings_malformed),
+        code(m2fresh::freshness::localrepo::settings_malformed),
         help("fix the XML in this settings file; `mvn` reports the same problem")
     )]
     SettingsMalformed {
@@ -134,7 +134,7 @@ pub enum LocalRepoError {
     /// A relative repository path needs the working directory, and it is unavailable.
     #[error("cannot determine the working directory to resolve the local repository path")]
     #[diagnostic(
-        code(m2fresh::localrepo::working_dir),
+        code(m2fresh::freshness::localrepo::working_dir),
         help("run m2fresh from an existing directory, or give an absolute --local-repo")
     )]
     WorkingDir {

@@ -13,7 +13,9 @@ pub mod profiles;
 
 use crate::coords::Gav;
 use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
-use crate::pom::{Dependency, Loc, Model, Profile, Resource, SourceId, Sources, Value, text};
+use crate::maven::pom::{
+    Dependency, Loc, Model, Profile, Resource, SourceId, Sources, Value, text,
+};
 use crate::{FastMap, FastSet};
 use interpolate::{InterpolationError, Interpolator};
 use profiles::ActivationContext;
@@ -320,12 +322,12 @@ impl Loader {
         let bytes = read_bounded(&path)?;
         let name = self.display_name(&path);
         let (text, encoding_notice): (Arc<str>, Option<String>) =
-            match crate::xml::decode_reporting(&bytes) {
+            match crate::maven::xml::decode_reporting(&bytes) {
                 Ok((t, notice)) => (Arc::from(t), notice),
                 Err(msg) => {
                     return Err(PomDiagnostic::at(
                         &Sources::default(),
-                        "m2fresh::pom::encoding",
+                        "m2fresh::maven::pom::encoding",
                         format!("cannot read {name}: {msg}"),
                         None,
                         "",
@@ -335,15 +337,15 @@ impl Loader {
             };
         let source = self.sources().reserve(path.clone(), name.clone());
         self.sources().fill(source, text.clone());
-        let model = crate::pom::parse_model(&text, source).map_err(|(msg, span)| {
+        let model = crate::maven::pom::parse_model(&text, source).map_err(|(msg, span)| {
             if !self.may_quote(&path) {
                 // A <module> or <relativePath> can name any file (`/proc/self/environ`,
                 // a key): say where it failed, never what it holds.
-                let (line, col) = crate::pom::line_col(&text, span.start);
+                let (line, col) = crate::maven::pom::line_col(&text, span.start);
                 return Error::from(
                     PomDiagnostic::at(
                         &Sources::default(),
-                        "m2fresh::pom::malformed",
+                        "m2fresh::maven::pom::malformed",
                         format!(
                             "{}:{line}:{col} is not a POM m2fresh can read: {msg}",
                             path.display()
@@ -362,7 +364,7 @@ impl Loader {
             Error::from(
                 PomDiagnostic::at(
                     &self.sources(),
-                    "m2fresh::pom::malformed",
+                    "m2fresh::maven::pom::malformed",
                     format!("{name} is not a POM m2fresh can read: {msg}"),
                     Some(&loc),
                     "here",
@@ -511,7 +513,7 @@ impl Loader {
                     failure = Some(
                         PomDiagnostic::at(
                             &self.sources(),
-                            "m2fresh::model::recursive-property",
+                            "m2fresh::maven::model::recursive-property",
                             format!(
                                 "Detected the following recursive expression cycle in '{first}': [{}]",
                                 rec.cycle.join(", ")
@@ -527,7 +529,7 @@ impl Loader {
                     failure = Some(
                         PomDiagnostic::at(
                             &self.sources(),
-                            "m2fresh::model::expansion-too-large",
+                            "m2fresh::maven::model::expansion-too-large",
                             format!(
                                 "expanding `${{{expression}}}` makes the model of {} larger than {} MiB",
                                 self.display_name(&pom.path),
@@ -640,7 +642,7 @@ impl Loader {
                 None if let Some(ParentLink { gav, loc, .. }) = unresolved_parent => {
                     Err(PomDiagnostic::at(
                         &self.sources(),
-                        "m2fresh::model::unresolved-parent",
+                        "m2fresh::maven::model::unresolved-parent",
                         format!(
                             "Non-resolvable parent POM {gav} for {}: not at its relativePath and not in the local repository, and the project needs it for its {what}",
                             self.display_name(&pom.path)
@@ -653,7 +655,7 @@ impl Loader {
                 }
                 None => Err(PomDiagnostic::at(
                     &self.sources(),
-                    "m2fresh::model::missing-coordinate",
+                    "m2fresh::maven::model::missing-coordinate",
                     format!("'{what}' is missing in {}", self.display_name(&pom.path)),
                     Some(&pom.model.loc),
                     "this project",
@@ -779,7 +781,7 @@ impl Loader {
         Error::from(
             PomDiagnostic::at(
                 &self.sources(),
-                "m2fresh::model::profile-activation",
+                "m2fresh::maven::model::profile-activation",
                 format!(
                     "Failed to determine activation for profile {} of {of}: {message}",
                     profile.id_or_default(),
@@ -908,7 +910,7 @@ impl Loader {
             .collect();
         let mut d = PomDiagnostic::at(
             &sources,
-            "m2fresh::model::parent-cycle",
+            "m2fresh::maven::model::parent-cycle",
             format!("the parents form a cycle: {}", names.join(" -> ")),
             lineage[0].model.parent.as_ref().map(|p| &p.loc),
             "this parent",
@@ -917,7 +919,7 @@ impl Loader {
         for p in lineage.iter().skip(1) {
             d = d.with_related(PomDiagnostic::at(
                 &sources,
-                "m2fresh::model::parent-cycle",
+                "m2fresh::maven::model::parent-cycle",
                 format!("{} declares its parent here", self.display_name(&p.path)),
                 p.model.parent.as_ref().map(|p| &p.loc),
                 "parent",
@@ -929,13 +931,13 @@ impl Loader {
     fn resolve_parent(
         &self,
         child: &RawPom,
-        parent: &crate::pom::Parent,
+        parent: &crate::maven::pom::Parent,
         findings: &mut Vec<Finding>,
     ) -> Result<(ParentLink, Option<Arc<RawPom>>)> {
         let missing = |what: &str| -> Error {
             PomDiagnostic::at(
                 &self.sources(),
-                "m2fresh::model::parent",
+                "m2fresh::maven::model::parent",
                 format!(
                     "'parent.{what}' is missing in {}",
                     self.display_name(&child.path)
@@ -970,7 +972,7 @@ impl Loader {
                 let m = &found.model;
                 let inherited =
                     |own: &Option<Value>,
-                     from_parent: fn(&crate::pom::Parent) -> &Option<Value>| {
+                     from_parent: fn(&crate::maven::pom::Parent) -> &Option<Value>| {
                         text(own)
                             .or_else(|| m.parent.as_ref().and_then(|p| text(from_parent(p))))
                             .unwrap_or("")
@@ -1072,7 +1074,7 @@ fn interpolation_view(m: &Model) -> Model {
         dependency_management: Default::default(),
         dependencies: Vec::new(),
         modules: Vec::new(),
-        build: crate::pom::Build {
+        build: crate::maven::pom::Build {
             source_directory: m.build.source_directory.clone(),
             directory: m.build.directory.clone(),
             output_directory: m.build.output_directory.clone(),
@@ -1194,7 +1196,7 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>> {
     if bytes.len() as u64 > MAX_POM_BYTES {
         return Err(PomDiagnostic::at(
             &Sources::default(),
-            "m2fresh::pom::too-large",
+            "m2fresh::maven::pom::too-large",
             format!(
                 "{} is larger than {} MiB; m2fresh does not read POMs that large",
                 path.display(),

@@ -7,7 +7,9 @@
 //! merged with Maven's exact ordering rules, not just as sets.
 
 use crate::FastMap;
-use crate::pom::{Build, Config, Dependency, Extension, Model, Plugin, Profile, Value, text};
+use crate::maven::pom::{
+    Build, Config, Dependency, Extension, Model, Plugin, Profile, Value, text,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -462,7 +464,7 @@ pub fn inject_plugin_management(build: &mut Build) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pom::{SourceId, parse_model};
+    use crate::maven::pom::{SourceId, parse_model};
 
     fn model(xml: &str) -> Model {
         parse_model(xml, SourceId(0)).unwrap()

@@ -17,8 +17,8 @@
 //! ([`EdgeKind::Import`]), used by the upstream closure and the install plan.
 
 use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
-use crate::pom::{Loc, text};
-use crate::workspace::{ModuleId, Workspace};
+use crate::maven::pom::{Loc, text};
+use crate::maven::workspace::{ModuleId, Workspace};
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -95,7 +95,7 @@ impl ReactorGraph {
     /// Builds the graph and the order of a workspace.
     ///
     /// ```no_run
-    /// use m2fresh::{graph::ReactorGraph, workspace::{LoadOptions, Workspace}};
+    /// use m2fresh::maven::{graph::ReactorGraph, workspace::{LoadOptions, Workspace}};
     /// let ws = Workspace::load("fixtures/xuecheng".as_ref(), &LoadOptions::default())?;
     /// let graph = ReactorGraph::build(&ws)?;
     /// for id in &graph.order {
@@ -619,7 +619,7 @@ fn cycle_error(
         if let Some(e) = candidates.iter().find(|e| e.from == from && e.to == to) {
             related.push(PomDiagnostic::at(
                 &ws.sources,
-                "m2fresh::graph::cycle",
+                "m2fresh::maven::graph::cycle",
                 format!(
                     "{} needs {} ({}) at {}",
                     ws.module(from).key(),
@@ -635,7 +635,7 @@ fn cycle_error(
     let first = related.first().and_then(|d| d.labels.first().cloned());
     let mut d = PomDiagnostic::at(
         &ws.sources,
-        "m2fresh::graph::cycle",
+        "m2fresh::maven::graph::cycle",
         format!(
             "The projects in the reactor contain a cyclic reference: {}",
             names.join(" --> ")
@@ -658,7 +658,7 @@ fn cycle_error(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workspace::LoadOptions;
+    use crate::maven::workspace::LoadOptions;
     use std::path::Path;
 
     /// The reactor order m2fresh computes for `fixtures/reactor/<name>`, as

@@ -17,10 +17,10 @@
 //! - each profile becomes a model profile with only its id, activation and properties
 //!   (`SettingsUtils.convertFromSettingsProfile`; its repositories do not matter to the
 //!   reactor). Activation and injection happen in the model builder
-//!   ([`crate::model::Loader::build`]).
+//!   ([`crate::maven::model::Loader::build`]).
 
-use crate::pom::{Activation, Build, Loc, OsCondition, Profile, SourceId, Sources, Value};
-use crate::xml::{self, Element};
+use crate::maven::pom::{Activation, Build, Loc, OsCondition, Profile, SourceId, Sources, Value};
+use crate::maven::xml::{self, Element};
 use miette::Diagnostic;
 use std::collections::BTreeMap;
 use std::io;
@@ -54,7 +54,7 @@ pub enum SettingsError {
     /// A settings file exists but could not be read.
     #[error("cannot read settings file {}", path.display())]
     #[diagnostic(
-        code(m2fresh::settings::read),
+        code(m2fresh::maven::settings::read),
         help("check the file's permissions; Maven needs to read it too")
     )]
     Read {
@@ -67,7 +67,7 @@ pub enum SettingsError {
     /// A settings file is not a well-formed `<settings>` document; Maven fails on it too.
     #[error("settings file {} is not one Maven can read: {message}", path.display())]
     #[diagnostic(
-        code(m2fresh::settings::malformed),
+        code(m2fresh::maven::settings::malformed),
         help("fix this settings file; `mvn` reports the same problem")
     )]
     Malformed {
@@ -247,14 +247,14 @@ fn interpolate_profile(profile: &mut Profile, lookup: &dyn Fn(&str) -> Option<St
 /// resolves is replaced by its value, itself interpolated; an unresolved one (or one that
 /// would recurse into itself) stays as written.
 fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
-    use crate::model::interpolate::{OnCycle, expand_simple};
+    use crate::maven::model::interpolate::{OnCycle, expand_simple};
     expand_simple(text, lookup, OnCycle::KeepLiteral).unwrap_or_else(|_| text.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pom::text;
+    use crate::maven::pom::text;
     use std::fs;
 
     fn write(dir: &Path, name: &str, body: &str) -> PathBuf {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use thiserror::Error;
 
-pub use crate::evidence::{Evidence, EvidenceKind};
+pub use crate::freshness::evidence::{Evidence, EvidenceKind};
 
 /// A main source file of the module.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub enum JarError {
     /// The artifact could not be opened.
     #[error("cannot open artifact {}", path.display())]
     #[diagnostic(
-        code(m2fresh::jar::open),
+        code(m2fresh::freshness::jar::open),
         help("check that the local repository is readable")
     )]
     Open {
@@ -72,7 +72,7 @@ pub enum JarError {
     /// A source, resource or POM on disk could not be read.
     #[error("cannot read {}", path.display())]
     #[diagnostic(
-        code(m2fresh::jar::source_read),
+        code(m2fresh::freshness::jar::source_read),
         help("check the file's permissions; Maven must read it to build the module too")
     )]
     SourceRead {

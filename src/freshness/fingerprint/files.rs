@@ -179,7 +179,7 @@ pub enum HashError {
     /// A directory could not be listed, or a symlink points nowhere.
     #[error("cannot walk {}", path.display())]
     #[diagnostic(
-        code(m2fresh::fingerprint::walk),
+        code(m2fresh::freshness::fingerprint::walk),
         help("check the permissions of this path, or remove the dangling symlink")
     )]
     Walk {
@@ -192,7 +192,7 @@ pub enum HashError {
     /// Following symlinks leads back to a directory already being walked.
     #[error("symlink loop: {} leads back to {}", path.display(), ancestor.display())]
     #[diagnostic(
-        code(m2fresh::fingerprint::symlink_loop),
+        code(m2fresh::freshness::fingerprint::symlink_loop),
         help("remove or exclude the symlink; Maven would recurse into it as well")
     )]
     SymlinkLoop {
@@ -204,7 +204,7 @@ pub enum HashError {
     /// A selected file could not be read.
     #[error("cannot read {}", path.display())]
     #[diagnostic(
-        code(m2fresh::fingerprint::read),
+        code(m2fresh::freshness::fingerprint::read),
         help("check the file's permissions; Maven must read it to build the module too")
     )]
     Read {
@@ -217,7 +217,7 @@ pub enum HashError {
     /// A selected entry is a FIFO, socket or device, which would block or mean nothing.
     #[error("{} is not a regular file", path.display())]
     #[diagnostic(
-        code(m2fresh::fingerprint::special_file),
+        code(m2fresh::freshness::fingerprint::special_file),
         help("move it out of the source root or exclude it")
     )]
     NotAFile {
@@ -227,7 +227,7 @@ pub enum HashError {
     /// A path is not valid UTF-8, so it would not hash the same on other machines.
     #[error("file name is not valid UTF-8: {path}")]
     #[diagnostic(
-        code(m2fresh::fingerprint::non_utf8),
+        code(m2fresh::freshness::fingerprint::non_utf8),
         help("rename the file; fingerprints must be the same on every machine")
     )]
     NonUtf8Path {
@@ -729,7 +729,7 @@ impl StatCache {
             entries: entries.clone(),
         };
         let json = serde_json::to_vec(&file).map_err(io::Error::other)?;
-        crate::stamp::write_atomically(path, &json)
+        crate::freshness::stamp::write_atomically(path, &json)
     }
 
     /// Hits, misses and bytes read since this cache was created or loaded.

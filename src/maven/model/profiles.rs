@@ -12,7 +12,7 @@
 //! count. `-P id` (or `<activeProfiles>` in `settings.xml`) activates and `-P !id` /
 //! `-P -id` deactivates, whatever the conditions.
 
-use crate::pom::{Activation, Model, OsCondition, Profile, Value, text};
+use crate::maven::pom::{Activation, Model, OsCondition, Profile, Value, text};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -160,13 +160,14 @@ pub fn has_os_version_condition(profile: &Profile) -> bool {
 fn os_matches(os: &OsCondition, ctx: &ActivationContext) -> bool {
     let name = ctx.property("os.name").unwrap_or("").to_lowercase();
     let arch = ctx.property("os.arch").unwrap_or("").to_lowercase();
-    let check = |cond: &Option<crate::pom::Value>, test: &dyn Fn(&str) -> bool| match text(cond) {
-        None => true,
-        Some(c) => match c.strip_prefix('!') {
-            Some(c) => !test(&c.to_lowercase()),
-            None => test(&c.to_lowercase()),
-        },
-    };
+    let check =
+        |cond: &Option<crate::maven::pom::Value>, test: &dyn Fn(&str) -> bool| match text(cond) {
+            None => true,
+            Some(c) => match c.strip_prefix('!') {
+                Some(c) => !test(&c.to_lowercase()),
+                None => test(&c.to_lowercase()),
+            },
+        };
     let family = |f: &str| match f {
         "windows" => name.contains("windows"),
         "mac" => name.contains("mac"),
@@ -396,7 +397,7 @@ fn java_split(text: &str, separator: impl Fn(char) -> bool) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pom::{SourceId, parse_model};
+    use crate::maven::pom::{SourceId, parse_model};
 
     fn ids(xml: &str, ctx: &ActivationContext) -> Vec<String> {
         let m = parse_model(xml, SourceId(0)).unwrap();

@@ -20,8 +20,8 @@
 pub mod files;
 
 use crate::error::{Error, Result};
-use crate::graph::{EdgeKind, ReactorGraph};
-use crate::workspace::{Module, ModuleId, Workspace};
+use crate::maven::graph::{EdgeKind, ReactorGraph};
+use crate::maven::workspace::{Module, ModuleId, Workspace};
 use files::{FileDigest, Root, StatCache};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -64,7 +64,7 @@ pub fn canonical_model(m: &Module) -> String {
     struct Canonical<'a> {
         recipe: &'static str,
         packaging: &'a str,
-        model: &'a crate::pom::Model,
+        model: &'a crate::maven::pom::Model,
     }
     let json = serde_json::to_string(&Canonical {
         recipe: RECIPE,
@@ -96,7 +96,7 @@ pub fn roots(m: &Module) -> Vec<Root> {
     if m.packaging == "pom" {
         return roots;
     }
-    if let Some(src) = crate::pom::text(&m.effective.build.source_directory) {
+    if let Some(src) = crate::maven::pom::text(&m.effective.build.source_directory) {
         roots.push(Root {
             dir: src.into(),
             includes: Vec::new(),
@@ -105,7 +105,7 @@ pub fn roots(m: &Module) -> Vec<Root> {
         });
     }
     for r in &m.effective.build.resources {
-        if let Some(dir) = crate::pom::text(&r.directory) {
+        if let Some(dir) = crate::maven::pom::text(&r.directory) {
             roots.push(Root {
                 dir: dir.into(),
                 includes: r.includes.iter().map(|v| v.text.clone()).collect(),

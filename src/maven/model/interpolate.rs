@@ -13,7 +13,7 @@
 //! what the sources say.
 
 use crate::FastMap;
-use crate::pom::{Model, text};
+use crate::maven::pom::{Model, text};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -320,7 +320,7 @@ pub fn expand_simple(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pom::{SourceId, parse_model};
+    use crate::maven::pom::{SourceId, parse_model};
 
     fn model(xml: &str) -> Model {
         parse_model(xml, SourceId(0)).unwrap()

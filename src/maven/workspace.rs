@@ -12,9 +12,9 @@
 
 use crate::coords::Gav;
 use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
-use crate::model::{BuiltModel, Loader, ModelContext, ParentLink, RawPom, normalize};
-use crate::pom::{Dependency, Loc, Model, SourceId, Sources, text};
-use crate::settings::SettingsFiles;
+use crate::maven::model::{BuiltModel, Loader, ModelContext, ParentLink, RawPom, normalize};
+use crate::maven::pom::{Dependency, Loc, Model, SourceId, Sources, text};
+use crate::maven::settings::SettingsFiles;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -139,7 +139,7 @@ impl Workspace {
     /// Reads the workspace at `root`.
     ///
     /// ```no_run
-    /// use m2fresh::workspace::{LoadOptions, Workspace};
+    /// use m2fresh::maven::workspace::{LoadOptions, Workspace};
     /// let ws = Workspace::load("fixtures/xuecheng".as_ref(), &LoadOptions::default())?;
     /// for m in &ws.modules {
     ///     println!("{} ({}) at {}", m.gav, m.packaging, m.rel_pom);
@@ -173,7 +173,7 @@ impl Workspace {
         let settings = {
             let a = &ctx.activation;
             let lookup = |name: &str| a.user.get(name).or_else(|| a.system.get(name)).cloned();
-            crate::settings::read_profiles(&opts.settings, &mut sources, &lookup)
+            crate::maven::settings::read_profiles(&opts.settings, &mut sources, &lookup)
                 .map_err(|e| Error::Other(Box::new(e)))?
         };
         // `<activeProfiles>` first, as Maven sets them before adding `-P`; deactivation
@@ -263,14 +263,14 @@ impl Workspace {
                 let sources = loader.sources();
                 return Err(PomDiagnostic::at(
                     &sources,
-                    "m2fresh::workspace::duplicate",
+                    "m2fresh::maven::workspace::duplicate",
                     format!("Project '{}' is duplicated in the reactor", b.gav),
                     b.effective.artifact_id.as_ref().map(|v| &v.loc),
                     "this project",
                 )
                 .with_related(PomDiagnostic::at(
                     &sources,
-                    "m2fresh::workspace::duplicate",
+                    "m2fresh::maven::workspace::duplicate",
                     format!("{} has the same coordinates", other.rel_pom),
                     other.effective.artifact_id.as_ref().map(|v| &v.loc),
                     "and this one",
@@ -307,7 +307,7 @@ impl Workspace {
 
         import_boms(&loader, &mut modules, &by_gav, &mut findings)?;
         for m in &mut modules {
-            crate::model::merge::inject_dependency_management(&mut m.effective);
+            crate::maven::model::merge::inject_dependency_management(&mut m.effective);
         }
         let ctx = loader.context().clone();
         let sources = loader.into_sources();
@@ -617,7 +617,7 @@ fn collect(
         if !seen_raw.insert(raw) {
             return Err(PomDiagnostic::at(
                 &loader.sources(),
-                "m2fresh::workspace::duplicate-module",
+                "m2fresh::maven::workspace::duplicate-module",
                 format!(
                     "'modules.module' specifies duplicate child module {}",
                     module.text
@@ -636,7 +636,7 @@ fn collect(
         if !file.is_file() {
             return Err(PomDiagnostic::at(
                 &loader.sources(),
-                "m2fresh::workspace::missing-module",
+                "m2fresh::maven::workspace::missing-module",
                 format!(
                     "Child module {} of {} does not exist",
                     file.display(),
@@ -651,7 +651,7 @@ fn collect(
         if stack.contains(&file) {
             return Err(PomDiagnostic::at(
                 &loader.sources(),
-                "m2fresh::workspace::aggregation-cycle",
+                "m2fresh::maven::workspace::aggregation-cycle",
                 format!(
                     "Child module {} of {} forms aggregation cycle {}",
                     file.display(),
@@ -773,7 +773,7 @@ impl Imports<'_> {
             let m = &modules[id.0];
             return Err(PomDiagnostic::at(
                 &self.loader.sources(),
-                "m2fresh::model::import-cycle",
+                "m2fresh::maven::model::import-cycle",
                 format!("the BOM imports form a cycle: {}", names.join(" -> ")),
                 m.effective.artifact_id.as_ref().map(|v| &v.loc),
                 "this BOM",

@@ -9,7 +9,7 @@
 //! the new one, never half of one.
 
 use crate::coords::Gav;
-use crate::localrepo::LocalRepository;
+use crate::freshness::localrepo::LocalRepository;
 use miette::Diagnostic;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -81,7 +81,7 @@ pub enum StampError {
     /// The stamp exists but could not be read.
     #[error("cannot read stamp {}", path.display())]
     #[diagnostic(
-        code(m2fresh::stamp::read),
+        code(m2fresh::freshness::stamp::read),
         help("check the permissions of the local repository")
     )]
     Read {
@@ -94,7 +94,7 @@ pub enum StampError {
     /// The stamp is not a valid stamp: truncated, edited, or not JSON.
     #[error("stamp {} is corrupt: {message}", path.display())]
     #[diagnostic(
-        code(m2fresh::stamp::corrupt),
+        code(m2fresh::freshness::stamp::corrupt),
         help("the module's status cannot be trusted; `m2fresh install` rewrites the stamp")
     )]
     Corrupt {
@@ -106,7 +106,7 @@ pub enum StampError {
     /// The stamp was written in a format this build does not know.
     #[error("stamp {} has schema {schema}, this m2fresh reads schema {STAMP_SCHEMA}", path.display())]
     #[diagnostic(
-        code(m2fresh::stamp::unknown_schema),
+        code(m2fresh::freshness::stamp::unknown_schema),
         help("a different m2fresh version wrote it; use that version or reinstall the module")
     )]
     UnknownSchema {
@@ -118,7 +118,7 @@ pub enum StampError {
     /// The stamp could not be written.
     #[error("cannot write stamp {}", path.display())]
     #[diagnostic(
-        code(m2fresh::stamp::write),
+        code(m2fresh::freshness::stamp::write),
         help("the artifact directory must exist and be writable; was the module installed?")
     )]
     Write {
@@ -321,7 +321,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::localrepo::RepositorySource;
+    use crate::freshness::localrepo::RepositorySource;
     use std::time::Duration;
 
     fn repo(dir: &Path) -> LocalRepository {

@@ -11,9 +11,9 @@
 pub mod queue;
 
 use crate::error::{Error, Result};
-use crate::graph::ReactorGraph;
-use crate::status::{CheckReport, Status};
-use crate::workspace::{ModuleId, Workspace};
+use crate::freshness::status::{CheckReport, Status};
+use crate::maven::graph::ReactorGraph;
+use crate::maven::workspace::{ModuleId, Workspace};
 use queue::DependencyQueue;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};

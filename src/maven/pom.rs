@@ -6,7 +6,7 @@
 //! their [`Loc`], so a finding about an inherited dependency points at the parent POM's
 //! line that declared it.
 
-use crate::xml::{self, Element, Span};
+use crate::maven::xml::{self, Element, Span};
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The install scheduler's bookkeeping: which modules of a plan may start now.
 //!
 //! [`DependencyQueue`] owns *when* a node may run and nothing about *how* it
-//! runs (that is [`crate::exec`]), so it is pure and can be tested by
+//! runs (that is [`crate::building::exec`]), so it is pure and can be tested by
 //! simulation. It follows cargo's `DependencyQueue`: every node keeps the set
 //! of dependencies it still waits for; [`DependencyQueue::dequeue`] hands out
 //! a ready node, [`DependencyQueue::finish`] releases its dependents.
@@ -25,7 +25,7 @@ pub enum QueueError<N: fmt::Debug> {
     /// next, and the last on the first.
     #[error("the modules to install depend on each other in a cycle: {}", cycle_text(.0))]
     #[diagnostic(
-        code(m2fresh::plan::cycle),
+        code(m2fresh::building::plan::cycle),
         help(
             "Maven cannot build a reactor whose modules form a cycle; remove one of the \
              dependencies named above"

@@ -13,15 +13,15 @@
 
 use crate::coords::Gav;
 use crate::error::{Error, Result};
-use crate::evidence::{Evidence, EvidenceKind};
-use crate::fingerprint::files::StatCache;
-use crate::fingerprint::{self, Fingerprints, ModuleFingerprint};
-use crate::graph::ReactorGraph;
-use crate::jar::{self, JarExpectations, ResourceFile, SourceFile};
-use crate::localrepo::LocalRepository;
-use crate::pom::text;
-use crate::stamp::{self, Stamp};
-use crate::workspace::{Module, ModuleId, Workspace};
+use crate::freshness::evidence::{Evidence, EvidenceKind};
+use crate::freshness::fingerprint::files::StatCache;
+use crate::freshness::fingerprint::{self, Fingerprints, ModuleFingerprint};
+use crate::freshness::jar::{self, JarExpectations, ResourceFile, SourceFile};
+use crate::freshness::localrepo::LocalRepository;
+use crate::freshness::stamp::{self, Stamp};
+use crate::maven::graph::ReactorGraph;
+use crate::maven::pom::text;
+use crate::maven::workspace::{Module, ModuleId, Workspace};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -176,14 +176,14 @@ impl CheckReport {
 /// [`ReactorGraph::upstream`] gives it) against the local repository.
 ///
 /// ```no_run
-/// use m2fresh::{graph::ReactorGraph, workspace::{LoadOptions, Workspace}};
-/// use m2fresh::fingerprint::files::StatCache;
-/// use m2fresh::localrepo::{LocalRepository, RepositorySource};
+/// use m2fresh::maven::{graph::ReactorGraph, workspace::{LoadOptions, Workspace}};
+/// use m2fresh::freshness::fingerprint::files::StatCache;
+/// use m2fresh::freshness::localrepo::{LocalRepository, RepositorySource};
 /// let ws = Workspace::load("fixtures/xuecheng".as_ref(), &LoadOptions::default())?;
 /// let graph = ReactorGraph::build(&ws)?;
 /// let target = ws.find("xc-service-portalview")?;
 /// let repo = LocalRepository { path: "/tmp/m2".into(), source: RepositorySource::Explicit };
-/// let report = m2fresh::status::check(&ws, &graph, &repo, &graph.upstream(&[target]), &StatCache::new())?;
+/// let report = m2fresh::freshness::status::check(&ws, &graph, &repo, &graph.upstream(&[target]), &StatCache::new())?;
 /// for m in &report.modules {
 ///     println!("{:<30} {:?} {}", m.id, m.status, m.summary());
 /// }
@@ -461,7 +461,7 @@ fn jar_inputs(m: &Module, fp: &ModuleFingerprint) -> (Vec<SourceFile>, Vec<Resou
     let mut sources = Vec::new();
     let mut resources = Vec::new();
     for rel in fp.inputs.keys() {
-        let abs = crate::model::normalize(&m.dir.join(rel));
+        let abs = crate::maven::model::normalize(&m.dir.join(rel));
         if let Some(root) = &src_root
             && let Ok(under) = abs.strip_prefix(root)
         {

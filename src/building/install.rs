@@ -21,16 +21,16 @@
 //!   modules in parallel (each writes its own directory of the repository), and says
 //!   that shared downloads (plugins, third-party jars) are not coordinated.
 
-use crate::error::{Error, Result};
-use crate::exec::{
+use crate::building::exec::{
     self, CancelToken, ExecOptions, Job, JobFailure, MavenInvocation, Outcome, Progress,
 };
-use crate::fingerprint::{Fingerprints, ModuleFingerprint};
-use crate::localrepo::LocalRepository;
-use crate::plan::Plan;
+use crate::building::plan::Plan;
+use crate::error::{Error, Result};
+use crate::freshness::fingerprint::{Fingerprints, ModuleFingerprint};
+use crate::freshness::localrepo::LocalRepository;
+use crate::freshness::stamp::{self, ArtifactRecord, Stamp};
+use crate::maven::workspace::{Module, ModuleId};
 use crate::project::Project;
-use crate::stamp::{self, ArtifactRecord, Stamp};
-use crate::workspace::{Module, ModuleId};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -212,7 +212,7 @@ fn is_executable(path: &Path) -> bool {
 /// The version of an installed Maven, from its `lib/maven-core` jar: the file name, or
 /// (Debian names it `maven-core-3.x.jar`) the `pom.properties` inside it.
 fn maven_version(program: &Path) -> Option<String> {
-    let home = crate::localrepo::maven_home(Some(program))?;
+    let home = crate::freshness::localrepo::maven_home(Some(program))?;
     let jar = std::fs::read_dir(home.join("lib")).ok()?.find_map(|e| {
         let e = e.ok()?;
         let name = e.file_name().into_string().ok()?;
@@ -559,7 +559,7 @@ pub fn install(
         .sum();
     let mut notes = Vec::new();
     let reactor_pom = (!opts.per_module
-        && ws.discovery == crate::workspace::Discovery::Aggregator
+        && ws.discovery == crate::maven::workspace::Discovery::Aggregator
         && plan.install.len() > 1)
         .then(|| ws.root.join("pom.xml"))
         .filter(|pom| pom.is_file() && pom.to_str().is_some())
@@ -613,7 +613,7 @@ pub fn install(
                     MavenInvocation {
                         program: tool.program.clone(),
                         args: reactor_args(project, plan, root_pom, &tool, opts, jobs),
-                        cwd: crate::workspace::find_project_directory(root),
+                        cwd: crate::maven::workspace::find_project_directory(root),
                         log: project.log_dir().join("reactor.log"),
                         env: Vec::new(),
                     },
@@ -626,7 +626,7 @@ pub fn install(
         let inv = MavenInvocation {
             program: tool.program.clone(),
             args: maven_args(m, repo, &tool, opts, parallel),
-            cwd: crate::workspace::find_project_directory(&m.dir),
+            cwd: crate::maven::workspace::find_project_directory(&m.dir),
             log: log_path(&project.log_dir(), m),
             env: Vec::new(),
         };
@@ -922,7 +922,7 @@ fn install_in_one_reactor(
     // versions differ; a name two planned modules share tells nothing about either.
     let label = |id: ModuleId| {
         let m = ws.module(id);
-        let name = crate::pom::text(&m.effective.name).unwrap_or(&m.gav.artifact_id);
+        let name = crate::maven::pom::text(&m.effective.name).unwrap_or(&m.gav.artifact_id);
         let label = if single_version {
             name.to_string()
         } else {

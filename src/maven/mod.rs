@@ -1,0 +1,9 @@
+//! The Maven model, without a JVM: XML, the POM as written, the effective model, the
+//! profiles of `settings.xml`, the workspace's modules and Maven's reactor graph.
+
+pub mod graph;
+pub mod model;
+pub mod pom;
+pub mod settings;
+pub mod workspace;
+pub mod xml;
