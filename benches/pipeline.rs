@@ -21,7 +21,7 @@ mod generator;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use m2fresh::building::plan::queue::DependencyQueue;
-use m2fresh::freshness::fingerprint::{self, files::StatCache};
+use m2fresh::freshness::fingerprint::{self, files::StatCache, params::BuildParameters};
 use m2fresh::maven::graph::ReactorGraph;
 use m2fresh::maven::workspace::{LoadOptions, ModuleId, Workspace};
 use std::hint::black_box;
@@ -133,13 +133,22 @@ fn bench_size(c: &mut Criterion, n: usize) {
     group.finish();
 
     let all = graph.order.clone();
+    let parameters = BuildParameters::of(&ws);
     let mut group = c.benchmark_group("fingerprint_cold");
     configure(&mut group, n);
     group.throughput(Throughput::Bytes(summary.input_bytes));
     group.bench_function(BenchmarkId::from_parameter(n), |b| {
         b.iter_batched(
             StatCache::new,
-            |cache| fingerprint::fingerprint(&ws, &graph, &all, &cache).map(|_| cache.stats()),
+            |cache| {
+                fingerprint::fingerprint(
+                    &ws,
+                    &graph,
+                    &all,
+                    &fingerprint::Context::without_repository(&cache, &parameters),
+                )
+                .map(|_| cache.stats())
+            },
             BatchSize::PerIteration,
         )
     });
@@ -152,14 +161,27 @@ fn bench_size(c: &mut Criterion, n: usize) {
         std::thread::sleep(RACY_WAIT - since);
     }
     let cache = StatCache::new();
-    if let Err(e) = fingerprint::fingerprint(&ws, &graph, &all, &cache) {
+    if let Err(e) = fingerprint::fingerprint(
+        &ws,
+        &graph,
+        &all,
+        &fingerprint::Context::without_repository(&cache, &parameters),
+    ) {
         panic!("cannot fingerprint {}: {e}", root.display());
     }
     let mut group = c.benchmark_group("fingerprint_warm");
     configure(&mut group, n);
     group.throughput(Throughput::Elements(summary.input_files as u64));
     group.bench_function(BenchmarkId::from_parameter(n), |b| {
-        b.iter(|| fingerprint::fingerprint(&ws, &graph, &all, &cache).is_ok())
+        b.iter(|| {
+            fingerprint::fingerprint(
+                &ws,
+                &graph,
+                &all,
+                &fingerprint::Context::without_repository(&cache, &parameters),
+            )
+            .is_ok()
+        })
     });
     group.finish();
     let stats = cache.stats();

@@ -26,6 +26,7 @@ use m2fresh::building::exec::CancelToken;
 use m2fresh::building::install::InstallOptions;
 use m2fresh::building::plan::PlanOptions;
 use m2fresh::error::{Error, Finding};
+use m2fresh::freshness::fingerprint::params::split_maven_args;
 use m2fresh::freshness::status::Status;
 use m2fresh::maven::graph::ReactorGraph;
 use m2fresh::maven::workspace::{Discovery, LoadOptions, ModuleId, Workspace};
@@ -485,7 +486,27 @@ fn run_image(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The global options with the `-D` and `-P` of the Maven arguments after `--` added,
+/// and those arguments without them: Maven must build the model m2fresh stamps, so the
+/// workspace is modelled with them, and they reach Maven as the model's parameters.
+fn with_maven_model_args(g: &Global, args: &InstallArgs) -> (Global, InstallArgs) {
+    let split = split_maven_args(&args.maven_args);
+    let mut g = g.clone();
+    g.define.extend(
+        split
+            .user_properties
+            .iter()
+            .map(|(k, v)| format!("{k}={v}")),
+    );
+    g.profiles.extend(split.profiles.iter().cloned());
+    let mut args = args.clone();
+    args.maven_args = split.passthrough;
+    (g, args)
+}
+
 fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<ExitCode, Error> {
+    let (g, args) = with_maven_model_args(g, args);
+    let (g, args) = (&g, &args);
     let project = open(g)?;
     let _lock = m2fresh::building::install::lock_repository(&project.repository, &|path| {
         say!(
@@ -494,7 +515,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         )
     })?;
     let modules = project.targets(targets)?;
-    let (report, fingerprints) = project.check_with_fingerprints(&modules)?;
+    let (report, fingerprints) = project.check_for_build(&modules, &args.maven_args)?;
     let plan = m2fresh::building::plan::plan(
         &project.workspace,
         &project.graph,

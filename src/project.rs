@@ -2,8 +2,10 @@
 //! use for it, and the stat cache. Each CLI command is a thin wrapper around this.
 
 use crate::error::{Error, Result};
-use crate::freshness::fingerprint::Fingerprints;
 use crate::freshness::fingerprint::files::StatCache;
+use crate::freshness::fingerprint::params::BuildParameters;
+use crate::freshness::fingerprint::{self, Fingerprints};
+use crate::freshness::installed::Installed;
 use crate::freshness::localrepo::{self, LocalRepository, LocateOptions};
 use crate::freshness::status::CheckReport;
 use crate::maven::graph::ReactorGraph;
@@ -134,13 +136,27 @@ impl Project {
         &self,
         modules: &[ModuleId],
     ) -> Result<(CheckReport, Fingerprints)> {
+        self.check_for_build(modules, &[])
+    }
+
+    /// [`Project::check_with_fingerprints`] for a build with extra Maven arguments (those
+    /// after `install --`): they are build parameters, so a module installed with other
+    /// arguments is not fresh for this build.
+    pub fn check_for_build(
+        &self,
+        modules: &[ModuleId],
+        maven_args: &[String],
+    ) -> Result<(CheckReport, Fingerprints)> {
         let cache = self.load_cache();
-        let fingerprints = crate::freshness::fingerprint::fingerprint(
-            &self.workspace,
-            &self.graph,
-            modules,
-            &cache,
-        )?;
+        let parameters = BuildParameters::of(&self.workspace).with_maven_args(maven_args);
+        let installed = Installed::new(&self.repository, &cache);
+        let ctx = fingerprint::Context {
+            cache: &cache,
+            parameters: &parameters,
+            installed: &installed,
+            repository: Some(&self.repository.path),
+        };
+        let fingerprints = fingerprint::fingerprint(&self.workspace, &self.graph, modules, &ctx)?;
         self.save_cache(&cache);
         let report = crate::freshness::status::check_with(
             &self.workspace,

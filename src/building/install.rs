@@ -465,7 +465,7 @@ impl Job for InstallJob<'_> {
                 });
             }
         }
-        write_install_stamp(repo, m, fp).map_err(other)?;
+        write_install_stamp(repo, &self.project.workspace, m, fp).map_err(other)?;
         Ok(())
     }
 }
@@ -474,6 +474,7 @@ impl Job for InstallJob<'_> {
 /// is where Maven installs it.
 pub fn write_install_stamp(
     repo: &LocalRepository,
+    ws: &crate::maven::workspace::Workspace,
     m: &Module,
     fp: &ModuleFingerprint,
 ) -> std::result::Result<PathBuf, String> {
@@ -510,6 +511,14 @@ pub fn write_install_stamp(
         model_hash: fp.model_hash.clone(),
         inputs: fp.inputs.clone(),
         upstream: fp.upstream.clone(),
+        parameters: fp.parameters.clone(),
+        // What its workspace upstream is in the local repository now, after Maven built
+        // against it (an upstream installed earlier in this run included).
+        built_against: crate::freshness::installed::identities_now(
+            repo,
+            ws,
+            fp.built_against.keys(),
+        ),
         artifact,
         pom_blake3,
         installed_at: stamp::rfc3339_utc(SystemTime::now()),
@@ -971,7 +980,7 @@ fn install_in_one_reactor(
                 let stamped = fingerprints
                     .get(id)
                     .ok_or_else(|| format!("no fingerprint for {}", ws.module(id).key()))
-                    .and_then(|fp| write_install_stamp(repo, ws.module(id), fp));
+                    .and_then(|fp| write_install_stamp(repo, ws, ws.module(id), fp));
                 match stamped {
                     Ok(_) => (ModuleResult::Installed, Outcome::Succeeded(took), took),
                     Err(message) => {

@@ -42,6 +42,11 @@ pub enum EvidenceKind {
     ModelChanged,
     /// An upstream module's fingerprint changed: this one was built against other code.
     UpstreamChanged,
+    /// A build parameter (`-D`, `-P`, a Maven argument) differs from the install's.
+    ParameterChanged,
+    /// An upstream artifact in the local repository was replaced since this module was
+    /// built against it.
+    UpstreamReplaced,
     /// The artifact differs from the one the stamp describes: something else installed
     /// over it.
     ArtifactReplaced,

@@ -508,6 +508,18 @@ impl LocalRepository {
         Some(self.artifact_path(gav, extension, classifier))
     }
 
+    /// The file of an artifact of this type (a dependency's `<type>`, which Maven's
+    /// artifact handlers map to an extension and a classifier); an explicit classifier
+    /// beats the type's.
+    pub fn typed_artifact(&self, gav: &Gav, type_: &str, classifier: Option<&str>) -> PathBuf {
+        match packaging_file(type_) {
+            None => self.pom_path(gav),
+            Some((extension, implied)) => {
+                self.artifact_path(gav, extension, classifier.or(implied))
+            }
+        }
+    }
+
     /// Whether Maven's resolver recorded these coordinates as installed locally rather
     /// than downloaded: in `_remote.repositories`, a line `artifactId-version….ext>=` has
     /// an empty repository id. A missing or unreadable file answers `false`.

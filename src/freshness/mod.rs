@@ -4,6 +4,7 @@
 
 pub mod evidence;
 pub mod fingerprint;
+pub mod installed;
 pub mod jar;
 pub mod localrepo;
 pub mod stamp;

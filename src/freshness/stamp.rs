@@ -19,8 +19,10 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 use thiserror::Error;
 
-/// The stamp format this build reads and writes.
-pub const STAMP_SCHEMA: u32 = 1;
+/// The stamp format this build writes. Schema 1 stamps (without build parameters and
+/// what the module was built against) are still read: their fingerprint, of an older
+/// recipe, never matches, so the module is stale rather than unreadable.
+pub const STAMP_SCHEMA: u32 = 2;
 
 /// The `tool` value for stamps this build writes: `m2fresh <version>`.
 pub const TOOL: &str = concat!("m2fresh ", env!("CARGO_PKG_VERSION"));
@@ -40,8 +42,18 @@ pub struct Stamp {
     pub model_hash: String,
     /// Every input file: path relative to the module, `/`-separated → blake3 hex.
     pub inputs: BTreeMap<String, String>,
-    /// Workspace modules this one depends on: `groupId:artifactId` → their fingerprint.
+    /// What it was built against: `groupId:artifactId` → the fingerprint of a workspace
+    /// module, or the identity of an artifact from the local repository (see
+    /// [`crate::freshness::fingerprint::ModuleFingerprint::upstream`]).
     pub upstream: BTreeMap<String, String>,
+    /// The build parameters it was installed with.
+    #[serde(default)]
+    pub parameters: crate::freshness::fingerprint::params::BuildParameters,
+    /// The artifacts of its workspace upstream in the local repository when it was
+    /// installed (`groupId:artifactId` → identity): if one is replaced since, this
+    /// module was built against another artifact than the one consumers now get.
+    #[serde(default)]
+    pub built_against: BTreeMap<String, String>,
     /// The main artifact installed; `None` for `pom` packaging.
     pub artifact: Option<ArtifactRecord>,
     /// blake3 hex of the POM installed next to the artifact.
@@ -162,7 +174,7 @@ fn parse_stamp(path: &Path, bytes: &[u8]) -> Result<Stamp, StampError> {
         .get("schema")
         .and_then(serde_json::Value::as_u64)
         .ok_or_else(|| corrupt("no numeric \"schema\" field".to_owned()))?;
-    if schema != u64::from(STAMP_SCHEMA) {
+    if schema != u64::from(STAMP_SCHEMA) && schema != 1 {
         return Err(StampError::UnknownSchema {
             path: path.to_path_buf(),
             schema,
@@ -343,6 +355,8 @@ mod tests {
                 ("src/main/resources/a b.txt".into(), "02".repeat(32)),
             ]),
             upstream: BTreeMap::from([("com.example:api".into(), "03".repeat(32))]),
+            parameters: Default::default(),
+            built_against: BTreeMap::from([("com.example:api".into(), "03".repeat(32))]),
             artifact: Some(ArtifactRecord {
                 file: "core-1.0-SNAPSHOT.jar".into(),
                 size: 1234,
@@ -455,11 +469,30 @@ mod tests {
         let r = repo(dir.path());
         let gav = sample().gav;
         std::fs::create_dir_all(r.artifact_dir(&gav)).unwrap();
-        std::fs::write(stamp_path(&r, &gav), br#"{"schema": 2, "whatever": true}"#).unwrap();
+        std::fs::write(stamp_path(&r, &gav), br#"{"schema": 3, "whatever": true}"#).unwrap();
         assert!(matches!(
             read_stamp(&r, &gav),
-            Err(StampError::UnknownSchema { schema: 2, .. })
+            Err(StampError::UnknownSchema { schema: 3, .. })
         ));
+    }
+
+    /// A stamp of the first schema (before build parameters and `builtAgainst`) is read,
+    /// so its module is reported stale by the recipe, not as an unreadable stamp.
+    #[test]
+    fn a_schema_1_stamp_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = repo(dir.path());
+        let mut old = serde_json::to_value(sample()).unwrap();
+        old["schema"] = 1.into();
+        let fields = old.as_object_mut().unwrap();
+        fields.remove("parameters");
+        fields.remove("built_against");
+        let gav = sample().gav;
+        std::fs::create_dir_all(r.artifact_dir(&gav)).unwrap();
+        std::fs::write(stamp_path(&r, &gav), old.to_string()).unwrap();
+        let read = read_stamp(&r, &gav).unwrap().unwrap();
+        assert_eq!(read.schema, 1);
+        assert!(read.built_against.is_empty());
     }
 
     #[test]

@@ -196,7 +196,15 @@ pub fn check(
     modules: &[ModuleId],
     cache: &StatCache,
 ) -> Result<CheckReport> {
-    let fingerprints = fingerprint::fingerprint(ws, graph, modules, cache)?;
+    let parameters = fingerprint::params::BuildParameters::of(ws);
+    let installed = crate::freshness::installed::Installed::new(repo, cache);
+    let ctx = fingerprint::Context {
+        cache,
+        parameters: &parameters,
+        installed: &installed,
+        repository: Some(&repo.path),
+    };
+    let fingerprints = fingerprint::fingerprint(ws, graph, modules, &ctx)?;
     check_with(ws, repo, modules, &fingerprints)
 }
 
@@ -312,7 +320,7 @@ fn module_status(
                         info.modified.as_deref().unwrap_or("?")
                     ),
                 ));
-            } else if stamp.fingerprint == fp.fingerprint {
+            } else if stamp.fingerprint == fp.fingerprint && !upstream_replaced(&stamp, fp) {
                 status.status = Status::Fresh;
             } else {
                 status.status = Status::Stale;
@@ -372,28 +380,14 @@ pub fn stamp_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence>
             "the effective POM changed since the install (a dependency, property, plugin or parent)",
         ));
     }
-    let names: BTreeSet<&String> = stamp.upstream.keys().chain(fp.upstream.keys()).collect();
-    for ga in names {
-        match (stamp.upstream.get(ga), fp.upstream.get(ga)) {
-            (Some(a), Some(b)) if a == b => {}
-            (Some(_), Some(_)) => ev.push(Evidence::new(
-                EvidenceKind::UpstreamChanged,
-                Some(ga.clone()),
-                format!("upstream module {ga} changed since the install: this one was built against other code"),
-            )),
-            (None, Some(_)) => ev.push(Evidence::new(
-                EvidenceKind::UpstreamChanged,
-                Some(ga.clone()),
-                format!("{ga} became an upstream module since the install"),
-            )),
-            (Some(_), None) => ev.push(Evidence::new(
-                EvidenceKind::UpstreamChanged,
-                Some(ga.clone()),
-                format!("{ga} is no longer an upstream module"),
-            )),
-            (None, None) => {}
-        }
+    for (name, sentence) in stamp.parameters.differences(&fp.parameters) {
+        ev.push(Evidence::new(
+            EvidenceKind::ParameterChanged,
+            Some(name),
+            sentence,
+        ));
     }
+    ev.extend(upstream_differences(stamp, fp));
     if ev.is_empty() {
         ev.push(Evidence::new(
             EvidenceKind::ModelChanged,
@@ -402,6 +396,74 @@ pub fn stamp_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence>
         ));
     }
     ev
+}
+
+/// What changed in what the module is built against: a workspace module's fingerprint,
+/// an artifact from the local repository, or an upstream artifact replaced since.
+fn upstream_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence> {
+    let mut ev = Vec::new();
+    let describe = |identity: &str| -> String {
+        match identity.strip_prefix("blake3:") {
+            Some(hash) => format!("an artifact without a valid stamp (blake3 {})", short(hash)),
+            None if identity == "absent" => "nothing (not in the local repository)".into(),
+            None => format!("fingerprint {}", short(identity)),
+        }
+    };
+    let names: BTreeSet<&String> = stamp.upstream.keys().chain(fp.upstream.keys()).collect();
+    for ga in names {
+        let sentence = match (stamp.upstream.get(ga), fp.upstream.get(ga)) {
+            (Some(a), Some(b)) if a == b => continue,
+            (Some(_), Some(_)) if fp.built_against.contains_key(ga) => format!(
+                "upstream module {ga} changed since the install: this one was built against \
+                 other code"
+            ),
+            (Some(a), Some(b)) => format!(
+                "built against another {ga}: {} then, {} in the local repository now",
+                describe(a),
+                describe(b)
+            ),
+            (None, Some(_)) => format!("{ga} became an upstream module since the install"),
+            (Some(_), None) => format!("{ga} is no longer an upstream module"),
+            (None, None) => continue,
+        };
+        ev.push(Evidence::new(
+            EvidenceKind::UpstreamChanged,
+            Some(ga.clone()),
+            sentence,
+        ));
+    }
+    // Only where the fingerprint did not change already: a replaced upstream artifact is
+    // the reason when the sources agree.
+    for (ga, then) in &stamp.built_against {
+        match fp.built_against.get(ga) {
+            Some(now) if now != then => ev.push(Evidence::new(
+                EvidenceKind::UpstreamReplaced,
+                Some(ga.clone()),
+                format!(
+                    "built against another {ga} artifact than the local repository holds \
+                     now: {} then, {} now (reinstalled from elsewhere?)",
+                    describe(then),
+                    describe(now)
+                ),
+            )),
+            _ => {}
+        }
+    }
+    ev
+}
+
+/// Whether an upstream artifact the module was built against has been replaced in the
+/// local repository since.
+fn upstream_replaced(stamp: &Stamp, fp: &ModuleFingerprint) -> bool {
+    stamp
+        .built_against
+        .iter()
+        .any(|(ga, then)| fp.built_against.get(ga).is_some_and(|now| now != then))
+}
+
+/// The first 16 hex digits of a hash, for messages.
+fn short(hash: &str) -> &str {
+    hash.get(..16).unwrap_or(hash)
 }
 
 /// Evidence from an artifact m2fresh did not install: the POM next to it, and for jars,

@@ -233,6 +233,8 @@ pub struct Dependency {
     pub classifier: Option<Value>,
     pub scope: Option<Value>,
     pub optional: Option<Value>,
+    /// `<systemPath>`, the file of a `system`-scoped dependency.
+    pub system_path: Option<Value>,
     pub exclusions: Vec<(Option<Value>, Option<Value>)>,
 }
 
@@ -278,6 +280,8 @@ pub struct Build {
     pub directory: Option<Value>,
     pub output_directory: Option<Value>,
     pub final_name: Option<Value>,
+    /// `<filters>`: property files that resource filtering reads.
+    pub filters: Vec<Value>,
     pub resources: Vec<Resource>,
     pub plugins: Vec<Plugin>,
     pub plugin_management: Vec<Plugin>,
@@ -527,6 +531,7 @@ impl Reader {
             classifier: self.value(d, "classifier"),
             scope: self.value(d, "scope"),
             optional: self.value(d, "optional"),
+            system_path: self.value(d, "systemPath"),
             exclusions: d
                 .child("exclusions")
                 .map(|ex| {
@@ -544,6 +549,7 @@ impl Reader {
             directory: self.value(b, "directory"),
             output_directory: self.value(b, "outputDirectory"),
             final_name: self.value(b, "finalName"),
+            filters: self.list(b, "filters", "filter"),
             resources: b
                 .child("resources")
                 .map(|rs| {
@@ -707,6 +713,7 @@ impl Model {
         opt(&mut b.directory, f);
         opt(&mut b.output_directory, f);
         opt(&mut b.final_name, f);
+        b.filters.iter_mut().for_each(&mut *f);
         for r in &mut b.resources {
             opt(&mut r.directory, f);
             opt(&mut r.target_path, f);
@@ -754,6 +761,7 @@ impl Dependency {
             &mut self.classifier,
             &mut self.scope,
             &mut self.optional,
+            &mut self.system_path,
         ]
         .into_iter()
         .flatten()

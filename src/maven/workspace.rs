@@ -131,6 +131,12 @@ pub struct Workspace {
     pub maven_config: MavenConfig,
     /// The `.mvn` directory's parent (Maven's multi-module project directory).
     pub project_directory: PathBuf,
+    /// The JVM's `-D` options from `.mvn/jvm.config` and `MAVEN_OPTS` (also among the
+    /// system properties of [`Workspace::context`]).
+    pub jvm_properties: BTreeMap<String, String>,
+    /// The `-P` arguments the models were built with: `.mvn/maven.config`'s, then the
+    /// caller's.
+    pub profile_args: Vec<String>,
     by_gav: HashMap<Gav, ModuleId>,
     by_ga: HashMap<String, Vec<ModuleId>>,
 }
@@ -164,9 +170,14 @@ impl Workspace {
         user.extend(opts.user_properties.clone());
         let mut ctx = ModelContext::from_environment(user);
         let maven_opts = std::env::var("MAVEN_OPTS").unwrap_or_default();
-        ctx.activation
-            .system
-            .extend(jvm_system_properties(&project_directory, &maven_opts)?);
+        let jvm_properties = jvm_system_properties(&project_directory, &maven_opts)?;
+        ctx.activation.system.extend(jvm_properties.clone());
+        let profile_args: Vec<String> = maven_config
+            .profiles
+            .iter()
+            .chain(&opts.profiles)
+            .cloned()
+            .collect();
         // Settings are interpolated with the user, then system properties (`env.*`
         // among them).
         let mut sources = Sources::default();
@@ -180,7 +191,7 @@ impl Workspace {
         // wins either way.
         ctx.activation.active_ids.extend(settings.active_profiles);
         ctx.external_profiles = settings.profiles;
-        for p in maven_config.profiles.iter().chain(&opts.profiles) {
+        for p in &profile_args {
             ctx.activation.add_profile_args(p);
         }
         ctx.local_repository = opts.local_repository.clone();
@@ -341,6 +352,8 @@ impl Workspace {
             context: ctx,
             maven_config,
             project_directory,
+            jvm_properties,
+            profile_args,
             by_gav,
             by_ga,
         })

@@ -550,10 +550,11 @@ fn copy_tree(from: &Path, to: &Path, keep: impl Fn(&walkdir::DirEntry) -> bool) 
     }
 }
 
-/// Writes `content` to `path` through a temporary file and a rename, so a reader never
-/// sees half a file.
-fn write_file(path: &Path, content: &str) {
+/// Writes `content` to `path` (creating its directory) through a temporary file and a
+/// rename, so a reader never sees half a file.
+pub fn write_file(path: &Path, content: &str) {
     let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     let mut file = tempfile::NamedTempFile::new_in(dir)
         .unwrap_or_else(|e| panic!("cannot create a file in {}: {e}", dir.display()));
     file.write_all(content.as_bytes())

@@ -304,8 +304,28 @@ fn install_in_an_aggregator_workspace_runs_one_reactor() {
     ] {
         assert!(command.contains(expected), "{expected} in {command}");
     }
-    let (code, report) = run_json(m2fresh_in(&project.root, &repo).arg("check").arg("app"));
+    // Fresh for the parameters it was built with; a check without them names them.
+    let same = ["-Dm2fresh.test=passed-on", "-P", "!no-such-profile"];
+    let (code, report) = run_json(
+        m2fresh_in(&project.root, &repo)
+            .args(same)
+            .arg("check")
+            .arg("app"),
+    );
     assert_eq!(code, 0, "{report}");
+    let (code, report) = run_json(m2fresh_in(&project.root, &repo).arg("check").arg("app"));
+    assert_eq!(code, 1, "{report}");
+    let kinds: Vec<&str> = report["modules"][0]["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["parameter-changed", "parameter-changed"],
+        "{report}"
+    );
 
     // --per-module: one Maven per module, POM modules with -N.
     std::fs::write(project.path("core/marker.txt"), "not an input").expect("write");
@@ -314,6 +334,7 @@ fn install_in_an_aggregator_workspace_runs_one_reactor() {
     std::fs::write(&core_src, "package basic;\npublic class Core {}\n").expect("write");
     let (code, report) = run_json(
         m2fresh_in(&project.root, &repo)
+            .args(same)
             .arg("install")
             .arg("app")
             .arg("--offline")

@@ -9,6 +9,7 @@ mod errors;
 mod freshness;
 mod hardening;
 mod image;
+mod inputs;
 mod install;
 mod reactor;
 

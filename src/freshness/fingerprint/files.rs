@@ -31,10 +31,11 @@ pub struct FileDigest {
     pub blake3: String,
 }
 
-/// A source or resource root and the files it selects.
+/// A source or resource root and the files it selects; or one file.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Root {
-    /// The root directory; a relative one is taken relative to the module directory.
+    /// The root directory (or a single file); a relative one is taken relative to the
+    /// module directory.
     pub dir: PathBuf,
     /// Ant-style patterns relative to `dir`; empty means `**/*`, every file.
     pub includes: Vec<String>,
@@ -44,10 +45,15 @@ pub struct Root {
     pub default_excludes: bool,
 }
 
-/// The patterns plexus' `DirectoryScanner` adds unless a plugin sets
-/// `addDefaultExcludes=false` (maven-resources-plugin does add them): editor backups and
-/// version-control metadata. [`digest_roots`] applies them to a root whose
-/// [`Root::default_excludes`] is set, to hash exactly what Maven copies.
+/// The default excludes that every tested version of maven-resources-plugin applies
+/// (2.6, the default of Maven 3.8, through 3.5.0; 3.3.1 is the default of Maven 3.9):
+/// editor backups and version-control directories. Which dotfiles are copied differs
+/// between versions — 2.6, 3.3.1 and 3.5.0 copy `.gitignore` and `.gitattributes`,
+/// 3.0.2 to 3.3.0 do not; every version copies `.gitmodules`, `.gitkeep`, `.hgtags`,
+/// `.npmignore` — so those are always hashed: a file that one version copies is an input
+/// (hashing a file a version leaves out costs at most a rebuild). Measured by copying
+/// resources with each version (see `tests/testsuite/freshness.rs`).
+/// [`digest_roots`] applies them to a root whose [`Root::default_excludes`] is set.
 pub const MAVEN_DEFAULT_EXCLUDES: &[&str] = &[
     "**/*~",
     "**/#*#",
@@ -57,6 +63,11 @@ pub const MAVEN_DEFAULT_EXCLUDES: &[&str] = &[
     "**/CVS",
     "**/CVS/**",
     "**/.cvsignore",
+    "**/RCS",
+    "**/RCS/**",
+    "**/SCCS",
+    "**/SCCS/**",
+    "**/vssver.scc",
     "**/.svn",
     "**/.svn/**",
     "**/.arch-ids",
@@ -71,9 +82,6 @@ pub const MAVEN_DEFAULT_EXCLUDES: &[&str] = &[
     "**/.hg/**",
     "**/.git",
     "**/.git/**",
-    "**/.gitignore",
-    "**/.gitattributes",
-    "**/.gitmodules",
     "**/BitKeeper",
     "**/BitKeeper/**",
     "**/ChangeSet",
@@ -84,6 +92,12 @@ pub const MAVEN_DEFAULT_EXCLUDES: &[&str] = &[
     "**/.darcsrepo/**",
     "**/-darcs-backup*",
     "**/.darcs-temp-mail",
+];
+
+/// The maven-resources-plugin versions whose copying [`MAVEN_DEFAULT_EXCLUDES`] was
+/// measured against. For any other version no default exclude is applied.
+pub const RESOURCES_PLUGIN_VERSIONS_MEASURED: &[&str] = &[
+    "2.6", "3.0.2", "3.1.0", "3.2.0", "3.3.0", "3.3.1", "3.4.0", "3.5.0",
 ];
 
 impl Root {
@@ -282,6 +296,11 @@ fn collect_root(
     let dir = normalize(&module_dir.join(&root.dir));
     match std::fs::metadata(&dir) {
         Ok(meta) if meta.is_dir() => {}
+        // A root that names one file (a filter file, a descriptor) selects that file.
+        Ok(meta) if meta.is_file() => {
+            files.push((relative_path(module_dir, &dir)?, dir));
+            return Ok(());
+        }
         Ok(_) => return Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(source) => return Err(HashError::Walk { path: dir, source }),
@@ -752,7 +771,7 @@ impl StatCache {
     }
 
     /// Size and blake3 hex of `path`, from the cache when its metadata allows.
-    fn hash(&self, path: &Path) -> Result<(u64, String), HashError> {
+    pub fn hash(&self, path: &Path) -> Result<(u64, String), HashError> {
         let read_err = |source| HashError::Read {
             path: path.to_path_buf(),
             source,

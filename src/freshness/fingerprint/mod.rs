@@ -2,34 +2,54 @@
 //! `mvn install` puts into the local repository for it.
 //!
 //! Inputs, each hashed on its own so that `why` can say which one changed:
-//! - the **model**: a canonical form of the effective model (JSON of the interpolated,
-//!   inherited model, with the module's absolute directory replaced by `${basedir}`), so
-//!   comments, formatting and element order of properties do not count, but a changed
-//!   dependency, property or plugin configuration does;
-//! - the **files** under the main source root and resource roots, as the POM configures
-//!   them (`src/main/java` and `src/main/resources` by default), by relative
-//!   `/`-separated path and blake3 of content; never `target/`, and not the tests, which
-//!   do not change the installed artifact;
-//! - the **upstream**: the fingerprints of the workspace modules it needs (reactor edges
-//!   and imported BOMs, but not `test`-scoped dependencies, for the same reason).
+//! - the **model**: the canonical encoding ([`canonical`]) of every POM of the module's
+//!   lineage as written (so any element counts, known to m2fresh or not: `<name>`,
+//!   `<description>`, `<build><filters>`, free-form plugin configuration...), its active
+//!   profiles, and its effective model after profiles, inheritance and interpolation (so
+//!   a property from `settings.xml` or a parent outside the workspace counts too);
+//!   comments, formatting and attribute order do not, and absolute paths are written
+//!   relative to the module;
+//! - the **build parameters** ([`params`]): user properties from every source Maven reads
+//!   (`.mvn/maven.config`, `-D`, the Maven arguments after `install --`), the JVM's
+//!   `-D` from `.mvn/jvm.config` and `MAVEN_OPTS`, the `-P` selections, and any other
+//!   Maven argument that may change the build;
+//! - the **files** ([`inputs`]): what the packaging's default lifecycle packages (main
+//!   source root, resources with the excludes the resources plugin applies, filter files,
+//!   a war's web application...), every existing path a plugin's configuration names,
+//!   and for a packaging m2fresh does not know, the whole module directory; by relative
+//!   `/`-separated path and blake3 of content; never build output or tests;
+//! - the **upstream**, what it is built against: for a workspace module it needs (reactor
+//!   edges and imported BOMs, but not `test`-scoped dependencies), that module's
+//!   fingerprint; for an artifact that comes from the local repository (a dependency,
+//!   the parent, a BOM, a plugin), the fingerprint in its m2fresh stamp when the stamp is
+//!   valid, else the artifact's own hash ([`InstalledArtifacts`]). A fresh upstream gives
+//!   the same value either way, so the fingerprint is the same from every directory.
 //!
 //! Relative paths and content hashes make the fingerprint the same on every machine and
-//! checkout location. Not covered: sources generated during the build (annotation
-//! processors, `build-helper` roots), and profiles that are not active.
+//! checkout location. Not covered: sources generated during the build from outside the
+//! checkout, and profiles that are not active.
 
+pub mod canonical;
 pub mod files;
+pub mod inputs;
+pub mod params;
 
+use crate::coords::Gav;
 use crate::error::{Error, Result};
 use crate::maven::graph::{EdgeKind, ReactorGraph};
+use crate::maven::pom::{Dependency, text};
 use crate::maven::workspace::{Module, ModuleId, Workspace};
-use files::{FileDigest, Root, StatCache};
+use canonical::{Encoder, PathContext};
+use files::{FileDigest, StatCache};
+use params::BuildParameters;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
 /// The version of the fingerprint recipe; part of every hash, so a change to the recipe
 /// makes every stamp stale rather than wrongly fresh.
-pub const RECIPE: &str = "m2fresh-fingerprint-1";
+pub const RECIPE: &str = "m2fresh-fingerprint-2";
 
 /// The fingerprint of one module and the inputs it was made of.
 #[derive(Clone, Debug, Serialize)]
@@ -37,12 +57,20 @@ pub const RECIPE: &str = "m2fresh-fingerprint-1";
 pub struct ModuleFingerprint {
     /// The Merkle hash, hex.
     pub fingerprint: String,
-    /// The hash of the canonical effective model, hex.
+    /// The hash of the canonical model, hex.
     pub model_hash: String,
+    /// The build parameters.
+    pub parameters: BuildParameters,
     /// Input files: relative path → blake3 hex.
     pub inputs: BTreeMap<String, String>,
-    /// Upstream modules (`groupId:artifactId`) → their fingerprints.
+    /// What it is built against: `groupId:artifactId` (with `:type:classifier` for an
+    /// artifact other than the main one) → a fingerprint, `blake3:<hex>` of an artifact
+    /// without a valid stamp, or `absent`.
     pub upstream: BTreeMap<String, String>,
+    /// Not hashed: the identity of each workspace upstream module's artifact in the local
+    /// repository now (see [`InstalledArtifacts`]), to compare with what the stamp says
+    /// the module was built against.
+    pub built_against: BTreeMap<String, String>,
 }
 
 /// Fingerprints of a set of modules.
@@ -58,63 +86,86 @@ impl Fingerprints {
     }
 }
 
-/// The canonical form of a module's effective model: what the model hash is taken of.
-pub fn canonical_model(m: &Module) -> String {
-    #[derive(Serialize)]
-    struct Canonical<'a> {
-        recipe: &'static str,
-        packaging: &'a str,
-        model: &'a crate::maven::pom::Model,
-    }
-    let json = serde_json::to_string(&Canonical {
-        recipe: RECIPE,
-        packaging: &m.packaging,
-        model: &m.effective,
-    })
-    .unwrap_or_default();
-    let dir = m.dir.display().to_string();
-    if dir.is_empty() {
-        json
-    } else {
-        json.replace(&serde_json_escape(&dir), "${basedir}")
-    }
+/// An artifact a module is built against that does not come from the workspace.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExternalArtifact {
+    /// Its coordinates.
+    pub gav: Gav,
+    /// Its type (`jar`, `pom`, `test-jar`, `maven-plugin`...).
+    pub type_: String,
+    /// Its classifier, when it has one.
+    pub classifier: Option<String>,
+    /// For a `system`-scoped dependency: the file it names.
+    pub system_path: Option<PathBuf>,
 }
 
-fn serde_json_escape(s: &str) -> String {
-    let quoted = serde_json::to_string(s).unwrap_or_default();
-    quoted
-        .strip_prefix('"')
-        .and_then(|q| q.strip_suffix('"'))
-        .unwrap_or(&quoted)
-        .to_string()
-}
-
-/// The main source and resource roots of a module, as its effective model configures
-/// them, with Maven's default excludes on resources.
-pub fn roots(m: &Module) -> Vec<Root> {
-    let mut roots = Vec::new();
-    if m.packaging == "pom" {
-        return roots;
-    }
-    if let Some(src) = crate::maven::pom::text(&m.effective.build.source_directory) {
-        roots.push(Root {
-            dir: src.into(),
-            includes: Vec::new(),
-            excludes: Vec::new(),
-            default_excludes: false,
-        });
-    }
-    for r in &m.effective.build.resources {
-        if let Some(dir) = crate::maven::pom::text(&r.directory) {
-            roots.push(Root {
-                dir: dir.into(),
-                includes: r.includes.iter().map(|v| v.text.clone()).collect(),
-                excludes: r.excludes.iter().map(|v| v.text.clone()).collect(),
-                default_excludes: true,
-            });
+impl ExternalArtifact {
+    /// The main artifact of a workspace module, as the local repository holds it.
+    pub fn of_module(m: &Module) -> ExternalArtifact {
+        ExternalArtifact {
+            gav: m.gav.clone(),
+            type_: m.packaging.clone(),
+            classifier: None,
+            system_path: None,
         }
     }
-    roots
+
+    /// The key under which it is listed in [`ModuleFingerprint::upstream`].
+    pub fn key(&self) -> String {
+        let main = matches!(self.type_.as_str(), "jar" | "pom" | "maven-plugin");
+        match (&self.classifier, main) {
+            (None, true) => self.gav.ga(),
+            (c, _) => format!(
+                "{}:{}:{}",
+                self.gav.ga(),
+                self.type_,
+                c.as_deref().unwrap_or("")
+            ),
+        }
+    }
+}
+
+/// What the local repository holds for artifacts that do not come from the workspace.
+pub trait InstalledArtifacts: Sync {
+    /// The identity of the artifact: the fingerprint in its m2fresh stamp when the stamp
+    /// is valid for it, else `blake3:<hex>` of its bytes, else `absent`.
+    fn identity(&self, artifact: &ExternalArtifact) -> String;
+}
+
+/// No local repository: every external artifact is `absent`.
+pub struct NoRepository;
+
+impl InstalledArtifacts for NoRepository {
+    fn identity(&self, _: &ExternalArtifact) -> String {
+        "absent".into()
+    }
+}
+
+/// What a fingerprint is computed with besides the workspace.
+pub struct Context<'a> {
+    /// The stat cache for file hashes.
+    pub cache: &'a StatCache,
+    /// The build parameters (the same for every module of a run).
+    pub parameters: &'a BuildParameters,
+    /// The artifacts of the local repository.
+    pub installed: &'a dyn InstalledArtifacts,
+    /// The local repository's directory, written as a symbol in the model.
+    pub repository: Option<&'a Path>,
+}
+
+impl<'a> Context<'a> {
+    /// A context without a local repository: external artifacts are all `absent`.
+    pub fn without_repository(
+        cache: &'a StatCache,
+        parameters: &'a BuildParameters,
+    ) -> Context<'a> {
+        Context {
+            cache,
+            parameters,
+            installed: &NoRepository,
+            repository: None,
+        }
+    }
 }
 
 /// Whether an edge makes the upstream module an input of the downstream one.
@@ -129,77 +180,257 @@ pub fn fingerprint(
     ws: &Workspace,
     graph: &ReactorGraph,
     modules: &[ModuleId],
-    cache: &StatCache,
+    ctx: &Context,
 ) -> Result<Fingerprints> {
     let closure = graph.upstream(modules);
-    // Files and models first, in parallel; the Merkle step then goes in build order.
-    let leaves: Vec<(ModuleId, String, Vec<FileDigest>)> = closure
+    let layout = inputs::Layout::of(ws);
+    let poms = PomHashes::of(ws, &closure, &layout, ctx.repository)?;
+    let parameters_hash = parameters_hash(ctx.parameters);
+    // Files, models and external artifacts first, in parallel; the Merkle step then
+    // goes in build order.
+    let leaves: Vec<(ModuleId, Leaf)> = closure
         .par_iter()
         .map(|&id| {
             let m = ws.module(id);
-            let model_hash = blake3::hash(canonical_model(m).as_bytes())
-                .to_hex()
-                .to_string();
-            let digests = files::digest_roots(&m.dir, &roots(m), cache)
+            let paths = PathContext::new(&m.dir, &layout.checkout, ctx.repository);
+            let model_hash = canonical::hash(&canonical_model(&poms, m, &paths)?);
+            let digests = files::digest_roots(&m.dir, &inputs::roots(&layout, m), ctx.cache)
                 .map_err(|e| Error::Other(Box::new(e)))?;
-            Ok((id, model_hash, digests))
+            let external = external_artifacts(ws, graph, m)
+                .into_iter()
+                .map(|a| (a.key(), ctx.installed.identity(&a)))
+                .collect();
+            Ok((
+                id,
+                Leaf {
+                    model_hash,
+                    digests,
+                    external,
+                },
+            ))
         })
         .collect::<Result<_>>()?;
-    let mut leaf_by_id: HashMap<ModuleId, (String, Vec<FileDigest>)> =
-        leaves.into_iter().map(|(id, h, d)| (id, (h, d))).collect();
+    let mut leaf_by_id: HashMap<ModuleId, Leaf> = leaves.into_iter().collect();
     let mut out = Fingerprints::default();
     for &id in &closure {
-        let Some((model_hash, digests)) = leaf_by_id.remove(&id) else {
+        let Some(leaf) = leaf_by_id.remove(&id) else {
             continue;
         };
-        let mut upstream = BTreeMap::new();
+        let mut upstream: BTreeMap<String, String> = leaf.external;
+        let mut built_against = BTreeMap::new();
         for e in graph.needs(id) {
             if !is_input(&e.kind) {
                 continue;
             }
             if let Some(up) = out.by_module.get(&e.to) {
-                upstream.insert(ws.module(e.to).key(), up.fingerprint.clone());
+                let to = ws.module(e.to);
+                upstream.insert(to.key(), up.fingerprint.clone());
+                built_against.insert(
+                    to.key(),
+                    ctx.installed.identity(&ExternalArtifact::of_module(to)),
+                );
             }
         }
-        let inputs: BTreeMap<String, String> =
-            digests.into_iter().map(|d| (d.path, d.blake3)).collect();
-        let fingerprint = merkle(&model_hash, &inputs, &upstream);
+        let inputs: BTreeMap<String, String> = leaf
+            .digests
+            .into_iter()
+            .map(|d| (d.path, d.blake3))
+            .collect();
+        let fingerprint = merkle(&leaf.model_hash, &parameters_hash, &inputs, &upstream);
         out.by_module.insert(
             id,
             ModuleFingerprint {
                 fingerprint,
-                model_hash,
+                model_hash: leaf.model_hash,
+                parameters: ctx.parameters.clone(),
                 inputs,
                 upstream,
+                built_against,
             },
         );
     }
     Ok(out)
 }
 
+/// What is computed for each module on its own, before the Merkle step.
+struct Leaf {
+    model_hash: String,
+    digests: Vec<FileDigest>,
+    external: BTreeMap<String, String>,
+}
+
+/// The canonical hash of each POM file of the modules' lineages, each computed once (a
+/// root POM with ten thousand `<module>` entries is the parent of all ten thousand).
+struct PomHashes {
+    by_path: HashMap<PathBuf, String>,
+}
+
+impl PomHashes {
+    fn of(
+        ws: &Workspace,
+        modules: &[ModuleId],
+        layout: &inputs::Layout,
+        repository: Option<&Path>,
+    ) -> Result<PomHashes> {
+        let mut texts: HashMap<&Path, &str> = HashMap::new();
+        for i in 0..ws.sources.len() {
+            let id = crate::maven::pom::SourceId(u32::try_from(i).unwrap_or(u32::MAX));
+            if let Some(f) = ws.sources.get(id) {
+                texts.insert(f.path.as_path(), &*f.text);
+            }
+        }
+        let mut wanted: Vec<&PathBuf> = modules
+            .iter()
+            .flat_map(|&id| ws.module(id).lineage.iter())
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        let by_path = wanted
+            .par_iter()
+            .map(|&pom| {
+                let text = texts.get(pom.as_path()).copied().ok_or_else(|| {
+                    Error::usage(
+                        format!("{} was not read with the workspace", pom.display()),
+                        None,
+                    )
+                })?;
+                let root = crate::maven::xml::parse(text).map_err(|err| {
+                    Error::usage(format!("{}: {}", pom.display(), err.message), None)
+                })?;
+                // A POM's paths are written relative to its own directory.
+                let dir = pom.parent().unwrap_or(Path::new(""));
+                let paths = PathContext::new(dir, &layout.checkout, repository);
+                let mut e = Encoder::new();
+                e.element(&root, &paths);
+                Ok((pom.clone(), canonical::hash(&e.finish())))
+            })
+            .collect::<Result<_>>()?;
+        Ok(PomHashes { by_path })
+    }
+}
+
+/// The canonical bytes of a module's model: every POM of its lineage as written (by
+/// hash), its own active profiles, and its effective model.
+fn canonical_model(poms: &PomHashes, m: &Module, paths: &PathContext) -> Result<Vec<u8>> {
+    let mut e = Encoder::new();
+    e.bytes(m.packaging.as_bytes());
+    let lineage: Vec<&str> = m
+        .lineage
+        .iter()
+        .map(|pom| poms.by_path.get(pom).map_or("unread", String::as_str))
+        .collect();
+    e.list(lineage.into_iter());
+    e.list(m.active_profiles.iter().map(String::as_str));
+    let effective = serde_json::to_string(&m.effective).map_err(|err| {
+        Error::usage(
+            format!("cannot encode the effective model of {}: {err}", m.key()),
+            None,
+        )
+    })?;
+    e.bytes(paths.portable(&effective).as_bytes());
+    Ok(e.finish())
+}
+
+/// What a module is built against that does not come from the workspace: its parent,
+/// its dependencies (but `test`-scoped ones), the BOMs it imports, and its build plugins
+/// and extensions, when they are not workspace modules.
+pub fn external_artifacts(
+    ws: &Workspace,
+    graph: &ReactorGraph,
+    m: &Module,
+) -> Vec<ExternalArtifact> {
+    let in_workspace = |gav: &Gav| ws.by_gav(gav).is_some();
+    let linked: std::collections::HashSet<String> = graph
+        .needs(m.id)
+        .iter()
+        .map(|e| ws.module(e.to).key())
+        .collect();
+    let mut out = Vec::new();
+    let mut add = |gav: Gav, type_: &str, classifier: Option<&str>, system_path: Option<&str>| {
+        if gav.version.is_empty() || in_workspace(&gav) || linked.contains(&gav.ga()) {
+            return;
+        }
+        out.push(ExternalArtifact {
+            gav,
+            type_: type_.to_string(),
+            classifier: classifier.filter(|c| !c.is_empty()).map(str::to_string),
+            system_path: system_path.map(PathBuf::from),
+        });
+    };
+    if let Some(parent) = &m.parent {
+        add(parent.gav.clone(), "pom", None, None);
+    }
+    let gav_of = |d: &Dependency| Gav {
+        group_id: text(&d.group_id).unwrap_or("").to_string(),
+        artifact_id: text(&d.artifact_id).unwrap_or("").to_string(),
+        version: text(&d.version).unwrap_or("").to_string(),
+    };
+    for d in &m.effective.dependencies {
+        if text(&d.scope) == Some("test") {
+            continue;
+        }
+        let system = text(&d.system_path).filter(|_| text(&d.scope) == Some("system"));
+        add(gav_of(d), d.type_or_default(), text(&d.classifier), system);
+    }
+    for (gav, _) in &m.imports {
+        add(gav.clone(), "pom", None, None);
+    }
+    for p in &m.effective.build.plugins {
+        let gav = Gav {
+            group_id: p.group_id_or_default().to_string(),
+            artifact_id: text(&p.artifact_id).unwrap_or("").to_string(),
+            version: text(&p.version).unwrap_or("").to_string(),
+        };
+        add(gav, "maven-plugin", None, None);
+        for d in &p.dependencies {
+            add(gav_of(d), d.type_or_default(), text(&d.classifier), None);
+        }
+    }
+    for x in &m.effective.build.extensions {
+        let gav = Gav {
+            group_id: text(&x.group_id).unwrap_or("").to_string(),
+            artifact_id: text(&x.artifact_id).unwrap_or("").to_string(),
+            version: text(&x.version).unwrap_or("").to_string(),
+        };
+        add(gav, "jar", None, None);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The hash of the build parameters.
+fn parameters_hash(p: &BuildParameters) -> String {
+    let mut e = Encoder::new();
+    e.map(
+        p.user_properties
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    e.map(
+        p.jvm_properties
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    e.list(p.profiles.iter().map(String::as_str));
+    e.list(p.maven_args.iter().map(String::as_str));
+    canonical::hash(&e.finish())
+}
+
 /// The Merkle combination of a module's input hashes.
 pub fn merkle(
     model_hash: &str,
+    parameters_hash: &str,
     inputs: &BTreeMap<String, String>,
     upstream: &BTreeMap<String, String>,
 ) -> String {
-    let mut h = blake3::Hasher::new();
-    h.update(RECIPE.as_bytes());
-    h.update(b"\0model\0");
-    h.update(model_hash.as_bytes());
-    // Each entry as `name \0 hash \n`: a name and a hash cannot shift into each other.
-    let mut section = |tag: &[u8], entries: &BTreeMap<String, String>| {
-        h.update(tag);
-        for (name, hash) in entries {
-            h.update(name.as_bytes());
-            h.update(b"\0");
-            h.update(hash.as_bytes());
-            h.update(b"\n");
-        }
-    };
-    section(b"\0files\0", inputs);
-    section(b"\0upstream\0", upstream);
-    h.finalize().to_hex().to_string()
+    let mut e = Encoder::new();
+    e.bytes(RECIPE.as_bytes());
+    e.bytes(model_hash.as_bytes());
+    e.bytes(parameters_hash.as_bytes());
+    e.map(inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    e.map(upstream.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    canonical::hash(&e.finish())
 }
 
 #[cfg(test)]
@@ -210,16 +441,16 @@ mod tests {
     fn merkle_depends_on_every_input_and_on_paths() {
         let files = BTreeMap::from([("src/A.java".to_string(), "aa".to_string())]);
         let up = BTreeMap::from([("g:x".to_string(), "ff".to_string())]);
-        let base = merkle("m", &files, &up);
-        assert_eq!(base, merkle("m", &files, &up), "deterministic");
-        assert_ne!(base, merkle("m2", &files, &up));
+        let base = merkle("m", "p", &files, &up);
+        assert_eq!(base, merkle("m", "p", &files, &up), "deterministic");
+        assert_ne!(base, merkle("m2", "p", &files, &up));
         let renamed = BTreeMap::from([("src/B.java".to_string(), "aa".to_string())]);
-        assert_ne!(base, merkle("m", &renamed, &up));
+        assert_ne!(base, merkle("m", "p", &renamed, &up));
         let up2 = BTreeMap::from([("g:x".to_string(), "fe".to_string())]);
-        assert_ne!(base, merkle("m", &files, &up2));
+        assert_ne!(base, merkle("m", "p", &files, &up2));
         // A path and a hash cannot be shifted into each other.
         let a = BTreeMap::from([("ab".to_string(), "c".to_string())]);
         let b = BTreeMap::from([("a".to_string(), "bc".to_string())]);
-        assert_ne!(merkle("m", &a, &up), merkle("m", &b, &up));
+        assert_ne!(merkle("m", "p", &a, &up), merkle("m", "p", &b, &up));
     }
 }

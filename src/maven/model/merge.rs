@@ -210,6 +210,12 @@ fn merge_build_base(target: &mut Build, source: &Build, source_dominant: bool) {
     pick(&mut target.directory, &source.directory);
     pick(&mut target.output_directory, &source.output_directory);
     pick(&mut target.final_name, &source.final_name);
+    // `ModelMerger.mergeBuildBase_Filters`: the union, each filter once.
+    for f in &source.filters {
+        if !target.filters.iter().any(|t| t.text == f.text) {
+            target.filters.push(f.clone());
+        }
+    }
     if !source.resources.is_empty() && (source_dominant || target.resources.is_empty()) {
         target.resources = source.resources.clone();
     }

@@ -1169,6 +1169,13 @@ fn translate_paths(m: &mut Model, basedir: &Path) {
     for r in &mut m.build.resources {
         fix(&mut r.directory);
     }
+    for f in &mut m.build.filters {
+        let mut v = Some(f.clone());
+        fix(&mut v);
+        if let Some(v) = v {
+            *f = v;
+        }
+    }
 }
 
 /// The largest POM m2fresh reads. Real POMs stay under a megabyte (the largest BOMs of
