@@ -52,9 +52,10 @@ struct Cli {
 
 #[derive(Args, Debug, Clone)]
 struct Global {
-    /// The workspace root: an aggregator POM's directory, or a directory of Maven projects.
-    #[arg(short = 'w', long = "workspace", global = true, default_value = ".")]
-    workspace: PathBuf,
+    /// The workspace root: an aggregator POM's directory, or a directory of Maven projects
+    /// (default: found from the current directory, as Maven users expect; `-v` says how).
+    #[arg(short = 'w', long = "workspace", global = true)]
+    workspace: Option<PathBuf>,
     /// Find every pom.xml below the root, even when the root POM declares modules.
     #[arg(long, global = true, conflicts_with = "no_scan")]
     scan: bool,
@@ -254,10 +255,42 @@ fn main() -> ExitCode {
     }
 }
 
+/// Where the command works: `-w`, or the root found from the current directory; and,
+/// when found from a module's directory below the root, that module as the default
+/// target (as `mvn` in a module's directory builds that module).
+fn locate(g: &Global) -> Result<(Global, Vec<String>), Error> {
+    if g.workspace.is_some() {
+        return Ok((g.clone(), Vec::new()));
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::io("cannot read the current directory", ".", e))?;
+    let (root, reason) = m2fresh::maven::workspace::discover_root(&cwd);
+    if g.verbose {
+        say!("workspace root: {} ({reason})", root.display());
+    }
+    let default_targets = if root != cwd && cwd.join("pom.xml").is_file() {
+        vec![cwd.display().to_string()]
+    } else {
+        Vec::new()
+    };
+    let mut g = g.clone();
+    g.workspace = Some(root);
+    Ok((g, default_targets))
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Error> {
-    let g = &cli.global;
+    let (g, here) = locate(&cli.global)?;
+    let g = &g;
+    let or_here = |targets: &Vec<String>| -> Vec<String> {
+        if targets.is_empty() {
+            here.clone()
+        } else {
+            targets.clone()
+        }
+    };
     match &cli.command {
         Command::Graph { targets, status } => {
+            let targets = &or_here(targets);
             let project = open(g)?;
             let shown = selection(&project.workspace, &project.graph, targets)?;
             let mut marked = HashMap::new();
@@ -279,6 +312,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Order { targets } => {
+            let targets = &or_here(targets);
             let (ws, graph) = load(g)?;
             // Exactly what `mvn -pl TARGETS -am` builds: reactor edges only.
             let shown = if targets.is_empty() {
@@ -314,6 +348,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { targets } => {
+            let targets = &or_here(targets);
             let project = open(g)?;
             let modules = project.targets(targets)?;
             let report = project.check(&modules)?;
@@ -332,6 +367,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             })
         }
         Command::Plan { targets, trust } => {
+            let targets = &or_here(targets);
             let project = open(g)?;
             let modules = project.targets(targets)?;
             let report = project.check(&modules)?;
@@ -350,7 +386,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Install { targets, install } => run_install(g, targets, install),
+        Command::Install { targets, install } => run_install(g, &or_here(targets), install),
         Command::Image { target, image } => run_image(g, target, image, None),
         Command::Build {
             target,
@@ -617,8 +653,9 @@ fn open(g: &Global) -> Result<&'static Project, Error> {
 
 /// Opens the workspace for a step that is followed by others (and frees it after).
 fn open_owned(g: &Global) -> Result<Project, Error> {
+    let root = g.workspace.clone().unwrap_or_else(|| PathBuf::from("."));
     let project = Project::open(
-        &g.workspace,
+        &root,
         &OpenOptions {
             load: load_options(g),
             local_repo: g.local_repo.clone(),

@@ -455,6 +455,109 @@ fn declares_modules(m: &Model) -> bool {
     !m.modules.is_empty() || m.profiles.iter().any(|p| !p.modules.is_empty())
 }
 
+/// Why a directory was taken as the workspace root.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum RootReason {
+    /// Its `pom.xml` aggregates, directly or through aggregators below it, the directory
+    /// the search started in.
+    Aggregator,
+    /// It holds `.mvn`: Maven's multi-module project directory.
+    ProjectBase,
+    /// The top of the Git work tree: sibling projects linked through the local
+    /// repository.
+    GitTop,
+    /// Where the search started: nothing above it says otherwise.
+    Start,
+}
+
+impl std::fmt::Display for RootReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RootReason::Aggregator => "its pom.xml aggregates the current directory",
+            RootReason::ProjectBase => "it holds .mvn, Maven's multi-module project directory",
+            RootReason::GitTop => "the top of the Git work tree (sibling projects)",
+            RootReason::Start => "the current directory",
+        })
+    }
+}
+
+/// The workspace root for a command started in `start`, found as Maven users expect:
+/// the outermost directory whose `pom.xml` aggregates the one below it (a `<module>` of
+/// it or of one of its profiles names that directory), never above Maven's multi-module
+/// project directory (the one holding `.mvn`). Without an aggregator above `start` —
+/// sibling projects linked through the local repository — the directory holding `.mvn`,
+/// else the top of the Git work tree, unless its `pom.xml` is an aggregator that leaves
+/// `start` out; otherwise `start` itself. POMs that cannot be read end the walk, they do
+/// not fail it.
+pub fn discover_root(start: &Path) -> (PathBuf, RootReason) {
+    let start = normalize(&std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf()));
+    let base = start
+        .ancestors()
+        .find(|d| d.join(".mvn").is_dir())
+        .map(Path::to_path_buf);
+    let mut top = start.clone();
+    while let Some(parent) = top.parent() {
+        if base.as_ref().is_some_and(|b| top == *b) || !aggregates(parent, &top) {
+            break;
+        }
+        top = parent.to_path_buf();
+    }
+    if top != start {
+        return (top, RootReason::Aggregator);
+    }
+    let git = start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf);
+    let candidates = [
+        base.map(|b| (b, RootReason::ProjectBase)),
+        git.map(|g| (g, RootReason::GitTop)),
+    ];
+    for (dir, reason) in candidates.into_iter().flatten() {
+        if dir != start && !declares_modules_at(&dir) {
+            return (dir, reason);
+        }
+    }
+    (start, RootReason::Start)
+}
+
+/// Whether the `pom.xml` in `dir` can be read and declares modules.
+fn declares_modules_at(dir: &Path) -> bool {
+    read_pom_quietly(&dir.join("pom.xml")).is_some_and(|m| declares_modules(&m))
+}
+
+/// A POM read for a decision that must not fail the command: `None` when it cannot be.
+fn read_pom_quietly(pom: &Path) -> Option<Model> {
+    let meta = std::fs::metadata(pom).ok()?;
+    if !meta.is_file() || meta.len() > crate::maven::model::MAX_POM_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(pom).ok()?;
+    let text = crate::maven::xml::decode(&bytes).ok()?;
+    crate::maven::pom::parse_model(&text, SourceId(0)).ok()
+}
+
+/// Whether `dir`'s `pom.xml` lists `child` among its modules (or its profiles' modules).
+fn aggregates(dir: &Path, child: &Path) -> bool {
+    let Some(model) = read_pom_quietly(&dir.join("pom.xml")) else {
+        return false;
+    };
+    let listed = model
+        .modules
+        .iter()
+        .chain(model.profiles.iter().flat_map(|p| p.modules.iter()));
+    listed.into_iter().any(|m| {
+        let named = normalize(&dir.join(m.text.replace('\\', "/")));
+        let named = if named.extension().is_some_and(|e| e == "xml") {
+            named.parent().map(Path::to_path_buf).unwrap_or(named)
+        } else {
+            named
+        };
+        named == child
+    })
+}
+
 /// Maven's multi-module project directory: the nearest directory at or above `start`
 /// with a `.mvn` directory; `start` itself when there is none.
 pub fn find_project_directory(start: &Path) -> PathBuf {
@@ -1160,5 +1263,57 @@ mod tests {
         let m = ws.module(ws.find("a").unwrap());
         assert_eq!(m.effective.properties["v"].text, "own-profile");
         assert!(!m.effective.properties.contains_key("from-p"));
+    }
+
+    fn aggregator(modules: &[&str]) -> String {
+        let modules: String = modules
+            .iter()
+            .map(|m| format!("<module>{m}</module>"))
+            .collect();
+        format!(
+            "<project><groupId>g</groupId><artifactId>x</artifactId><version>1</version><packaging>pom</packaging><modules>{modules}</modules></project>"
+        )
+    }
+
+    #[test]
+    fn the_root_is_the_outermost_aggregator_of_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path();
+        write(&top, "pom.xml", &aggregator(&["libs"]));
+        write(&top, "libs/pom.xml", &aggregator(&["core/pom.xml"]));
+        write(&top, "libs/core/pom.xml", "<project/>");
+        write(&top, "tools/pom.xml", "<project/>");
+        let top = normalize(&std::path::absolute(top).unwrap());
+        assert_eq!(
+            discover_root(&top.join("libs/core")),
+            (top.clone(), RootReason::Aggregator)
+        );
+        // A project the aggregator leaves out is its own root.
+        assert_eq!(
+            discover_root(&top.join("tools")),
+            (top.join("tools"), RootReason::Start)
+        );
+    }
+
+    #[test]
+    fn the_walk_stops_at_mvn_and_siblings_go_to_the_git_top() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = normalize(&std::path::absolute(dir.path()).unwrap());
+        write(&top, "pom.xml", &aggregator(&["inner"]));
+        write(&top, "inner/pom.xml", &aggregator(&["m"]));
+        write(&top, "inner/m/pom.xml", "<project/>");
+        std::fs::create_dir_all(top.join("inner/.mvn")).unwrap();
+        assert_eq!(
+            discover_root(&top.join("inner/m")),
+            (top.join("inner"), RootReason::Aggregator)
+        );
+        // Sibling projects (no aggregator) in a Git work tree.
+        let siblings = top.join("siblings");
+        write(&siblings, "a/pom.xml", "<project/>");
+        std::fs::create_dir_all(siblings.join(".git")).unwrap();
+        assert_eq!(
+            discover_root(&siblings.join("a")),
+            (siblings.clone(), RootReason::GitTop)
+        );
     }
 }

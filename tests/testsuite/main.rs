@@ -12,6 +12,7 @@ mod image;
 mod inputs;
 mod install;
 mod reactor;
+mod root;
 
 use common::LocalRepo;
 use std::path::Path;
