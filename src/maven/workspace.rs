@@ -1279,10 +1279,10 @@ mod tests {
     fn the_root_is_the_outermost_aggregator_of_the_start() {
         let dir = tempfile::tempdir().unwrap();
         let top = dir.path();
-        write(&top, "pom.xml", &aggregator(&["libs"]));
-        write(&top, "libs/pom.xml", &aggregator(&["core/pom.xml"]));
-        write(&top, "libs/core/pom.xml", "<project/>");
-        write(&top, "tools/pom.xml", "<project/>");
+        write(top, "pom.xml", &aggregator(&["libs"]));
+        write(top, "libs/pom.xml", &aggregator(&["core/pom.xml"]));
+        write(top, "libs/core/pom.xml", "<project/>");
+        write(top, "tools/pom.xml", "<project/>");
         let top = normalize(&std::path::absolute(top).unwrap());
         assert_eq!(
             discover_root(&top.join("libs/core")),
