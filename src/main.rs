@@ -235,7 +235,28 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let json = wants_json(std::env::args_os());
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version are not errors; a usage error is a JSON document when JSON
+        // was asked for, like every other outcome.
+        Err(e) if json && e.use_stderr() => {
+            let doc = m2fresh::report::ErrorReport {
+                schema: m2fresh::report::SCHEMA,
+                error: m2fresh::report::ErrorDetail {
+                    code: Some("m2fresh::usage".into()),
+                    message: e.kind().to_string(),
+                    help: Some(e.render().to_string().trim().to_string()),
+                    pom: None,
+                    line: None,
+                    column: None,
+                },
+            };
+            let _ = print_json(&doc);
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     let _ = miette::set_hook(Box::new(|_| {
         Box::new(
             miette::MietteHandlerOpts::new()
@@ -246,13 +267,28 @@ fn main() -> ExitCode {
                 .build(),
         )
     }));
+    let format = cli.global.format;
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            say!("{:?}", miette::Report::new(e));
+            if format == Format::Json {
+                let _ = print_json(&m2fresh::report::error_report(&e));
+            } else {
+                say!("{:?}", miette::Report::new(e));
+            }
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the command line asks for `--format json` (looked at before parsing, so a
+/// command line that does not parse is answered in JSON too).
+fn wants_json(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+    args.iter().any(|a| a == "--format=json")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--format" && w[1] == "json")
 }
 
 /// Where the command works: `-w`, or the root found from the current directory; and,

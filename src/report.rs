@@ -14,6 +14,66 @@ use std::fmt::Write as _;
 /// The schema version of every JSON document m2fresh prints.
 pub const SCHEMA: u32 = 1;
 
+/// What every command prints with `--format json` when it fails (exit 2): one document
+/// on stdout, like every other outcome.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorReport {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// The error of an [`ErrorReport`].
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorDetail {
+    /// The diagnostic's stable code (`m2fresh::maven::workspace::duplicate`), or null.
+    pub code: Option<String>,
+    /// What is wrong, with its causes (`: `-separated).
+    pub message: String,
+    /// What to do about it, or null.
+    pub help: Option<String>,
+    /// The POM (or other file) it points into, as shown in diagnostics, or null.
+    pub pom: Option<String>,
+    /// 1-based line in that file, or null.
+    pub line: Option<usize>,
+    /// 1-based column in that file, or null.
+    pub column: Option<usize>,
+}
+
+/// The [`ErrorReport`] of a diagnostic: its code, message with causes, help, and the
+/// file, line and column of its first label.
+pub fn error_report(e: &dyn miette::Diagnostic) -> ErrorReport {
+    let mut message = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        message.push_str(": ");
+        message.push_str(&c.to_string());
+        cause = c.source();
+    }
+    let (mut pom, mut line, mut column) = (None, None, None);
+    if let (Some(source), Some(label)) = (e.source_code(), e.labels().and_then(|mut l| l.next()))
+        && let Ok(contents) = source.read_span(label.inner(), 0, 0)
+    {
+        pom = contents.name().map(str::to_string);
+        line = Some(contents.line() + 1);
+        column = Some(contents.column() + 1);
+    }
+    ErrorReport {
+        schema: SCHEMA,
+        error: ErrorDetail {
+            code: e.code().map(|c| c.to_string()),
+            message,
+            help: e.help().map(|h| h.to_string()),
+            pom,
+            line,
+            column,
+        },
+    }
+}
+
 /// `m2fresh graph --format json`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -63,3 +63,50 @@ fn an_empty_directory_says_what_to_do() {
     assert_eq!(code, 2);
     assert!(stderr.contains("no pom.xml"), "{stderr}");
 }
+
+/// With `--format json`, an error is one JSON document on stdout (exit 2) with the code,
+/// the message, the help and the POM's file, line and column — nothing on stdout is
+/// ever miette text.
+#[test]
+fn with_json_an_error_is_a_json_document_pointing_into_the_pom() {
+    let dir = workspace(&[(
+        "pom.xml",
+        "<project>\n  <groupId>g</groupId>\n  <artifactId>a</artifactId>\n  <version>1</version>\n  <dependencies>\n</project>\n",
+    )]);
+    let repo = LocalRepo::empty();
+    let (code, stdout, stderr) =
+        run(m2fresh_in(dir.path(), &repo).args(["--format", "json", "graph"]));
+    assert_eq!(code, 2, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is one JSON document ({e}): {stdout}"));
+    assert_eq!(doc["schema"], 1);
+    let error = &doc["error"];
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("malformed XML")),
+        "{doc}"
+    );
+    assert!(
+        error["code"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("m2fresh::")),
+        "{doc}"
+    );
+    assert_eq!(error["pom"], "pom.xml", "{doc}");
+    assert!(error["line"].as_u64().is_some_and(|l| l >= 5), "{doc}");
+    assert!(error["column"].as_u64().is_some(), "{doc}");
+
+    // A command line that does not parse, too.
+    let (code, stdout, _) =
+        run(m2fresh_in(dir.path(), &repo).args(["--format", "json", "check", "--no-such-flag"]));
+    assert_eq!(code, 2);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(doc["error"]["code"], "m2fresh::usage", "{doc}");
+    assert!(
+        doc["error"]["help"]
+            .as_str()
+            .is_some_and(|h| h.contains("--no-such-flag")),
+        "{doc}"
+    );
+}
