@@ -277,6 +277,8 @@ pub enum FindingKind {
     /// Something in a POM file that Maven reads silently but that deserves a look: a
     /// skipped `<!DOCTYPE>`, bytes that are not valid in the file's encoding.
     XmlNotice,
+    /// A `-P` id that names no profile (Maven warns the same).
+    UnknownProfile,
 }
 
 /// Something m2fresh noticed that Maven would not stop for.
@@ -357,6 +359,7 @@ impl Finding {
             FindingKind::DroppedEdge => "m2fresh::maven::graph::dropped-edge",
             FindingKind::ExtensionInReactor => "m2fresh::maven::graph::extension-in-reactor",
             FindingKind::XmlNotice => "m2fresh::maven::pom::notice",
+            FindingKind::UnknownProfile => "m2fresh::maven::model::unknown-profile",
         };
         let mut d = PomDiagnostic::at(
             sources,

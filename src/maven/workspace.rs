@@ -321,6 +321,7 @@ impl Workspace {
             crate::maven::model::merge::inject_dependency_management(&mut m.effective);
         }
         let ctx = loader.context().clone();
+        findings.extend(unknown_profiles(&loader, &ctx));
         let sources = loader.into_sources();
         for m in &modules {
             for d in &m.effective.dependencies {
@@ -357,6 +358,25 @@ impl Workspace {
             by_gav,
             by_ga,
         })
+    }
+
+    /// The artifactId (or `groupId:artifactId`, when `name` has a colon) closest to
+    /// `name` by edit distance, when it is close enough to be a typo.
+    fn closest(&self, name: &str) -> Option<String> {
+        let with_group = name.contains(':');
+        self.modules
+            .iter()
+            .map(|m| {
+                if with_group {
+                    m.key()
+                } else {
+                    m.gav.artifact_id.clone()
+                }
+            })
+            .map(|candidate| (edit_distance(name, &candidate), candidate))
+            .filter(|(d, candidate)| *d <= (candidate.chars().count() / 3).max(2))
+            .min()
+            .map(|(_, candidate)| candidate)
     }
 
     /// The module with this id.
@@ -412,9 +432,15 @@ impl Workspace {
                 return Ok(m.id);
             }
         }
+        let help = match self.closest(name) {
+            Some(close) => format!("did you mean `{close}`? (`m2fresh graph` lists the modules)"),
+            None => "name a module by artifactId, groupId:artifactId, or its directory; \
+                     `m2fresh graph` lists them"
+                .into(),
+        };
         Err(Error::usage(
             format!("no module named `{name}` in {}", self.root.display()),
-            Some("name a module by artifactId, groupId:artifactId, or its directory; `m2fresh graph` lists them".into()),
+            Some(help),
         ))
     }
 
@@ -453,6 +479,54 @@ fn pathdiff(path: &Path, base: &Path) -> String {
 
 fn declares_modules(m: &Model) -> bool {
     !m.modules.is_empty() || m.profiles.iter().any(|p| !p.modules.is_empty())
+}
+
+/// Levenshtein distance: insertions, deletions and substitutions of characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// `-P` ids that name no profile of any POM read (modules, parents, BOMs) nor of
+/// `settings.xml`: Maven warns "The requested profile ... could not be activated because
+/// it does not exist", and so does m2fresh.
+fn unknown_profiles(loader: &Loader, ctx: &ModelContext) -> Vec<Finding> {
+    let mut known = loader.profile_ids();
+    known.extend(
+        ctx.external_profiles
+            .iter()
+            .map(|p| p.id_or_default().to_string()),
+    );
+    let sources = loader.sources();
+    let mut requested: Vec<&String> = ctx.activation.active_ids.iter().collect();
+    requested.sort();
+    requested.dedup();
+    requested
+        .into_iter()
+        .filter(|id| !known.contains(id.as_str()))
+        .map(|id| {
+            Finding::warning(
+                &sources,
+                FindingKind::UnknownProfile,
+                None,
+                format!("the requested profile \"{id}\" could not be activated because it does not exist"),
+                None,
+            )
+            .with_help("check the id (`-P`, `.mvn/maven.config`, `<activeProfiles>` in settings.xml)")
+        })
+        .collect()
 }
 
 /// Why a directory was taken as the workspace root.
@@ -1315,5 +1389,13 @@ mod tests {
             discover_root(&siblings.join("a")),
             (siblings.clone(), RootReason::GitTop)
         );
+    }
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("xc-service-api", "xc-service-api"), 0);
+        assert_eq!(edit_distance("xc-servce-api", "xc-service-api"), 1);
     }
 }

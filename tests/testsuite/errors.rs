@@ -110,3 +110,36 @@ fn with_json_an_error_is_a_json_document_pointing_into_the_pom() {
         "{doc}"
     );
 }
+
+/// A mistyped module name gets a suggestion, as clap gives one for a mistyped command;
+/// an unknown `-P` id is warned about, as Maven warns.
+#[test]
+fn a_typo_gets_a_suggestion_and_an_unknown_profile_a_warning() {
+    let dir = workspace(&[
+        (
+            "pom.xml",
+            "<project><groupId>g</groupId><artifactId>root</artifactId><version>1</version><packaging>pom</packaging>\
+             <modules><module>service-api</module></modules>\
+             <profiles><profile><id>known</id></profile></profiles></project>",
+        ),
+        (
+            "service-api/pom.xml",
+            "<project><parent><groupId>g</groupId><artifactId>root</artifactId><version>1</version></parent>\
+             <artifactId>service-api</artifactId></project>",
+        ),
+    ]);
+    let repo = LocalRepo::empty();
+    let (code, _, stderr) = run(m2fresh_in(dir.path(), &repo).args(["check", "servce-api"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("did you mean `service-api`?"), "{stderr}");
+
+    let (code, _, stderr) = run(m2fresh_in(dir.path(), &repo).args(["-P", "known,nope", "order"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "the requested profile \"nope\" could not be activated because it does not exist"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("\"known\""), "{stderr}");
+}

@@ -270,6 +270,19 @@ impl Loader {
         lock(&self.sources)
     }
 
+    /// The ids of the profiles of every POM read so far (modules, parents, BOMs).
+    pub fn profile_ids(&self) -> std::collections::BTreeSet<String> {
+        lock(&self.poms)
+            .values()
+            .flat_map(|raw| {
+                raw.model
+                    .profiles
+                    .iter()
+                    .map(|p| p.id_or_default().to_string())
+            })
+            .collect()
+    }
+
     /// Gives up the loader, keeping the source texts for diagnostics.
     pub fn into_sources(self) -> Sources {
         self.sources
