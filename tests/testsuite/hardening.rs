@@ -465,6 +465,42 @@ fn a_huge_pom_is_refused_and_a_large_one_is_read_fast() {
     assert!(run.stderr.len() < 100_000, "{} bytes", run.stderr.len());
 }
 
+/// Issue 11: a linear chain of 30,000 properties (`p0` = `${p1}`, ...) in the version, a
+/// dependency and a profile's file activation used to overflow the stack (exit 134). It
+/// resolves as Maven resolves it; the same chain closed into a cycle is the cycle error.
+#[test]
+fn a_chain_of_thirty_thousand_properties_does_not_crash() {
+    const N: usize = 30_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = LocalRepo::empty();
+    let chain = |last: &str, profile: &str| {
+        let mut props = String::new();
+        for i in 0..N {
+            props.push_str(&format!("<p{i}>${{p{}}}</p{i}>", i + 1));
+        }
+        props.push_str(&format!("<p{N}>{last}</p{N}>"));
+        format!(
+            "<project><modelVersion>4.0.0</modelVersion><groupId>g</groupId>\
+             <artifactId>chain</artifactId><version>${{p0}}</version>\
+             <properties>{props}</properties>\
+             <dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId>\
+             <version>${{p0}}</version></dependency></dependencies>\
+             {profile}</project>\n"
+        )
+    };
+    let profile = "<profiles><profile><id>f</id><activation><file><exists>${p0}</exists>\
+                   </file></activation></profile></profiles>";
+    write(&dir.path().join("ws/pom.xml"), chain("1.0-end", profile));
+    let run = bounded(m2fresh_in(&dir.path().join("ws"), &repo).arg("graph"));
+    assert_run(&run, 0, &["g:chain:1.0-end [jar]"], &["overflow"]);
+    let run = bounded(m2fresh_in(&dir.path().join("ws"), &repo).arg("check"));
+    assert_run(&run, 1, &["g:chain  missing"], &["overflow"]);
+
+    write(&dir.path().join("ws/pom.xml"), chain("${p0}", ""));
+    let run = bounded(m2fresh_in(&dir.path().join("ws"), &repo).arg("graph"));
+    assert_run(&run, 2, &["p29999", "p0", "cycle"], &["overflow"]);
+}
+
 /// 100,000 nested elements: refused at depth 256 without exhausting the stack, and the
 /// one-line file is named by line and column, not printed.
 #[test]
