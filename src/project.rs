@@ -51,6 +51,9 @@ impl Project {
     pub fn open(root: &Path, opts: &OpenOptions) -> Result<Project> {
         let root_abs =
             std::path::absolute(root).map_err(|e| Error::io("cannot resolve", root, e))?;
+        if root_abs.to_str().is_none() {
+            return Err(not_utf8("the workspace path", &root_abs));
+        }
         let project_directory = workspace::find_project_directory(&root_abs);
         let maven_config = workspace::read_maven_config(&project_directory)?;
         let mut user_properties = maven_config.user_properties.clone();
@@ -134,6 +137,14 @@ impl Project {
         &self,
         modules: &[ModuleId],
     ) -> Result<(CheckReport, Fingerprints)> {
+        // Source roots are text (`${basedir}/src/main/java`): a directory whose name is
+        // not UTF-8 would name no file, and its module would look like one without sources.
+        for id in self.graph.upstream(modules) {
+            let m = self.workspace.module(id);
+            if m.dir.to_str().is_none() {
+                return Err(not_utf8(&format!("the directory of {}", m.key()), &m.dir));
+            }
+        }
         let cache = self.load_cache();
         let fingerprints = crate::freshness::fingerprint::fingerprint(
             &self.workspace,
@@ -204,6 +215,18 @@ impl Project {
             .map_err(|e| Error::Other(Box::new(e)))?;
         Ok(ImageJob { plan, not_fresh })
     }
+}
+
+/// The error for a path m2fresh cannot work with because it is not UTF-8.
+fn not_utf8(what: &str, path: &Path) -> Error {
+    Error::usage(
+        format!("{what} is not valid UTF-8: {}", path.display()),
+        Some(
+            "rename it: m2fresh names input files by text (the same on every machine), and \
+             Maven is given paths as text"
+                .into(),
+        ),
+    )
 }
 
 /// The local repository for a workspace whose `.mvn` is in `project_directory`, as Maven

@@ -599,6 +599,71 @@ fn module_with_sources(dir: &Path) {
     fs::create_dir_all(dir.join("src/main/resources")).expect("mkdir");
 }
 
+/// `m2fresh ARGS` as a user whom permission bits stop: this user, or — when the tests run
+/// as root (as CI does), whom no permission stops — `nobody`, through `setpriv`. A
+/// permission test then tests something as root too instead of passing silently. Its
+/// home is a fresh directory it may write.
+fn unprivileged_m2fresh(args: &[&std::ffi::OsStr]) -> Run {
+    let home = tempfile::tempdir().expect("home");
+    fs::set_permissions(home.path(), fs::Permissions::from_mode(0o777)).expect("chmod home");
+    let mut cmd = if rustix::process::geteuid().is_root() {
+        let mut cmd = Command::new("setpriv");
+        cmd.args([
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            "--",
+            env!("CARGO_BIN_EXE_m2fresh"),
+        ]);
+        cmd
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_m2fresh"))
+    };
+    cmd.env("HOME", home.path()).env("MAVEN_SKIP_RC", "true");
+    for name in common::MAVEN_ENV
+        .iter()
+        .chain(&["XDG_CACHE_HOME", "XDG_CONFIG_HOME"])
+    {
+        cmd.env_remove(name);
+    }
+    cmd.args(args);
+    let run = bounded(&mut assert_cmd::Command::from_std(cmd));
+    assert!(
+        !run.stderr.contains("setpriv:"),
+        "setpriv could not switch to nobody:\n{}",
+        run.stderr
+    );
+    run
+}
+
+/// Makes `dirs` and every directory above them readable and searchable by everyone (a
+/// temporary directory is private to its creator), so that [`unprivileged_m2fresh`] can
+/// reach what a test made for it.
+fn open_to_everyone(dirs: &[&Path]) {
+    for dir in dirs {
+        for d in dir.ancestors() {
+            let Ok(meta) = fs::metadata(d) else { continue };
+            let mode = meta.permissions().mode();
+            if mode & 0o005 != 0o005 {
+                fs::set_permissions(d, fs::Permissions::from_mode(mode | 0o055))
+                    .unwrap_or_else(|e| panic!("chmod {}: {e}", d.display()));
+            }
+        }
+        for entry in walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(|e| e.ok())
+        {
+            let mode = entry
+                .metadata()
+                .map(|m| m.permissions().mode())
+                .unwrap_or(0);
+            if mode & 0o777 != 0 {
+                let _ = fs::set_permissions(entry.path(), fs::Permissions::from_mode(mode | 0o055));
+            }
+        }
+    }
+}
+
 fn check_module(dir: &Path) -> Run {
     let repo = LocalRepo::empty();
     bounded(m2fresh_in(dir, &repo).arg("check"))
@@ -623,8 +688,8 @@ fn a_symlink_loop_in_the_sources_names_the_link() {
 }
 
 /// What cannot be read: a dangling symlink and a FIFO (opening it would wait forever for
-/// a writer). Permission bits do not stop root, so a `chmod 000` directory is only a case
-/// when the tests do not run as root.
+/// a writer), and a `chmod 000` directory (as an unprivileged user when the tests run as
+/// root, see [`unprivileged_m2fresh`]).
 #[test]
 fn unreadable_entries_in_the_sources_name_the_path() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -655,13 +720,18 @@ fn unreadable_entries_in_the_sources_name_the_path() {
     );
     fs::remove_file(&fifo).expect("rm");
 
-    if rustix::process::geteuid().is_root() {
-        return;
-    }
     let locked = dir.path().join("src/main/resources/locked");
     fs::create_dir_all(&locked).expect("mkdir");
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).expect("chmod");
-    let run = check_module(dir.path());
+    let repo = LocalRepo::empty();
+    open_to_everyone(&[dir.path(), repo.path()]);
+    let run = unprivileged_m2fresh(&[
+        "-w".as_ref(),
+        dir.path().as_os_str(),
+        "--local-repo".as_ref(),
+        repo.path().as_os_str(),
+        "check".as_ref(),
+    ]);
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).expect("chmod back");
     assert_run(
         &run,
@@ -714,28 +784,27 @@ fn names_that_are_not_utf8_are_refused_with_the_path() {
         &[],
     );
 
-    // A module directory named so: read and checked, but never handed to Maven.
+    // A module directory named so: its graph is shown, but it is neither checked (its
+    // source roots would name no file: "zero files") nor handed to Maven.
     let ws = tempfile::tempdir().expect("temp dir");
     let module = ws.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
     write(&module.join("pom.xml"), pom("latin", ""));
+    write(&module.join("src/main/java/A.java"), "class A {}\n");
     let repo = LocalRepo::empty();
-    let run = bounded(m2fresh_in(ws.path(), &repo).arg("check"));
-    assert_run(&run, 1, &["bad:latin  missing"], &[]);
-    let run = bounded(
-        m2fresh_in(ws.path(), &repo)
-            .arg("install")
-            .arg("--mvn")
-            .arg("/bin/true"),
-    );
-    assert_run(
-        &run,
-        2,
-        &[
-            "the path of bad:latin's POM is not valid UTF-8",
-            "caf\u{fffd}/pom.xml",
-        ],
-        &["installed"],
-    );
+    let run = bounded(m2fresh_in(ws.path(), &repo).arg("graph"));
+    assert_run(&run, 0, &["bad:latin:1.0 [jar]"], &[]);
+    for args in [&["check"][..], &["install", "--mvn", "/bin/true"]] {
+        let run = bounded(m2fresh_in(ws.path(), &repo).args(args));
+        assert_run(
+            &run,
+            2,
+            &[
+                "the directory of bad:latin is not valid UTF-8",
+                "caf\u{fffd}",
+            ],
+            &["installed", "missing"],
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1000,6 +1069,86 @@ fn hostile_coordinates_are_never_installed() {
         .map(|e| e.path().display().to_string())
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// Issue 11: an artifact directory this user may not read is a permission error naming
+/// the path (exit 2), not `missing` — the artifact may well be there.
+#[test]
+fn a_local_repository_that_cannot_be_read_is_an_error_not_missing() {
+    let ws = tempfile::tempdir().expect("temp dir");
+    module_with_sources(ws.path());
+    let repo = LocalRepo::empty();
+    let jar = repo.artifact("bad", "a", "1.0", "jar");
+    write(&jar, "not read\n");
+    write(&repo.artifact("bad", "a", "1.0", "pom"), pom("a", ""));
+    open_to_everyone(&[ws.path(), repo.path()]);
+    let group = repo.path().join("bad");
+    fs::set_permissions(&group, fs::Permissions::from_mode(0o700)).expect("chmod");
+    let run = unprivileged_m2fresh(&[
+        "-w".as_ref(),
+        ws.path().as_os_str(),
+        "--local-repo".as_ref(),
+        repo.path().as_os_str(),
+        "check".as_ref(),
+    ]);
+    fs::set_permissions(&group, fs::Permissions::from_mode(0o755)).expect("chmod back");
+    assert_run(
+        &run,
+        2,
+        &[&jar.display().to_string(), "Permission denied"],
+        &["missing"],
+    );
+}
+
+/// Issue 11: `-s FILE` that does not exist is an error naming it (exit 2), as in Maven —
+/// also when `--local-repo` says where the repository is.
+#[test]
+fn a_settings_file_that_does_not_exist_is_an_error() {
+    let ws = tempfile::tempdir().expect("temp dir");
+    module_with_sources(ws.path());
+    let repo = LocalRepo::empty();
+    let missing = ws.path().join("no-such-settings.xml");
+    for command in ["check", "graph"] {
+        let run = bounded(
+            common::m2fresh()
+                .arg("-w")
+                .arg(ws.path())
+                .arg("--local-repo")
+                .arg(repo.path())
+                .arg("-s")
+                .arg(&missing)
+                .arg(command),
+        );
+        assert_run(
+            &run,
+            2,
+            &[
+                "the specified user settings file does not exist",
+                &missing.display().to_string(),
+            ],
+            &["bad:a"],
+        );
+    }
+}
+
+/// Issue 11: a workspace whose path is not UTF-8 is an error naming it, not a module
+/// with "zero files" (its source roots, made of text, would name no file).
+#[test]
+fn a_workspace_path_that_is_not_utf8_is_an_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    module_with_sources(&ws);
+    let repo = LocalRepo::empty();
+    for command in ["check", "graph"] {
+        let run = bounded(m2fresh_in(&ws, &repo).arg(command));
+        assert_run(
+            &run,
+            2,
+            &["is not valid UTF-8", "caf\u{fffd}", "rename"],
+            &["bad:a"],
+        );
+    }
 }
 
 /// A local repository that cannot be written: under a regular file, m2fresh cannot even
