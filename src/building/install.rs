@@ -388,7 +388,8 @@ fn common_args(
     args
 }
 
-/// Holds the local repository's install lock while alive.
+/// Holds the local repository's install lock while alive — and, through the file every
+/// child process inherits, until the last Maven started under it has exited.
 pub struct RepositoryLock {
     _file: File,
 }
@@ -409,6 +410,13 @@ pub fn lock_repository(repo: &LocalRepository, on_wait: &dyn Fn(&Path)) -> Resul
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("cannot lock", &path, e)),
     }
+    // Every Maven started while the lock is held inherits the locked file: the lock
+    // then lasts until the last of them has exited, even when m2fresh itself is killed
+    // first (`flock` holds while any process has the file open). Without it, a second
+    // install could start the moment the first m2fresh died, next to its dying Maven.
+    #[cfg(unix)]
+    rustix::io::fcntl_setfd(&file, rustix::io::FdFlags::empty())
+        .map_err(|e| Error::io("cannot lock", &path, e.into()))?;
     Ok(RepositoryLock { _file: file })
 }
 

@@ -1229,6 +1229,17 @@ struct Watched {
 
 impl Watched {
     fn start(dir: &Path, repo: &LocalRepo, args: &[&str]) -> Watched {
+        Watched::start_with_env(dir, repo, args, &[])
+    }
+
+    /// [`Watched::start`] with extra environment variables for m2fresh (and so for the
+    /// Maven it starts).
+    fn start_with_env(
+        dir: &Path,
+        repo: &LocalRepo,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Watched {
         let homes = common::target_tmpdir().join("homes");
         fs::create_dir_all(&homes).expect("homes");
         let home = tempfile::Builder::new()
@@ -1256,6 +1267,7 @@ impl Watched {
         for name in common::MAVEN_ENV.iter().chain(&["XDG_CONFIG_HOME", "CI"]) {
             cmd.env_remove(name);
         }
+        cmd.envs(env.iter().copied());
         let mut child = cmd.spawn().expect("spawn m2fresh");
         let stderr = child.stderr.take().expect("stderr");
         let (send, lines) = mpsc::channel();
@@ -1364,6 +1376,78 @@ fn processes_mentioning(path: &Path) -> Vec<String> {
     found
 }
 
+/// Waits until a Maven of the run is running in `root` (its command line names the
+/// workspace), failing the test after a minute: a signal test that signals before Maven
+/// runs tests nothing.
+fn wait_for_maven(root: &Path, run: &Watched) {
+    let started = Instant::now();
+    // m2fresh's own command line names the workspace too.
+    let m2fresh = format!("{}: ", run.child.id());
+    while processes_mentioning(root)
+        .iter()
+        .all(|p| p.starts_with(&m2fresh))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "Maven never ran in {}; m2fresh said:\n{}",
+            root.display(),
+            run.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Issue 11 item 7: `kill -9` of m2fresh while Maven runs (it is seen running first)
+/// leaves no Maven running, and until the last Maven of the run has exited nobody else
+/// can take the install lock (so a second install cannot start next to it).
+///
+/// Maven's JVM is held at its start by a debug agent waiting for a debugger
+/// (`MAVEN_OPTS=-agentlib:jdwp=...suspend=y`), so it would run until killed: nothing but
+/// the parent-death signal ends it within the deadline.
+#[test]
+fn kill_9_of_m2fresh_leaves_no_maven_running() {
+    common::require_mvn();
+    let project = Project::copy_fixture("xuecheng");
+    let repo = LocalRepo::new();
+    let mut run = Watched::start_with_env(
+        &project.root,
+        &repo,
+        &["install", "xc-service-portalview", "--offline", "-j", "1"],
+        &[(
+            "MAVEN_OPTS",
+            "-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,address=127.0.0.1:0",
+        )],
+    );
+    run.wait_for(
+        "installing com.xuecheng:xc-framework-parent",
+        Duration::from_secs(60),
+    );
+    wait_for_maven(&project.root, &run);
+    run.signal("KILL");
+    let lock = repo.path().join(".m2fresh/install.lock");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = processes_mentioning(&project.root);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Maven processes outlived m2fresh: {left:#?}"
+        );
+        let file = fs::File::open(&lock).expect("the install lock");
+        if file.try_lock().is_ok() && !processes_mentioning(&project.root).is_empty() {
+            panic!("the install lock was free while Maven of the killed run still ran");
+        }
+        drop(file);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (status, _) = run.finish(Duration::from_secs(10));
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(9), "{status}");
+    assert_repository_consistent(&repo);
+}
+
 /// SIGINT or SIGTERM while Maven installs the first module of the plan: m2fresh stops
 /// Maven, exits non-zero, leaves no stamp without its artifact and no partial file, no
 /// Maven process of the run survives it, and a rerun completes and ends fresh.
@@ -1381,12 +1465,7 @@ fn interrupted_install(signal: &str) {
         Duration::from_secs(60),
     );
     // Let Maven start for real, so that there is a process to stop.
-    let started = Instant::now();
-    while processes_mentioning(&project.root).is_empty()
-        && started.elapsed() < Duration::from_secs(10)
-    {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_maven(&project.root, &run);
     run.signal(signal);
     let (status, _) = run.finish(Duration::from_secs(60));
     let stderr = run.stderr();
