@@ -422,7 +422,7 @@ fn run_image(
         jib_goal: args.jib_goal,
     };
     let mut maven_args = Vec::new();
-    if let Some(settings) = &g.settings {
+    if let Some(settings) = settings_file(g)? {
         maven_args.push("-s".to_string());
         maven_args.push(settings.display().to_string());
     }
@@ -494,7 +494,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         )
     })?;
     let modules = project.targets(targets)?;
-    let (report, fingerprints) = project.check_with_fingerprints(&modules)?;
+    let report = project.check(&modules)?;
     let plan = m2fresh::building::plan::plan(
         &project.workspace,
         &project.graph,
@@ -524,21 +524,14 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         incremental: args.incremental,
         offline: args.offline,
         mvn: args.mvn.clone(),
-        settings: g.settings.clone(),
+        settings: settings_file(g)?,
         maven_args: args.maven_args.clone(),
         user_properties: load_options(g).user_properties,
         profiles: g.profiles.clone(),
         per_module: args.per_module,
     };
     let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len());
-    let result = m2fresh::building::install::install(
-        project,
-        &plan,
-        &fingerprints,
-        &opts,
-        &progress,
-        &cancel,
-    );
+    let result = m2fresh::building::install::install(project, &plan, &opts, &progress, &cancel);
     progress.finish();
     let result = result?;
     match g.format {
@@ -550,6 +543,15 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `-s` as an absolute path: Maven runs in each module's directory, where a relative
+/// path would name another file (or none).
+fn settings_file(g: &Global) -> Result<Option<PathBuf>, Error> {
+    g.settings
+        .as_deref()
+        .map(|s| std::path::absolute(s).map_err(|e| Error::io("cannot resolve", s, e)))
+        .transpose()
 }
 
 fn no_format(command: &str, format: Format) -> Error {

@@ -35,6 +35,8 @@ pub struct Project {
     /// The local repository, found as Maven finds it.
     pub repository: LocalRepository,
     cache_path: Option<PathBuf>,
+    /// How it was opened, for [`Project::reopen`].
+    opened_with: (PathBuf, OpenOptions),
 }
 
 impl Project {
@@ -80,7 +82,15 @@ impl Project {
             graph,
             repository,
             cache_path,
+            opened_with: (root_abs, opts.clone()),
         })
+    }
+
+    /// Opens the workspace again as it was opened: the same root and options, the files
+    /// as they are now. After Maven ran, the local repository may hold external parents
+    /// and BOMs that were missing before, and so the model may be another.
+    pub fn reopen(&self) -> Result<Project> {
+        Project::open(&self.opened_with.0, &self.opened_with.1)
     }
 
     /// The modules named (by artifactId, groupId:artifactId, or directory) and everything

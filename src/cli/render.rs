@@ -182,6 +182,10 @@ pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -
                 format!("{:.1}s", m.millis as f64 / 1000.0),
             ),
             ModuleResult::Failed { .. } => ("FAILED".to_string(), String::new()),
+            ModuleResult::NotStamped { .. } => (
+                "NOT STAMPED".to_string(),
+                format!("{:.1}s", m.millis as f64 / 1000.0),
+            ),
             ModuleResult::Skipped { because } => {
                 (format!("skipped (needs {because})"), String::new())
             }
@@ -190,6 +194,12 @@ pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -
         out.push_str(&format!("  {:<width$}  {:<12} {}\n", m.id, what, time));
     }
     for m in &report.modules {
+        if let ModuleResult::NotStamped { message } = &m.result {
+            out.push_str(&format!(
+                "\n{} was installed but not stamped: {message}\n",
+                m.id
+            ));
+        }
         if let ModuleResult::Failed { message } = &m.result {
             out.push_str(&format!("\n{} failed: {message}\n", m.id));
             out.push_str(&format!("  command: {}\n", m.command));
