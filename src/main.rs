@@ -21,7 +21,7 @@ macro_rules! say_raw {
 mod cli;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use cli::render;
+use cli::{render, sanitize};
 use m2fresh::building::exec::CancelToken;
 use m2fresh::building::install::InstallOptions;
 use m2fresh::building::plan::PlanOptions;
@@ -247,7 +247,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            say!("{:?}", miette::Report::new(e));
+            say_diagnostic(miette::Report::new(e));
             ExitCode::from(2)
         }
     }
@@ -298,7 +298,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     let mut out = String::new();
                     for id in &shown {
                         let m = ws.module(*id);
-                        out.push_str(&format!("{} [{}]\n", m.gav, m.packaging));
+                        out.push_str(&format!(
+                            "{} [{}]\n",
+                            sanitize::text(&m.gav.to_string()),
+                            sanitize::text(&m.packaging)
+                        ));
                     }
                     print(&out)?;
                     print_findings(ws, graph);
@@ -442,9 +446,9 @@ fn run_image(
     for m in &job.not_fresh {
         say!(
             "warning: upstream {} is {} in the local repository: {}",
-            m.id,
+            sanitize::text(&m.id),
             m.status.as_str(),
-            m.summary()
+            sanitize::text(&m.summary())
         );
     }
     if args.run && !job.not_fresh.is_empty() && !args.allow_stale {
@@ -464,14 +468,14 @@ fn run_image(
         let mut log = std::io::stderr();
         if let Err(e) = m2fresh::image::run_steps(&job.plan, &mut log) {
             // A build that ran and failed is exit code 1, not an input error.
-            say!("{:?}", miette::Report::new(e));
+            say_diagnostic(miette::Report::new(e));
             return Ok(ExitCode::from(1));
         }
         ledger.record(&job.plan.image, &job.plan.fingerprint);
         ledger.save().map_err(fail)?;
         match g.format {
             Format::Json => print_json(&job.plan)?,
-            _ => say!("built {}", job.plan.image),
+            _ => say!("built {}", sanitize::text(&job.plan.image.to_string())),
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -487,10 +491,10 @@ fn run_image(
 
 fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<ExitCode, Error> {
     let project = open(g)?;
-    let _lock = m2fresh::building::install::lock_repository(&project.repository, &|path| {
+    let lock = m2fresh::building::install::lock_repository(&project.repository, &|path| {
         say!(
             "waiting for another m2fresh install on this local repository to finish ({})",
-            path.display()
+            sanitize::path(path)
         )
     })?;
     let modules = project.targets(targets)?;
@@ -531,7 +535,8 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         per_module: args.per_module,
     };
     let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len());
-    let result = m2fresh::building::install::install(project, &plan, &opts, &progress, &cancel);
+    let result =
+        m2fresh::building::install::install(&lock, project, &plan, &opts, &progress, &cancel);
     progress.finish();
     let result = result?;
     match g.format {
@@ -552,6 +557,14 @@ fn settings_file(g: &Global) -> Result<Option<PathBuf>, Error> {
         .as_deref()
         .map(|s| std::path::absolute(s).map_err(|e| Error::io("cannot resolve", s, e)))
         .transpose()
+}
+
+/// Prints a diagnostic on stderr with the input it quotes (POM lines, coordinates) made
+/// harmless to the terminal: miette's colours stay when stderr is one.
+fn say_diagnostic(report: miette::Report) {
+    let rendered = format!("{report:?}");
+    let colors = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    say!("{}", sanitize::diagnostic(&rendered, colors));
 }
 
 fn no_format(command: &str, format: Format) -> Error {
@@ -610,8 +623,8 @@ fn open_owned(g: &Global) -> Result<Project, Error> {
     if g.verbose {
         say!(
             "local repository: {} ({})",
-            project.repository.path.display(),
-            project.repository.source
+            sanitize::path(&project.repository.path),
+            sanitize::text(&project.repository.source.to_string())
         );
     }
     Ok(project)
@@ -639,7 +652,7 @@ const SHOWN_FINDINGS: usize = 20;
 fn print_findings(ws: &Workspace, graph: &ReactorGraph) {
     let findings: Vec<&Finding> = ws.findings.iter().chain(&graph.findings).collect();
     for f in findings.iter().take(SHOWN_FINDINGS) {
-        say!("{:?}", miette::Report::new(f.diagnostic(&ws.sources)));
+        say_diagnostic(miette::Report::new(f.diagnostic(&ws.sources)));
     }
     if findings.len() > SHOWN_FINDINGS {
         say!(

@@ -402,6 +402,8 @@ pub(crate) fn common_args(
 /// child process inherits, until the last Maven started under it has exited.
 pub struct RepositoryLock {
     _file: File,
+    /// The local repository it locks.
+    repository: PathBuf,
 }
 
 /// Takes the install lock of a local repository, waiting (and saying so through
@@ -427,7 +429,10 @@ pub fn lock_repository(repo: &LocalRepository, on_wait: &dyn Fn(&Path)) -> Resul
     #[cfg(unix)]
     rustix::io::fcntl_setfd(&file, rustix::io::FdFlags::empty())
         .map_err(|e| Error::io("cannot lock", &path, e.into()))?;
-    Ok(RepositoryLock { _file: file })
+    Ok(RepositoryLock {
+        _file: file,
+        repository: repo.path.clone(),
+    })
 }
 
 /// Writes the stamp for a module Maven just installed, after checking that the artifact
@@ -520,6 +525,26 @@ impl Run<'_> {
 /// Installs a plan. `progress` hears about each module as it starts and ends; `cancel`
 /// stops it cleanly (running Maven processes are terminated, nothing new starts).
 ///
+/// `lock` is the project's local repository's install lock ([`lock_repository`]): two
+/// installs on one repository must not interleave, and taking it *before* the check that
+/// made `plan` keeps the plan true while it runs (another install cannot change the
+/// repository in between). Requiring it here makes a library caller take it too.
+///
+/// ```no_run
+/// use m2fresh::building::{exec::CancelToken, install, plan};
+/// use m2fresh::project::{OpenOptions, Project};
+/// let project = Project::open("fixtures/xuecheng".as_ref(), &OpenOptions::default())?;
+/// let lock = install::lock_repository(&project.repository, &|_| eprintln!("waiting"))?;
+/// let modules = project.targets(&["xc-service-portalview".to_string()])?;
+/// let report = project.check(&modules)?;
+/// let plan = plan::plan(&project.workspace, &project.graph, &report, Default::default());
+/// let done = install::install(
+///     &lock, &project, &plan, &Default::default(), &(), &CancelToken::new(),
+/// )?;
+/// assert!(done.is_success());
+/// # Ok::<(), m2fresh::error::Error>(())
+/// ```
+///
 /// The sources of the planned modules (and of what they need) are fingerprinted just
 /// before Maven starts; after Maven, the workspace is read again (Maven may have
 /// downloaded parents and BOMs) and a module is stamped only when none of what it is
@@ -531,12 +556,23 @@ impl Run<'_> {
 /// Before anything runs: coordinates or paths Maven cannot be given, no Maven, a source
 /// that cannot be read. Failures of Maven are results in the report, not errors.
 pub fn install(
+    lock: &RepositoryLock,
     project: &Project,
     plan: &Plan,
     opts: &InstallOptions,
     progress: &dyn Progress<ModuleId>,
     cancel: &CancelToken,
 ) -> Result<InstallReport> {
+    if lock.repository != project.repository.path {
+        return Err(Error::usage(
+            format!(
+                "the install lock held is the one of {}, not of {}",
+                lock.repository.display(),
+                project.repository.path.display()
+            ),
+            Some("take the lock of the project's local repository with lock_repository".into()),
+        ));
+    }
     check_installable(project, plan)?;
     let mut notes = Vec::new();
     let reactor_pom = reactor_pom(project, plan, opts, &mut notes);
@@ -859,6 +895,46 @@ mod tests {
                 "{g}:{a}:{v}"
             );
         }
+    }
+
+    /// Issue 18: the install lock is the library's promise too — `install` takes the
+    /// held lock of the project's own local repository, and refuses another's before
+    /// anything runs.
+    #[test]
+    fn install_needs_the_lock_of_the_projects_local_repository() {
+        use crate::building::exec::CancelToken;
+        use crate::project::{OpenOptions, Project};
+        let dir = tempfile::tempdir().unwrap();
+        let opts = OpenOptions {
+            local_repo: Some(dir.path().join("repo")),
+            no_cache: true,
+            ..OpenOptions::default()
+        };
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/xuecheng");
+        let project = Project::open(&fixture, &opts).unwrap();
+        let modules = project
+            .targets(&["xc-framework-model".to_string()])
+            .unwrap();
+        let report = project.check(&modules).unwrap();
+        let plan = crate::building::plan::plan(
+            &project.workspace,
+            &project.graph,
+            &report,
+            Default::default(),
+        );
+        assert_eq!(plan.install.len(), 2, "parent and model are missing");
+        let elsewhere = LocalRepository {
+            path: dir.path().join("other"),
+            source: crate::freshness::localrepo::RepositorySource::Explicit,
+        };
+        let lock = lock_repository(&elsewhere, &|_| {}).unwrap();
+        let opts = InstallOptions {
+            mvn: Some(PathBuf::from("/bin/false")),
+            ..InstallOptions::default()
+        };
+        let err = install(&lock, &project, &plan, &opts, &(), &CancelToken::new()).unwrap_err();
+        assert!(err.to_string().contains("the install lock held"), "{err}");
+        assert!(!dir.path().join("repo/com").exists(), "nothing ran");
     }
 
     #[test]

@@ -1071,6 +1071,57 @@ fn hostile_coordinates_are_never_installed() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// Issue 11: no input controls the terminal. Escape sequences and newlines in a POM's
+/// coordinates (an OSC that retitles the window, a screen clear, a forged output line)
+/// and in a source file's name are shown escaped by every text renderer, and by the
+/// diagnostics that quote them.
+#[test]
+fn text_from_input_never_controls_the_terminal() {
+    let ws = tempfile::tempdir().expect("temp dir");
+    let repo = LocalRepo::empty();
+    write(
+        &ws.path().join("pom.xml"),
+        "<project><modelVersion>4.0.0</modelVersion><groupId>bad</groupId>\
+         <artifactId>a\u{1b}]0;owned\u{7}\u{1b}[2J</artifactId>\
+         <version>1.0&#10;[INFO] BUILD SUCCESS</version>\
+         <dependencies><dependency><groupId>x\u{1b}[1A</groupId><artifactId>y</artifactId>\
+         </dependency></dependencies></project>\n",
+    );
+    write(
+        &ws.path().join("src/main/java/p/A.java"),
+        "package p; class A {}\n",
+    );
+    write(&ws.path().join("src/main/resources/r\u{1b}[31m.txt"), "x\n");
+    let runs = [
+        vec!["graph"],
+        vec!["order"],
+        vec!["check"],
+        vec!["plan"],
+        vec!["why", "bad:a\u{1b}]0;owned\u{7}\u{1b}[2J"],
+        vec!["graph", "nothing-is-called-so\u{1b}[2J"],
+    ];
+    for args in runs {
+        let run = bounded(m2fresh_in(ws.path(), &repo).args(&args));
+        let text = run.text();
+        assert!(
+            !text.contains('\u{1b}'),
+            "{args:?}: a raw escape in:\n{text:?}"
+        );
+        assert!(
+            !text.contains('\u{7}'),
+            "{args:?}: a raw bell in:\n{text:?}"
+        );
+        assert!(
+            !text.lines().any(|l| l.starts_with("[INFO] BUILD SUCCESS")),
+            "{args:?}: a forged line in:\n{text}"
+        );
+        assert!(
+            text.contains("\\u{1b}"),
+            "{args:?}: the escape shown escaped:\n{text}"
+        );
+    }
+}
+
 /// Issue 11: an artifact directory this user may not read is a permission error naming
 /// the path (exit 2), not `missing` — the artifact may well be there.
 #[test]
