@@ -277,45 +277,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Order { targets } => {
-            let (ws, graph) = load(g)?;
-            // Exactly what `mvn -pl TARGETS -am` builds: reactor edges only.
-            let shown = if targets.is_empty() {
-                graph.order.clone()
-            } else {
-                let ids = targets
-                    .iter()
-                    .map(|t| ws.find(t))
-                    .collect::<Result<Vec<_>, _>>()?;
-                graph.reactor_upstream(ws, &ids)?
-            };
-            match g.format {
-                Format::Json => print_json(&m2fresh::report::OrderReport {
-                    schema: m2fresh::report::SCHEMA,
-                    order: shown.iter().map(|id| ws.module(*id).key()).collect(),
-                })?,
-                Format::Text => {
-                    let mut out = String::new();
-                    for id in &shown {
-                        let m = ws.module(*id);
-                        out.push_str(&format!(
-                            "{} [{}]\n",
-                            sanitize::text(&m.gav.to_string()),
-                            sanitize::text(&m.packaging)
-                        ));
-                    }
-                    print(&out)?;
-                    print_findings(ws, graph);
-                }
-                other => {
-                    return Err(Error::usage(
-                        format!("`order` has no {other:?} format"),
-                        Some("use --format text or json".into()),
-                    ));
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Order { targets } => run_order(g, targets),
         Command::Check { targets } => {
             let project = open(g)?;
             let modules = project.targets(targets)?;
@@ -408,6 +370,47 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             })
         }
     }
+}
+
+/// `order`: Maven's reactor build order, or exactly what `mvn -pl TARGETS -am` builds.
+fn run_order(g: &Global, targets: &[String]) -> Result<ExitCode, Error> {
+    let (ws, graph) = load(g)?;
+    // Exactly what `mvn -pl TARGETS -am` builds: reactor edges only.
+    let shown = if targets.is_empty() {
+        graph.order.clone()
+    } else {
+        let ids = targets
+            .iter()
+            .map(|t| ws.find(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        graph.reactor_upstream(ws, &ids)?
+    };
+    match g.format {
+        Format::Json => print_json(&m2fresh::report::OrderReport {
+            schema: m2fresh::report::SCHEMA,
+            order: shown.iter().map(|id| ws.module(*id).key()).collect(),
+        })?,
+        Format::Text => {
+            let mut out = String::new();
+            for id in &shown {
+                let m = ws.module(*id);
+                out.push_str(&format!(
+                    "{} [{}]\n",
+                    sanitize::text(&m.gav.to_string()),
+                    sanitize::text(&m.packaging)
+                ));
+            }
+            print(&out)?;
+            print_findings(ws, graph);
+        }
+        other => {
+            return Err(Error::usage(
+                format!("`order` has no {other:?} format"),
+                Some("use --format text or json".into()),
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_image(
