@@ -25,7 +25,7 @@
 //! | status | [`freshness::status`], [`freshness::evidence`] | fresh/stale/missing/unverified/foreign; [`freshness::status::check`] (`check`), [`freshness::status::why`] (`why`) |
 //! | plan | [`building::plan`] | what to install and in which order; the dependency queue |
 //! | execution | [`building::exec`] | running Maven jobs over the queue, logs, cancellation |
-//! | install | [`building::install`] | Maven `install` for a plan, one reactor or one Maven per module; stamps |
+//! | install | [`building::install`], [`building::stamping`] | Maven `install` for a plan, one reactor or one Maven per module; stamps for what Maven actually built |
 //! | image | [`image`] | the image build command and the tag guard |
 //! | operations | [`project`] | a workspace opened once: targets, check, image — what the CLI calls |
 //! | output | [`report`] | the versioned JSON schema, DOT and Mermaid |

@@ -21,7 +21,7 @@ macro_rules! say_raw {
 mod cli;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use cli::render;
+use cli::{render, sanitize};
 use m2fresh::building::exec::CancelToken;
 use m2fresh::building::install::InstallOptions;
 use m2fresh::building::plan::PlanOptions;
@@ -274,7 +274,7 @@ fn main() -> ExitCode {
             if format == Format::Json {
                 let _ = print_json(&m2fresh::report::error_report(&e));
             } else {
-                say!("{:?}", miette::Report::new(e));
+                say_diagnostic(miette::Report::new(e));
             }
             ExitCode::from(2)
         }
@@ -347,42 +347,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Order { targets } => {
-            let targets = &or_here(targets);
-            let (ws, graph) = load(g)?;
-            // Exactly what `mvn -pl TARGETS -am` builds: reactor edges only.
-            let shown = if targets.is_empty() {
-                graph.order.clone()
-            } else {
-                let ids = targets
-                    .iter()
-                    .map(|t| ws.find(t))
-                    .collect::<Result<Vec<_>, _>>()?;
-                graph.reactor_upstream(ws, &ids)?
-            };
-            match g.format {
-                Format::Json => print_json(&m2fresh::report::OrderReport {
-                    schema: m2fresh::report::SCHEMA,
-                    order: shown.iter().map(|id| ws.module(*id).key()).collect(),
-                })?,
-                Format::Text => {
-                    let mut out = String::new();
-                    for id in &shown {
-                        let m = ws.module(*id);
-                        out.push_str(&format!("{} [{}]\n", m.gav, m.packaging));
-                    }
-                    print(&out)?;
-                    print_findings(ws, graph);
-                }
-                other => {
-                    return Err(Error::usage(
-                        format!("`order` has no {other:?} format"),
-                        Some("use --format text or json".into()),
-                    ));
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Order { targets } => run_order(g, &or_here(targets)),
         Command::Check { targets } => {
             let targets = &or_here(targets);
             let project = open(g)?;
@@ -479,6 +444,47 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     }
 }
 
+/// `order`: Maven's reactor build order, or exactly what `mvn -pl TARGETS -am` builds.
+fn run_order(g: &Global, targets: &[String]) -> Result<ExitCode, Error> {
+    let (ws, graph) = load(g)?;
+    // Exactly what `mvn -pl TARGETS -am` builds: reactor edges only.
+    let shown = if targets.is_empty() {
+        graph.order.clone()
+    } else {
+        let ids = targets
+            .iter()
+            .map(|t| ws.find(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        graph.reactor_upstream(ws, &ids)?
+    };
+    match g.format {
+        Format::Json => print_json(&m2fresh::report::OrderReport {
+            schema: m2fresh::report::SCHEMA,
+            order: shown.iter().map(|id| ws.module(*id).key()).collect(),
+        })?,
+        Format::Text => {
+            let mut out = String::new();
+            for id in &shown {
+                let m = ws.module(*id);
+                out.push_str(&format!(
+                    "{} [{}]\n",
+                    sanitize::text(&m.gav.to_string()),
+                    sanitize::text(&m.packaging)
+                ));
+            }
+            print(&out)?;
+            print_findings(ws, graph);
+        }
+        other => {
+            return Err(Error::usage(
+                format!("`order` has no {other:?} format"),
+                Some("use --format text or json".into()),
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_image(
     g: &Global,
     target: &str,
@@ -495,7 +501,7 @@ fn run_image(
         jib_goal: args.jib_goal,
     };
     let mut maven_args = Vec::new();
-    if let Some(settings) = &g.settings {
+    if let Some(settings) = settings_file(g)? {
         maven_args.push("-s".to_string());
         maven_args.push(settings.display().to_string());
     }
@@ -515,9 +521,9 @@ fn run_image(
     for m in &job.not_fresh {
         say!(
             "warning: upstream {} is {} in the local repository: {}",
-            m.id,
+            sanitize::text(&m.id),
             m.status.as_str(),
-            m.summary()
+            sanitize::text(&m.summary())
         );
     }
     if args.run && !job.not_fresh.is_empty() && !args.allow_stale {
@@ -537,14 +543,14 @@ fn run_image(
         let mut log = std::io::stderr();
         if let Err(e) = m2fresh::image::run_steps(&job.plan, &mut log) {
             // A build that ran and failed is exit code 1, not an input error.
-            say!("{:?}", miette::Report::new(e));
+            say_diagnostic(miette::Report::new(e));
             return Ok(ExitCode::from(1));
         }
         ledger.record(&job.plan.image, &job.plan.fingerprint);
         ledger.save().map_err(fail)?;
         match g.format {
             Format::Json => print_json(&job.plan)?,
-            _ => say!("built {}", job.plan.image),
+            _ => say!("built {}", sanitize::text(&job.plan.image.to_string())),
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -580,14 +586,14 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     let (g, args) = with_maven_model_args(g, args);
     let (g, args) = (&g, &args);
     let project = open(g)?;
-    let _lock = m2fresh::building::install::lock_repository(&project.repository, &|path| {
+    let lock = m2fresh::building::install::lock_repository(&project.repository, &|path| {
         say!(
             "waiting for another m2fresh install on this local repository to finish ({})",
-            path.display()
+            sanitize::path(path)
         )
     })?;
     let modules = project.targets(targets)?;
-    let (report, fingerprints) = project.check_for_build(&modules, &args.maven_args)?;
+    let report = project.check_for_build(&modules, &args.maven_args)?.0;
     let plan = m2fresh::building::plan::plan(
         &project.workspace,
         &project.graph,
@@ -617,21 +623,15 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         incremental: args.incremental,
         offline: args.offline,
         mvn: args.mvn.clone(),
-        settings: g.settings.clone(),
+        settings: settings_file(g)?,
         maven_args: args.maven_args.clone(),
         user_properties: load_options(g).user_properties,
         profiles: g.profiles.clone(),
         per_module: args.per_module,
     };
     let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len());
-    let result = m2fresh::building::install::install(
-        project,
-        &plan,
-        &fingerprints,
-        &opts,
-        &progress,
-        &cancel,
-    );
+    let result =
+        m2fresh::building::install::install(&lock, project, &plan, &opts, &progress, &cancel);
     progress.finish();
     let result = result?;
     match g.format {
@@ -643,6 +643,23 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `-s` as an absolute path: Maven runs in each module's directory, where a relative
+/// path would name another file (or none).
+fn settings_file(g: &Global) -> Result<Option<PathBuf>, Error> {
+    g.settings
+        .as_deref()
+        .map(|s| std::path::absolute(s).map_err(|e| Error::io("cannot resolve", s, e)))
+        .transpose()
+}
+
+/// Prints a diagnostic on stderr with the input it quotes (POM lines, coordinates) made
+/// harmless to the terminal: miette's colours stay when stderr is one.
+fn say_diagnostic(report: miette::Report) {
+    let rendered = format!("{report:?}");
+    let colors = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    say!("{}", sanitize::diagnostic(&rendered, colors));
 }
 
 fn no_format(command: &str, format: Format) -> Error {
@@ -702,8 +719,8 @@ fn open_owned(g: &Global) -> Result<Project, Error> {
     if g.verbose {
         say!(
             "local repository: {} ({})",
-            project.repository.path.display(),
-            project.repository.source
+            sanitize::path(&project.repository.path),
+            sanitize::text(&project.repository.source.to_string())
         );
     }
     Ok(project)
@@ -731,7 +748,7 @@ const SHOWN_FINDINGS: usize = 20;
 fn print_findings(ws: &Workspace, graph: &ReactorGraph) {
     let findings: Vec<&Finding> = ws.findings.iter().chain(&graph.findings).collect();
     for f in findings.iter().take(SHOWN_FINDINGS) {
-        say!("{:?}", miette::Report::new(f.diagnostic(&ws.sources)));
+        say_diagnostic(miette::Report::new(f.diagnostic(&ws.sources)));
     }
     if findings.len() > SHOWN_FINDINGS {
         say!(

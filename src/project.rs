@@ -37,6 +37,8 @@ pub struct Project {
     /// The local repository, found as Maven finds it.
     pub repository: LocalRepository,
     cache_path: Option<PathBuf>,
+    /// How it was opened, for [`Project::reopen`].
+    opened_with: (PathBuf, OpenOptions),
 }
 
 impl Project {
@@ -53,6 +55,9 @@ impl Project {
     pub fn open(root: &Path, opts: &OpenOptions) -> Result<Project> {
         let root_abs =
             std::path::absolute(root).map_err(|e| Error::io("cannot resolve", root, e))?;
+        if root_abs.to_str().is_none() {
+            return Err(not_utf8("the workspace path", &root_abs));
+        }
         let project_directory = workspace::find_project_directory(&root_abs);
         let maven_config = workspace::read_maven_config(&project_directory)?;
         let mut user_properties = maven_config.user_properties.clone();
@@ -79,7 +84,15 @@ impl Project {
             graph,
             repository,
             cache_path,
+            opened_with: (root_abs, opts.clone()),
         })
+    }
+
+    /// Opens the workspace again as it was opened: the same root and options, the files
+    /// as they are now. After Maven ran, the local repository may hold external parents
+    /// and BOMs that were missing before, and so the model may be another.
+    pub fn reopen(&self) -> Result<Project> {
+        Project::open(&self.opened_with.0, &self.opened_with.1)
     }
 
     /// The modules named (by artifactId, groupId:artifactId, or directory) and everything
@@ -131,6 +144,26 @@ impl Project {
         Ok(self.check_with_fingerprints(modules)?.0)
     }
 
+    /// The fingerprints of `modules` and everything they need, for a build with extra
+    /// Maven arguments (`install --`), which are build parameters; artifacts from the
+    /// local repository are identified by their stamps or hashes.
+    pub fn fingerprints(
+        &self,
+        modules: &[ModuleId],
+        maven_args: &[String],
+        cache: &StatCache,
+    ) -> Result<Fingerprints> {
+        let parameters = BuildParameters::of(&self.workspace).with_maven_args(maven_args);
+        let installed = Installed::new(&self.repository, cache);
+        let ctx = fingerprint::Context {
+            cache,
+            parameters: &parameters,
+            installed: &installed,
+            repository: Some(&self.repository.path),
+        };
+        fingerprint::fingerprint(&self.workspace, &self.graph, modules, &ctx)
+    }
+
     /// [`Project::check`], also returning the fingerprints (which `install` stamps).
     pub fn check_with_fingerprints(
         &self,
@@ -147,16 +180,16 @@ impl Project {
         modules: &[ModuleId],
         maven_args: &[String],
     ) -> Result<(CheckReport, Fingerprints)> {
+        // Source roots are text (`${basedir}/src/main/java`): a directory whose name is
+        // not UTF-8 would name no file, and its module would look like one without sources.
+        for id in self.graph.upstream(modules) {
+            let m = self.workspace.module(id);
+            if m.dir.to_str().is_none() {
+                return Err(not_utf8(&format!("the directory of {}", m.key()), &m.dir));
+            }
+        }
         let cache = self.load_cache();
-        let parameters = BuildParameters::of(&self.workspace).with_maven_args(maven_args);
-        let installed = Installed::new(&self.repository, &cache);
-        let ctx = fingerprint::Context {
-            cache: &cache,
-            parameters: &parameters,
-            installed: &installed,
-            repository: Some(&self.repository.path),
-        };
-        let fingerprints = fingerprint::fingerprint(&self.workspace, &self.graph, modules, &ctx)?;
+        let fingerprints = self.fingerprints(modules, maven_args, &cache)?;
         self.save_cache(&cache);
         let report = crate::freshness::status::check_with(
             &self.workspace,
@@ -220,6 +253,18 @@ impl Project {
             .map_err(|e| Error::Other(Box::new(e)))?;
         Ok(ImageJob { plan, not_fresh })
     }
+}
+
+/// The error for a path m2fresh cannot work with because it is not UTF-8.
+fn not_utf8(what: &str, path: &Path) -> Error {
+    Error::usage(
+        format!("{what} is not valid UTF-8: {}", path.display()),
+        Some(
+            "rename it: m2fresh names input files by text (the same on every machine), and \
+             Maven is given paths as text"
+                .into(),
+        ),
+    )
 }
 
 /// The local repository for a workspace whose `.mvn` is in `project_directory`, as Maven

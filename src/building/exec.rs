@@ -10,7 +10,9 @@
 //! with fake jobs; [`MavenJobs`] and [`run_logged`] are the real thing: one
 //! `mvn install` per module, its output in a log file, in a process group of
 //! its own so that a Ctrl-C in the terminal reaches m2fresh only, and
-//! m2fresh decides how the builds stop (see [`CancelToken`]).
+//! m2fresh decides how the builds stop (see [`CancelToken`]). On Linux a child
+//! also gets SIGKILL when m2fresh itself dies (a parent-death signal), so that
+//! `kill -9` of m2fresh leaves no Maven running.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -463,6 +465,8 @@ fn run_logged_with_grace(
         .stderr(stderr);
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    #[cfg(target_os = "linux")]
+    die_with_parent(&mut command);
     let mut child = command.spawn().map_err(|err| {
         io::Error::new(
             err.kind(),
@@ -488,6 +492,33 @@ fn run_logged_with_grace(
         }
         watch();
         thread::sleep(POLL);
+    }
+}
+
+/// Makes the child get SIGKILL when m2fresh dies, however it dies (`kill -9` included),
+/// so that no Maven keeps building — and writing into the local repository — for a
+/// run that is over, while the next run starts the same modules in the same directories.
+///
+/// Linux sends the parent-death signal when the *thread* that spawned the child exits.
+/// [`run_logged_with_grace`] spawns on the thread that then waits for the child until it
+/// has exited, so that thread outlives the child in every normal course.
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = rustix::process::getpid();
+    // SAFETY: the closure runs in the forked child before `exec`. It only makes two
+    // system calls (prctl, getppid) and builds an error from a constant errno: nothing
+    // that allocates or takes a lock, so it is async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))?;
+            // m2fresh may have died between the fork and the prctl: no signal would
+            // ever come then, so the child does not start at all.
+            if rustix::process::getppid() != Some(parent) {
+                return Err(rustix::io::Errno::SRCH.into());
+            }
+            Ok(())
+        });
     }
 }
 

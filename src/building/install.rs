@@ -25,8 +25,10 @@ use crate::building::exec::{
     self, CancelToken, ExecOptions, Job, JobFailure, MavenInvocation, Outcome, Progress,
 };
 use crate::building::plan::Plan;
+use crate::building::reactor;
+use crate::building::stamping::{self, Before};
 use crate::error::{Error, Result};
-use crate::freshness::fingerprint::{Fingerprints, ModuleFingerprint};
+use crate::freshness::fingerprint::ModuleFingerprint;
 use crate::freshness::localrepo::LocalRepository;
 use crate::freshness::stamp::{self, ArtifactRecord, Stamp};
 use crate::maven::workspace::{Module, ModuleId};
@@ -35,6 +37,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 /// Options for [`install`].
@@ -272,6 +275,13 @@ pub enum ModuleResult {
     },
     /// Not run: the install stopped first (a failure, or Ctrl-C).
     NotStarted,
+    /// Maven installed it, but m2fresh did not stamp it: what it is built from changed
+    /// while Maven ran (or the stamp could not be written), so the artifact may not be
+    /// what the sources say. Not fresh: an install again rebuilds it.
+    NotStamped {
+        /// Why, naming the file that changed.
+        message: String,
+    },
 }
 
 /// One module of an [`InstallReport`].
@@ -346,7 +356,7 @@ pub fn maven_args(
 /// What every Maven run of an install gets after its selection of projects: tests,
 /// offline, settings, the local repository, file locks, the workspace's `-D` and `-P`,
 /// the goals, the user's extra arguments.
-fn common_args(
+pub(crate) fn common_args(
     repo: &LocalRepository,
     tool: &MavenTool,
     opts: &InstallOptions,
@@ -388,9 +398,12 @@ fn common_args(
     args
 }
 
-/// Holds the local repository's install lock while alive.
+/// Holds the local repository's install lock while alive — and, through the file every
+/// child process inherits, until the last Maven started under it has exited.
 pub struct RepositoryLock {
     _file: File,
+    /// The local repository it locks.
+    repository: PathBuf,
 }
 
 /// Takes the install lock of a local repository, waiting (and saying so through
@@ -409,65 +422,17 @@ pub fn lock_repository(repo: &LocalRepository, on_wait: &dyn Fn(&Path)) -> Resul
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("cannot lock", &path, e)),
     }
-    Ok(RepositoryLock { _file: file })
-}
-
-/// The job that installs one module and stamps it.
-struct InstallJob<'a> {
-    project: &'a Project,
-    fingerprints: &'a Fingerprints,
-    invocations: HashMap<ModuleId, MavenInvocation>,
-}
-
-impl Job for InstallJob<'_> {
-    type Id = ModuleId;
-
-    fn run(&self, id: ModuleId, cancel: &CancelToken) -> std::result::Result<(), JobFailure> {
-        let other = |message: String| JobFailure::Other { message };
-        let m = self.project.workspace.module(id);
-        let repo = &self.project.repository;
-        let inv = self
-            .invocations
-            .get(&id)
-            .ok_or_else(|| other(format!("no Maven invocation planned for {}", m.key())))?;
-        let fp = self
-            .fingerprints
-            .get(id)
-            .ok_or_else(|| other(format!("no fingerprint for {}", m.key())))?;
-        // The old stamp describes the artifact Maven is about to overwrite.
-        let old = stamp::stamp_path(repo, &m.gav);
-        if old.exists() {
-            std::fs::remove_file(&old).map_err(|e| {
-                other(format!(
-                    "cannot remove the old stamp {}: {e}",
-                    old.display()
-                ))
-            })?;
-        }
-        if cancel.is_cancelled() {
-            return Err(JobFailure::Cancelled);
-        }
-        match exec::run_logged(inv, cancel) {
-            Ok(status) if status.success() => {}
-            Ok(_) if cancel.is_cancelled() => return Err(JobFailure::Cancelled),
-            Ok(status) => {
-                return Err(JobFailure::Exited {
-                    program: inv.program.clone(),
-                    status,
-                    log: inv.log.clone(),
-                });
-            }
-            Err(source) => {
-                return Err(JobFailure::Io {
-                    program: inv.program.clone(),
-                    log: inv.log.clone(),
-                    source,
-                });
-            }
-        }
-        write_install_stamp(repo, &self.project.workspace, m, fp).map_err(other)?;
-        Ok(())
-    }
+    // Every Maven started while the lock is held inherits the locked file: the lock
+    // then lasts until the last of them has exited, even when m2fresh itself is killed
+    // first (`flock` holds while any process has the file open). Without it, a second
+    // install could start the moment the first m2fresh died, next to its dying Maven.
+    #[cfg(unix)]
+    rustix::io::fcntl_setfd(&file, rustix::io::FdFlags::empty())
+        .map_err(|e| Error::io("cannot lock", &path, e.into()))?;
+    Ok(RepositoryLock {
+        _file: file,
+        repository: repo.path.clone(),
+    })
 }
 
 /// Writes the stamp for a module Maven just installed, after checking that the artifact
@@ -533,66 +498,135 @@ pub fn log_path(log_dir: &Path, m: &Module) -> PathBuf {
     log_dir.join(format!("{}.{}.log", m.gav.group_id, m.gav.artifact_id))
 }
 
+/// One install under way: what every phase needs.
+pub(crate) struct Run<'a> {
+    pub(crate) project: &'a Project,
+    pub(crate) plan: &'a Plan,
+    pub(crate) opts: &'a InstallOptions,
+    /// The sources just before Maven started.
+    pub(crate) before: Before,
+    pub(crate) progress: &'a dyn Progress<ModuleId>,
+    pub(crate) cancel: &'a CancelToken,
+    /// At most this many modules at once.
+    pub(crate) jobs: usize,
+}
+
+impl Run<'_> {
+    /// The report of this install.
+    pub(crate) fn report(
+        &self,
+        maven: Option<MavenTool>,
+        modules: Vec<InstalledModule>,
+        cancelled: bool,
+        notes: Vec<String>,
+    ) -> InstallReport {
+        InstallReport {
+            schema: crate::report::SCHEMA,
+            local_repository: self.project.repository.path.clone(),
+            maven,
+            modules,
+            cancelled,
+            notes,
+        }
+    }
+}
+
 /// Installs a plan. `progress` hears about each module as it starts and ends; `cancel`
 /// stops it cleanly (running Maven processes are terminated, nothing new starts).
+///
+/// `lock` is the project's local repository's install lock ([`lock_repository`]): two
+/// installs on one repository must not interleave, and taking it *before* the check that
+/// made `plan` keeps the plan true while it runs (another install cannot change the
+/// repository in between). Requiring it here makes a library caller take it too.
+///
+/// ```no_run
+/// use m2fresh::building::{exec::CancelToken, install, plan};
+/// use m2fresh::project::{OpenOptions, Project};
+/// let project = Project::open("fixtures/xuecheng".as_ref(), &OpenOptions::default())?;
+/// let lock = install::lock_repository(&project.repository, &|_| eprintln!("waiting"))?;
+/// let modules = project.targets(&["xc-service-portalview".to_string()])?;
+/// let report = project.check(&modules)?;
+/// let plan = plan::plan(&project.workspace, &project.graph, &report, Default::default());
+/// let done = install::install(
+///     &lock, &project, &plan, &Default::default(), &(), &CancelToken::new(),
+/// )?;
+/// assert!(done.is_success());
+/// # Ok::<(), m2fresh::error::Error>(())
+/// ```
+///
+/// The sources of the planned modules (and of what they need) are fingerprinted just
+/// before Maven starts; after Maven, the workspace is read again (Maven may have
+/// downloaded parents and BOMs) and a module is stamped only when none of what it is
+/// built from changed meanwhile ([`stamping`]). A module that is not stamped anew keeps
+/// its old stamp while that still describes the installed bytes.
+///
+/// # Errors
+///
+/// Before anything runs: coordinates or paths Maven cannot be given, no Maven, a source
+/// that cannot be read. Failures of Maven are results in the report, not errors.
 pub fn install(
+    lock: &RepositoryLock,
     project: &Project,
     plan: &Plan,
-    fingerprints: &Fingerprints,
     opts: &InstallOptions,
     progress: &dyn Progress<ModuleId>,
     cancel: &CancelToken,
 ) -> Result<InstallReport> {
-    let repo = &project.repository;
-    let ws = &project.workspace;
-    let jobs = if opts.jobs == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        opts.jobs
-    };
-    // Parallel only when two planned modules can run at the same time.
-    let parallel = jobs > 1
-        && plan.install.iter().enumerate().any(|(i, a)| {
-            plan.install[i + 1..]
-                .iter()
-                .any(|b| !plan.waits_on(b.module, a.module) && !plan.waits_on(a.module, b.module))
-        });
-    // In an aggregator workspace the planned modules are projects of the root's reactor:
-    // one Maven builds them all in one JVM.
-    // (Linux refuses a single argument over 128 KiB: a `-pl` list that long, thousands of
-    // modules, goes to one Maven per module instead.)
-    let selection_len: usize = plan
-        .install
-        .iter()
-        .map(|p| ws.module(p.module).gav.ga().len() + 1)
-        .sum();
+    if lock.repository != project.repository.path {
+        return Err(Error::usage(
+            format!(
+                "the install lock held is the one of {}, not of {}",
+                lock.repository.display(),
+                project.repository.path.display()
+            ),
+            Some("take the lock of the project's local repository with lock_repository".into()),
+        ));
+    }
+    check_installable(project, plan)?;
     let mut notes = Vec::new();
-    let reactor_pom = (!opts.per_module
-        && ws.discovery == crate::maven::workspace::Discovery::Aggregator
-        && plan.install.len() > 1)
-        .then(|| ws.root.join("pom.xml"))
-        .filter(|pom| pom.is_file() && pom.to_str().is_some())
-        .filter(|_| {
-            let fits = selection_len <= MAX_SELECTION;
-            if !fits {
-                notes.push(format!(
-                    "the {} planned modules do not fit in one -pl argument; one Maven runs \
-                     per module",
-                    plan.install.len()
-                ));
-            }
-            fits
-        });
-    let mut invocations = HashMap::new();
-    let mut tool_used: Option<MavenTool> = None;
-    // Maven's arguments are text: a path that is not UTF-8 would reach Maven mangled, and
-    // the module would fail for a reason its log does not tell.
+    let reactor_pom = reactor_pom(project, plan, opts, &mut notes);
+    let planned: Vec<ModuleId> = plan.install.iter().map(|p| p.module).collect();
+    let run = Run {
+        project,
+        plan,
+        opts,
+        before: Before::take(project, &planned, &opts.maven_args)?,
+        progress,
+        cancel,
+        jobs: if opts.jobs == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            opts.jobs
+        },
+    };
+    let mut report = match reactor_pom {
+        Some(root_pom) => {
+            let (inv, tool) = reactor_invocation(&run, &root_pom)?;
+            notes.push(format!(
+                "the {} planned modules were built in one Maven reactor ({}); --per-module \
+                 runs one Maven per module",
+                plan.install.len(),
+                root_pom.display()
+            ));
+            reactor::install_in_one_reactor(&run, inv, Some(tool), notes)
+        }
+        None => install_per_module(&run, notes)?,
+    };
+    settle_old_stamps(project, &mut report);
+    Ok(report)
+}
+
+/// Refuses, before anything runs, what Maven cannot be given: coordinates that would
+/// lead out of the local repository, paths that are not UTF-8 (Maven's arguments are
+/// text: the module would fail for a reason its log does not tell).
+fn check_installable(project: &Project, plan: &Plan) -> Result<()> {
     let not_utf8 = |what: String, path: &Path| {
         Error::usage(
             format!("{what} is not valid UTF-8: {}", path.display()),
             Some("rename it: Maven is given paths as text".into()),
         )
     };
+    let repo = &project.repository;
     if repo.path.to_str().is_none() {
         return Err(not_utf8(
             "the path of the local repository".into(),
@@ -600,7 +634,7 @@ pub fn install(
         ));
     }
     for p in &plan.install {
-        let m = ws.module(p.module);
+        let m = project.workspace.module(p.module);
         if let Some(problem) = unsafe_coordinates(&m.gav) {
             return Err(Error::usage(
                 format!("{} cannot be installed: {problem}", m.key()),
@@ -613,511 +647,233 @@ pub fn install(
         if m.pom.to_str().is_none() {
             return Err(not_utf8(format!("the path of {}'s POM", m.key()), &m.pom));
         }
-        if let Some(root_pom) = &reactor_pom {
-            if tool_used.is_none() {
-                let root = root_pom.parent().unwrap_or(&ws.root);
-                let tool = find_maven(opts.mvn.as_deref(), root, &ws.root)?;
-                invocations.insert(
-                    p.module,
-                    MavenInvocation {
-                        program: tool.program.clone(),
-                        args: reactor_args(project, plan, root_pom, &tool, opts, jobs),
-                        cwd: crate::maven::workspace::find_project_directory(root),
-                        log: project.log_dir().join("reactor.log"),
-                        env: Vec::new(),
-                    },
-                );
-                tool_used = Some(tool);
-            }
-            continue;
-        }
-        let tool = find_maven(opts.mvn.as_deref(), &m.dir, &ws.root)?;
-        let inv = MavenInvocation {
-            program: tool.program.clone(),
-            args: maven_args(m, repo, &tool, opts, parallel),
-            cwd: crate::maven::workspace::find_project_directory(&m.dir),
-            log: log_path(&project.log_dir(), m),
-            env: Vec::new(),
-        };
-        if tool_used.is_none() {
-            tool_used = Some(tool);
-        }
-        invocations.insert(p.module, inv);
     }
-    if let Some(root_pom) = &reactor_pom {
-        let inv = invocations
-            .into_values()
-            .next()
-            .ok_or_else(|| Error::Other("no Maven invocation for the reactor".into()))?;
+    Ok(())
+}
+
+/// The root POM whose reactor builds the whole plan, when the workspace is an
+/// aggregator's and the plan has more than one module (and `--per-module` is not set).
+/// Linux refuses a single argument over 128 KiB: a `-pl` list that long, thousands of
+/// modules, goes to one Maven per module instead (with a note).
+fn reactor_pom(
+    project: &Project,
+    plan: &Plan,
+    opts: &InstallOptions,
+    notes: &mut Vec<String>,
+) -> Option<PathBuf> {
+    let ws = &project.workspace;
+    let pom = ws.root.join("pom.xml");
+    if opts.per_module
+        || ws.discovery != crate::maven::workspace::Discovery::Aggregator
+        || plan.install.len() < 2
+        || !pom.is_file()
+        || pom.to_str().is_none()
+    {
+        return None;
+    }
+    let selection_len: usize = plan
+        .install
+        .iter()
+        .map(|p| ws.module(p.module).gav.ga().len() + 1)
+        .sum();
+    if selection_len > reactor::MAX_SELECTION {
         notes.push(format!(
-            "the {} planned modules were built in one Maven reactor ({}); --per-module \
-             runs one Maven per module",
-            plan.install.len(),
-            root_pom.display()
+            "the {} planned modules do not fit in one -pl argument; one Maven runs per module",
+            plan.install.len()
         ));
-        return Ok(install_in_one_reactor(
-            project,
-            plan,
-            fingerprints,
-            inv,
-            tool_used,
-            notes,
-            progress,
-            cancel,
-        ));
+        return None;
+    }
+    Some(pom)
+}
+
+/// The one Maven invocation of a reactor install, and the Maven it runs.
+fn reactor_invocation(run: &Run, root_pom: &Path) -> Result<(MavenInvocation, MavenTool)> {
+    let ws = &run.project.workspace;
+    let root = root_pom.parent().unwrap_or(&ws.root);
+    let tool = find_maven(run.opts.mvn.as_deref(), root, &ws.root)?;
+    let inv = MavenInvocation {
+        program: tool.program.clone(),
+        args: reactor::reactor_args(run.project, run.plan, root_pom, &tool, run.opts, run.jobs),
+        cwd: crate::maven::workspace::find_project_directory(root),
+        log: run.project.log_dir().join("reactor.log"),
+        env: Vec::new(),
+    };
+    Ok((inv, tool))
+}
+
+/// Whether two planned modules can run at the same time with `jobs` slots.
+fn can_run_in_parallel(plan: &Plan, jobs: usize) -> bool {
+    jobs > 1
+        && plan.install.iter().enumerate().any(|(i, a)| {
+            plan.install[i + 1..]
+                .iter()
+                .any(|b| !plan.waits_on(b.module, a.module) && !plan.waits_on(a.module, b.module))
+        })
+}
+
+/// One Maven per module, in the order the dependency queue allows, at most `jobs` at
+/// once; each module stamped as soon as its Maven ended.
+fn install_per_module(run: &Run, mut notes: Vec<String>) -> Result<InstallReport> {
+    let ws = &run.project.workspace;
+    let parallel = can_run_in_parallel(run.plan, run.jobs);
+    let mut invocations = HashMap::new();
+    let mut tool_used: Option<MavenTool> = None;
+    for p in &run.plan.install {
+        let m = ws.module(p.module);
+        let tool = find_maven(run.opts.mvn.as_deref(), &m.dir, &ws.root)?;
+        invocations.insert(
+            p.module,
+            MavenInvocation {
+                program: tool.program.clone(),
+                args: maven_args(m, &run.project.repository, &tool, run.opts, parallel),
+                cwd: crate::maven::workspace::find_project_directory(&m.dir),
+                log: log_path(&run.project.log_dir(), m),
+                env: Vec::new(),
+            },
+        );
+        tool_used.get_or_insert(tool);
     }
     if parallel
         && let Some(tool) = &tool_used
         && !tool.supports_file_locks()
     {
         notes.push(format!(
-            "Maven {} does not lock the local repository; m2fresh runs up to {jobs} \
+            "Maven {} does not lock the local repository; m2fresh runs up to {} \
              modules at once (each writes its own directory), but downloads they share are \
              not coordinated. Use Maven 3.9+ or -j 1 to be certain.",
-            tool.version.as_deref().unwrap_or("(unknown version)")
+            tool.version.as_deref().unwrap_or("(unknown version)"),
+            run.jobs
         ));
     }
-    let queue = plan.queue()?;
     let job = InstallJob {
-        project,
-        fingerprints,
-        invocations: invocations.clone(),
+        project: run.project,
+        before: &run.before,
+        invocations: &invocations,
+        not_stamped: Mutex::new(HashMap::new()),
+    };
+    let exec_opts = ExecOptions {
+        jobs: run.jobs,
+        keep_going: run.opts.keep_going,
     };
     let report = exec::execute(
-        queue,
+        run.plan.queue()?,
         &job,
-        &ExecOptions {
-            jobs,
-            keep_going: opts.keep_going,
-        },
-        progress,
-        cancel,
+        &exec_opts,
+        run.progress,
+        run.cancel,
     );
-    let mut modules = Vec::new();
-    for (id, outcome) in report.outcomes {
-        let inv = invocations.get(&id);
-        let (result, millis) = match outcome {
-            Outcome::Succeeded(d) => (ModuleResult::Installed, millis(d)),
-            Outcome::Failed(f) => (
-                ModuleResult::Failed {
-                    message: f.to_string(),
-                },
-                0,
-            ),
-            Outcome::Skipped(because) => (
-                ModuleResult::Skipped {
-                    because: ws.module(because).key(),
-                },
-                0,
-            ),
-            Outcome::NotStarted => (ModuleResult::NotStarted, 0),
-        };
-        modules.push(InstalledModule {
-            module: id,
-            id: ws.module(id).key(),
-            result,
-            millis,
-            log: inv.map(|i| i.log.clone()).unwrap_or_default(),
-            command: inv.map(MavenInvocation::command_line).unwrap_or_default(),
-        });
-    }
-    Ok(InstallReport {
-        schema: crate::report::SCHEMA,
-        local_repository: repo.path.clone(),
-        maven: tool_used,
-        modules,
-        cancelled: report.cancelled,
-        notes,
-    })
-}
-
-/// The longest `-pl` list m2fresh passes (Linux's limit for one argument is 128 KiB).
-const MAX_SELECTION: usize = 120 * 1024;
-
-/// The Maven command line (without the program) that builds the whole plan in the
-/// reactor of `root_pom`: the planned modules by `-pl groupId:artifactId,...`, in
-/// parallel with `-T` when `jobs` allows, `-fae` to go on past a failure with
-/// `keep_going`.
-fn reactor_args(
-    project: &Project,
-    plan: &Plan,
-    root_pom: &Path,
-    tool: &MavenTool,
-    opts: &InstallOptions,
-    jobs: usize,
-) -> Vec<String> {
-    let selection: Vec<String> = plan
-        .install
-        .iter()
-        .map(|p| project.workspace.module(p.module).gav.ga())
-        .collect();
-    let mut args = vec![
-        "-B".to_string(),
-        "-f".to_string(),
-        root_pom.display().to_string(),
-        "-pl".to_string(),
-        selection.join(","),
-    ];
-    if jobs > 1 {
-        args.push("-T".into());
-        args.push(jobs.to_string());
-    }
-    if opts.keep_going {
-        args.push("-fae".into());
-    }
-    args.extend(common_args(&project.repository, tool, opts, jobs > 1));
-    args
-}
-
-/// How Maven's reactor summary says one project ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Summary {
-    Success(Duration),
-    Failure(Duration),
-    Skipped,
-}
-
-/// Maven's "Reactor Summary" (`ExecutionEventLogger.logReactorSummary`): one line per
-/// project, `NAME [VERSION] ....... SUCCESS [  1.234 s]` (the version only when the
-/// reactor's projects have different versions). Returns (the text before the dots,
-/// outcome) in the summary's order; nothing when Maven stopped before building.
-fn reactor_summary(log: &str) -> Vec<(String, Summary)> {
-    let Some(start) = log.rfind("Reactor Summary") else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for line in log[start..].lines().skip(1) {
-        let Some(text) = line.strip_prefix("[INFO] ") else {
-            continue;
-        };
-        if text.starts_with("---") || text.starts_with("BUILD ") {
-            break;
-        }
-        let parsed = [
-            (" SUCCESS [", Summary::Success as fn(Duration) -> Summary),
-            (" FAILURE [", Summary::Failure),
-        ]
+    let mut not_stamped = job.not_stamped.into_inner().unwrap_or_default();
+    let modules = report
+        .outcomes
         .into_iter()
-        .find_map(|(marker, outcome)| {
-            let at = text.rfind(marker)?;
-            let took = parse_duration(text[at + marker.len()..].trim_end_matches(']').trim());
-            Some((&text[..at], outcome(took)))
-        })
-        .or_else(|| text.strip_suffix(" SKIPPED").map(|t| (t, Summary::Skipped)));
-        if let Some((name, outcome)) = parsed {
-            let name = name.trim_end_matches(['.', ' ']).to_string();
-            out.push((name, outcome));
-        }
-    }
-    out
-}
-
-/// Maven's `formatDuration`: `1.234 s`, `01:02 min`, `1:02 h`.
-fn parse_duration(text: &str) -> Duration {
-    let number = |t: &str| t.trim().parse::<f64>().ok();
-    let seconds = if let Some(s) = text.strip_suffix(" s") {
-        number(s)
-    } else if let Some(m) = text.strip_suffix(" min") {
-        m.split_once(':')
-            .and_then(|(m, s)| Some(number(m)? * 60.0 + number(s)?))
-    } else if let Some(h) = text.strip_suffix(" h") {
-        h.split_once(':')
-            .and_then(|(h, m)| Some(number(h)? * 3600.0 + number(m)? * 60.0))
-    } else {
-        None
-    };
-    Duration::try_from_secs_f64(seconds.unwrap_or(0.0)).unwrap_or_default()
-}
-
-/// Runs the one reactor invocation and reads each planned module's outcome from Maven's
-/// reactor summary; stamps the ones that succeeded (and are where Maven installs them).
-#[allow(clippy::too_many_arguments)]
-fn install_in_one_reactor(
-    project: &Project,
-    plan: &Plan,
-    fingerprints: &Fingerprints,
-    inv: MavenInvocation,
-    tool: Option<MavenTool>,
-    notes: Vec<String>,
-    progress: &dyn Progress<ModuleId>,
-    cancel: &CancelToken,
-) -> InstallReport {
-    let ws = &project.workspace;
-    let repo = &project.repository;
-    let command = inv.command_line();
-    let report = |modules: Vec<InstalledModule>, cancelled: bool| InstallReport {
-        schema: crate::report::SCHEMA,
-        local_repository: repo.path.clone(),
-        maven: tool.clone(),
-        modules,
-        cancelled,
-        notes: notes.clone(),
-    };
-    let entry = |id: ModuleId, result: ModuleResult, millis: u64| InstalledModule {
-        module: id,
-        id: ws.module(id).key(),
-        result,
-        millis,
-        log: inv.log.clone(),
-        command: command.clone(),
-    };
-    // The old stamps describe the artifacts Maven is about to overwrite.
-    for p in &plan.install {
-        let old = stamp::stamp_path(repo, &ws.module(p.module).gav);
-        if old.exists()
-            && let Err(e) = std::fs::remove_file(&old)
-        {
-            let message = format!("cannot remove the old stamp {}: {e}", old.display());
-            let modules = plan
-                .install
-                .iter()
-                .map(|p| {
-                    entry(
-                        p.module,
-                        ModuleResult::Failed {
-                            message: message.clone(),
-                        },
-                        0,
-                    )
-                })
-                .collect();
-            return report(modules, false);
-        }
-    }
-    // Each project's start, as Maven announces it (`--< groupId:artifactId >--`), read
-    // from the log as it grows.
-    let by_ga: HashMap<String, ModuleId> = plan
-        .install
-        .iter()
-        .map(|p| (ws.module(p.module).gav.ga(), p.module))
-        .collect();
-    // The same reading keeps the reactor summary, from its heading to `BUILD ...`.
-    let mut announced: Vec<ModuleId> = Vec::new();
-    let mut summary_text = String::new();
-    let mut in_summary = false;
-    let mut tail = LogTail::new(&inv.log);
-    let started = std::time::Instant::now();
-    let status = exec::run_logged_watching(&inv, cancel, &mut || {
-        for line in tail.new_lines() {
-            if let Some(id) = project_header(&line).and_then(|ga| by_ga.get(ga))
-                && !announced.contains(id)
-            {
-                announced.push(*id);
-                progress.started(*id);
-            }
-            if line.contains("Reactor Summary") {
-                summary_text.clear();
-                in_summary = true;
-            }
-            if in_summary {
-                summary_text.push_str(&line);
-                summary_text.push('\n');
-                in_summary = !line.starts_with("[INFO] BUILD ");
-            }
-        }
-    });
-    let elapsed = started.elapsed();
-    let cancelled = cancel.is_cancelled();
-    let summary = reactor_summary(&summary_text);
-    let single_version = {
-        let mut versions = plan
-            .install
-            .iter()
-            .map(|p| ws.module(p.module).gav.version.as_str());
-        let first = versions.next();
-        versions.all(|v| Some(v) == first)
-    };
-    // The summary names projects by `<name>` (else artifactId), with the version when
-    // versions differ; a name two planned modules share tells nothing about either.
-    let label = |id: ModuleId| {
-        let m = ws.module(id);
-        let name = crate::maven::pom::text(&m.effective.name).unwrap_or(&m.gav.artifact_id);
-        let label = if single_version {
-            name.to_string()
-        } else {
-            format!("{name} {}", m.gav.version)
-        };
-        label.trim_end_matches(['.', ' ']).to_string()
-    };
-    let labels: Vec<String> = plan.install.iter().map(|p| label(p.module)).collect();
-    // The module named unambiguously by a summary line, if one is.
-    let named = |name: &str| -> Option<ModuleId> {
-        let mut hits = labels.iter().enumerate().filter(|(_, l)| *l == name);
-        match (hits.next(), hits.next()) {
-            (Some((i, _)), None) => Some(plan.install[i].module),
-            _ => None,
-        }
-    };
-    let failed: Vec<ModuleId> = summary
-        .iter()
-        .filter(|(_, s)| matches!(s, Summary::Failure(_)))
-        .filter_map(|(name, _)| named(name))
-        .collect();
-    let succeeded = matches!(&status, Ok(s) if s.success()) && !cancelled;
-    let mut modules = Vec::new();
-    for p in &plan.install {
-        let id = p.module;
-        let said = summary
-            .iter()
-            .find(|(name, _)| named(name) == Some(id))
-            .map(|(_, s)| *s);
-        let other = |message: String| {
-            (
-                ModuleResult::Failed {
-                    message: message.clone(),
-                },
-                Outcome::Failed(JobFailure::Other { message }),
-            )
-        };
-        // Built: Maven's summary says so, or Maven succeeded as a whole.
-        let built = match said {
-            Some(Summary::Success(took)) => Some(took),
-            None if succeeded => Some(elapsed),
-            _ => None,
-        };
-        let (result, outcome, took) = match said {
-            _ if let Some(took) = built => {
-                let stamped = fingerprints
-                    .get(id)
-                    .ok_or_else(|| format!("no fingerprint for {}", ws.module(id).key()))
-                    .and_then(|fp| write_install_stamp(repo, ws, ws.module(id), fp));
-                match stamped {
-                    Ok(_) => (ModuleResult::Installed, Outcome::Succeeded(took), took),
-                    Err(message) => {
-                        let (r, o) = other(message);
-                        (r, o, took)
-                    }
-                }
-            }
-            _ if cancelled => (
-                ModuleResult::NotStarted,
-                Outcome::Failed(JobFailure::Cancelled),
-                Duration::ZERO,
-            ),
-            // Skipped because a module it needs failed, or because Maven stopped at the
-            // first failure (without --keep-going) before its turn.
-            Some(Summary::Skipped) => match failed.iter().find(|f| plan.waits_on(id, **f)) {
-                Some(&because) => {
-                    if !announced.contains(&id) {
-                        progress.skipped(id, because);
-                    }
-                    modules.push(entry(
-                        id,
-                        ModuleResult::Skipped {
-                            because: ws.module(because).key(),
-                        },
-                        0,
-                    ));
-                    continue;
-                }
-                None => (
-                    ModuleResult::NotStarted,
-                    Outcome::Failed(JobFailure::Other {
-                        message: "not built: Maven stopped first".into(),
-                    }),
-                    Duration::ZERO,
-                ),
-            },
-            Some(Summary::Failure(took)) => match &status {
-                Ok(status) => {
-                    let f = JobFailure::Exited {
-                        program: inv.program.clone(),
-                        status: *status,
-                        log: inv.log.clone(),
-                    };
-                    (
+        .map(|(id, outcome)| {
+            let inv = invocations.get(&id);
+            let (result, millis) = match outcome {
+                Outcome::Succeeded(d) => (ModuleResult::Installed, millis(d)),
+                Outcome::Failed(f) => match not_stamped.remove(&id) {
+                    Some(why) => (ModuleResult::NotStamped { message: why }, 0),
+                    None => (
                         ModuleResult::Failed {
                             message: f.to_string(),
                         },
-                        Outcome::Failed(f),
-                        took,
-                    )
-                }
-                Err(e) => {
-                    let (r, o) = other(e.to_string());
-                    (r, o, took)
-                }
-            },
-            // (A project the summary says succeeded was `built` above.)
-            Some(Summary::Success(_)) | None => {
-                let message = match &status {
-                    Err(e) => format!("could not run `{}`: {e}", inv.program.display()),
-                    Ok(status) if summary.is_empty() => format!(
-                        "Maven failed ({status}) without a reactor summary (it stopped before \
-                         building, or -q hid it); its output is in {}; if the reactor itself \
-                         fails (a module outside the plan), --per-module builds each planned \
-                         module on its own",
-                        inv.log.display()
+                        0,
                     ),
-                    Ok(status) => format!(
-                        "Maven failed ({status}) and its reactor summary does not name this \
-                         module unambiguously; its output is in {}",
-                        inv.log.display()
-                    ),
-                };
-                let (r, o) = other(message);
-                (r, o, Duration::ZERO)
+                },
+                Outcome::Skipped(because) => (
+                    ModuleResult::Skipped {
+                        because: ws.module(because).key(),
+                    },
+                    0,
+                ),
+                Outcome::NotStarted => (ModuleResult::NotStarted, 0),
+            };
+            InstalledModule {
+                module: id,
+                id: ws.module(id).key(),
+                result,
+                millis,
+                log: inv.map(|i| i.log.clone()).unwrap_or_default(),
+                command: inv.map(MavenInvocation::command_line).unwrap_or_default(),
             }
-        };
-        if !matches!(result, ModuleResult::NotStarted) {
-            if !announced.contains(&id) {
-                // Maven did not announce it (`-q`): it started all the same.
-                progress.started(id);
+        })
+        .collect();
+    Ok(run.report(tool_used, modules, report.cancelled, notes))
+}
+
+/// The job that installs one module with its own Maven, then stamps it.
+struct InstallJob<'a> {
+    project: &'a Project,
+    before: &'a Before,
+    invocations: &'a HashMap<ModuleId, MavenInvocation>,
+    /// The modules Maven installed but m2fresh did not stamp, with why.
+    not_stamped: Mutex<HashMap<ModuleId, String>>,
+}
+
+impl Job for InstallJob<'_> {
+    type Id = ModuleId;
+
+    fn run(&self, id: ModuleId, cancel: &CancelToken) -> std::result::Result<(), JobFailure> {
+        let inv = self.invocations.get(&id).ok_or_else(|| JobFailure::Other {
+            message: format!(
+                "no Maven invocation planned for {}",
+                self.project.workspace.module(id).key()
+            ),
+        })?;
+        if cancel.is_cancelled() {
+            return Err(JobFailure::Cancelled);
+        }
+        match exec::run_logged(inv, cancel) {
+            Ok(status) if status.success() => {}
+            Ok(_) if cancel.is_cancelled() => return Err(JobFailure::Cancelled),
+            Ok(status) => {
+                return Err(JobFailure::Exited {
+                    program: inv.program.clone(),
+                    status,
+                    log: inv.log.clone(),
+                });
             }
-            progress.finished(id, &outcome, took);
+            Err(source) => {
+                return Err(JobFailure::Io {
+                    program: inv.program.clone(),
+                    log: inv.log.clone(),
+                    source,
+                });
+            }
         }
-        modules.push(entry(id, result, millis(took)));
-    }
-    report(modules, cancelled)
-}
-
-/// Maven's project header, `[INFO] ------< groupId:artifactId >------`: the id.
-fn project_header(line: &str) -> Option<&str> {
-    let line = line.strip_prefix("[INFO]").unwrap_or(line).trim();
-    let inner = line.strip_prefix('-')?.trim_matches('-').trim();
-    let ga = inner.strip_prefix('<')?.strip_suffix('>')?.trim();
-    ga.contains(':').then_some(ga)
-}
-
-/// The lines appended to a log since the last look.
-struct LogTail {
-    path: PathBuf,
-    file: Option<File>,
-    pending: Vec<u8>,
-}
-
-impl LogTail {
-    fn new(path: &Path) -> LogTail {
-        LogTail {
-            path: path.to_path_buf(),
-            file: None,
-            pending: Vec::new(),
-        }
-    }
-
-    /// Complete lines written since the last call (none if the log cannot be read: the
-    /// progress is then told at the end).
-    fn new_lines(&mut self) -> Vec<String> {
-        use std::io::Read;
-        if self.file.is_none() {
-            self.file = File::open(&self.path).ok();
-        }
-        let Some(file) = &mut self.file else {
-            return Vec::new();
+        let stamped = stamping::stamp_built(self.project, self.before, &[id]).remove(&id);
+        let why = match stamped {
+            Some(Ok(_)) => return Ok(()),
+            Some(Err(why)) => why.to_string(),
+            None => "not stamped".to_string(),
         };
-        let _ = file.read_to_end(&mut self.pending);
-        let Some(end) = self.pending.iter().rposition(|&b| b == b'\n') else {
-            return Vec::new();
-        };
-        let complete: Vec<u8> = self.pending.drain(..=end).collect();
-        String::from_utf8_lossy(&complete)
-            .lines()
-            .map(str::to_owned)
-            .collect()
+        if let Ok(mut not_stamped) = self.not_stamped.lock() {
+            not_stamped.insert(id, why.clone());
+        }
+        // A failure for the queue: what needs this module is not built against it.
+        Err(JobFailure::Other { message: why })
     }
 }
 
-fn millis(d: Duration) -> u64 {
+/// A failed or cancelled install keeps what is true: the old stamp of each planned
+/// module that was not stamped anew stays while the installed artifact and POM are the
+/// bytes it describes (Maven did not get to replace them), and goes when they were
+/// replaced. A stamp that cannot be removed is told in the notes (`check` then finds the
+/// artifact `foreign`, never `fresh`).
+fn settle_old_stamps(project: &Project, report: &mut InstallReport) {
+    for m in &report.modules {
+        if matches!(m.result, ModuleResult::Installed) {
+            continue;
+        }
+        let module = project.workspace.module(m.module);
+        if let Err(e) =
+            stamping::keep_or_remove_old_stamp(&project.repository, &module.gav, &module.packaging)
+        {
+            report.notes.push(e.to_string());
+        }
+    }
+}
+
+pub(crate) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
@@ -1150,71 +906,44 @@ mod tests {
         }
     }
 
+    /// Issue 18: the install lock is the library's promise too — `install` takes the
+    /// held lock of the project's own local repository, and refuses another's before
+    /// anything runs.
     #[test]
-    fn the_reactor_summary_gives_each_projects_outcome() {
-        // As Maven 3.8 prints it with -B (and -fae, after core failed).
-        let log = "[INFO] BUILD stuff before\n\
-            [INFO] ------------------------------------------------------------------------\n\
-            [INFO] Reactor Summary for basic-parent 1.0-SNAPSHOT:\n\
-            [INFO] \n\
-            [INFO] basic-parent ....................................... SUCCESS [  0.412 s]\n\
-            [INFO] Core library ....................................... FAILURE [  1.234 s]\n\
-            [INFO] A name longer than the dots make room for, which Maven then leaves unpadded SUCCESS [01:02 min]\n\
-            [INFO] svc-b 2.0 .......................................... SKIPPED\n\
-            [INFO] ------------------------------------------------------------------------\n\
-            [INFO] BUILD FAILURE\n";
-        assert_eq!(
-            reactor_summary(log),
-            [
-                (
-                    "basic-parent".to_string(),
-                    Summary::Success(Duration::from_millis(412))
-                ),
-                (
-                    "Core library".to_string(),
-                    Summary::Failure(Duration::from_millis(1234))
-                ),
-                (
-                    "A name longer than the dots make room for, which Maven then leaves unpadded"
-                        .to_string(),
-                    Summary::Success(Duration::from_secs(62))
-                ),
-                ("svc-b 2.0".to_string(), Summary::Skipped),
-            ]
-        );
-        assert!(reactor_summary("[ERROR] no POM in this directory\n").is_empty());
-        assert_eq!(parse_duration("1:02 h"), Duration::from_secs(3720));
-        assert_eq!(parse_duration("soon"), Duration::ZERO);
-    }
-
-    #[test]
-    fn project_starts_are_read_from_the_growing_log() {
-        assert_eq!(
-            project_header(
-                "[INFO] ------------------< com.example.basic:core >-------------------"
-            ),
-            Some("com.example.basic:core")
-        );
-        assert_eq!(
-            project_header("[INFO] --------------------------------[ jar ]---"),
-            None
-        );
-        assert_eq!(
-            project_header("[INFO] Building core 1.0-SNAPSHOT  [2/6]"),
-            None
-        );
-
+    fn install_needs_the_lock_of_the_projects_local_repository() {
+        use crate::building::exec::CancelToken;
+        use crate::project::{OpenOptions, Project};
         let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("reactor.log");
-        let mut tail = LogTail::new(&log);
-        assert!(tail.new_lines().is_empty(), "no log yet");
-        std::fs::write(&log, "# cd x && mvn\n[INFO] --< g:a >--\n[INFO] half").unwrap();
-        assert_eq!(tail.new_lines(), ["# cd x && mvn", "[INFO] --< g:a >--"]);
-        use std::io::Write;
-        let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
-        writeln!(file, " a line").unwrap();
-        assert_eq!(tail.new_lines(), ["[INFO] half a line"]);
-        assert!(tail.new_lines().is_empty());
+        let opts = OpenOptions {
+            local_repo: Some(dir.path().join("repo")),
+            no_cache: true,
+            ..OpenOptions::default()
+        };
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/xuecheng");
+        let project = Project::open(&fixture, &opts).unwrap();
+        let modules = project
+            .targets(&["xc-framework-model".to_string()])
+            .unwrap();
+        let report = project.check(&modules).unwrap();
+        let plan = crate::building::plan::plan(
+            &project.workspace,
+            &project.graph,
+            &report,
+            Default::default(),
+        );
+        assert_eq!(plan.install.len(), 2, "parent and model are missing");
+        let elsewhere = LocalRepository {
+            path: dir.path().join("other"),
+            source: crate::freshness::localrepo::RepositorySource::Explicit,
+        };
+        let lock = lock_repository(&elsewhere, &|_| {}).unwrap();
+        let opts = InstallOptions {
+            mvn: Some(PathBuf::from("/bin/false")),
+            ..InstallOptions::default()
+        };
+        let err = install(&lock, &project, &plan, &opts, &(), &CancelToken::new()).unwrap_err();
+        assert!(err.to_string().contains("the install lock held"), "{err}");
+        assert!(!dir.path().join("repo/com").exists(), "nothing ran");
     }
 
     #[test]

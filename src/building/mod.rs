@@ -1,6 +1,8 @@
 //! Building with real Maven: the plan (what to install, in which order), running Maven
-//! jobs (logs, cancellation), and `install` itself (stamps after success).
+//! jobs (logs, cancellation), `install` itself, and stamping what Maven actually built.
 
 pub mod exec;
 pub mod install;
 pub mod plan;
+mod reactor;
+pub mod stamping;

@@ -1,6 +1,7 @@
 //! Install progress on the terminal: live bars with indicatif on a terminal, plain lines
 //! when the output is not a terminal or `CI` is set (logs of CI jobs).
 
+use crate::cli::sanitize;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use m2fresh::building::exec::{Outcome, Progress};
 use m2fresh::maven::workspace::{ModuleId, Workspace};
@@ -73,7 +74,7 @@ impl<'a> CliProgress<'a> {
 
 impl Progress<ModuleId> for CliProgress<'_> {
     fn started(&self, id: ModuleId) {
-        let key = self.ws.module(id).key();
+        let key = sanitize::text(&self.ws.module(id).key()).into_owned();
         let bar = self.live.as_ref().map(|live| {
             let bar = live.multi.add(ProgressBar::new_spinner());
             bar.set_style(
@@ -93,7 +94,7 @@ impl Progress<ModuleId> for CliProgress<'_> {
     }
 
     fn finished(&self, id: ModuleId, outcome: &Outcome<ModuleId>, elapsed: Duration) {
-        let key = self.ws.module(id).key();
+        let key = sanitize::text(&self.ws.module(id).key()).into_owned();
         let mut state = self.state.borrow_mut();
         state.done += 1;
         if let Some(Some(bar)) = state.running.remove(&id) {
@@ -106,7 +107,10 @@ impl Progress<ModuleId> for CliProgress<'_> {
         let secs = elapsed.as_secs_f64();
         match outcome {
             Outcome::Succeeded(_) => self.line(format!("  installed {key} in {secs:.1}s")),
-            Outcome::Failed(f) => self.line(format!("  FAILED    {key} after {secs:.1}s: {f}")),
+            Outcome::Failed(f) => self.line(format!(
+                "  FAILED    {key} after {secs:.1}s: {}",
+                sanitize::text(&f.to_string())
+            )),
             _ => {}
         }
     }
@@ -121,8 +125,8 @@ impl Progress<ModuleId> for CliProgress<'_> {
         }
         self.line(format!(
             "  skipped   {} (needs {}, which failed)",
-            self.ws.module(id).key(),
-            self.ws.module(because).key()
+            sanitize::text(&self.ws.module(id).key()),
+            sanitize::text(&self.ws.module(because).key())
         ));
     }
 }

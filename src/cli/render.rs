@@ -1,9 +1,13 @@
-//! Plain-text rendering of the library's reports, for people at a terminal.
+//! Plain-text rendering of the library's reports, for people at a terminal. Every value
+//! that comes from input (coordinates, paths, evidence, Maven's log) is shown through
+//! [`crate::cli::sanitize`], so that no input can control the terminal.
 
 use m2fresh::freshness::status::{CheckReport, Status, WhyReport};
 use m2fresh::maven::graph::ReactorGraph;
 use m2fresh::maven::workspace::{Discovery, ModuleId, Workspace};
 use m2fresh::project::Project;
+
+use crate::cli::sanitize::{path as p, text as t};
 
 pub fn render_graph_text(
     ws: &Workspace,
@@ -19,7 +23,7 @@ pub fn render_graph_text(
     out.push_str(&format!(
         "{} modules in {} ({mode})\n",
         shown.len(),
-        ws.root.display()
+        p(&ws.root)
     ));
     for id in shown {
         let m = ws.module(*id);
@@ -28,7 +32,9 @@ pub fn render_graph_text(
             .map_or_else(String::new, |s| format!("  ({s})"));
         out.push_str(&format!(
             "\n{} [{}]  {}{status}\n",
-            m.gav, m.packaging, m.rel_pom
+            t(&m.gav.to_string()),
+            t(&m.packaging),
+            t(&m.rel_pom)
         ));
         let mut seen = std::collections::HashSet::new();
         for e in graph.needs(*id) {
@@ -37,9 +43,9 @@ pub fn render_graph_text(
             }
             out.push_str(&format!(
                 "  -> {:<40} {} ({})\n",
-                ws.module(e.to).key(),
-                e.kind.describe(),
-                ws.sources.describe(&e.loc)
+                t(&ws.module(e.to).key()),
+                t(&e.kind.describe()),
+                t(&ws.sources.describe(&e.loc))
             ));
         }
     }
@@ -49,16 +55,16 @@ pub fn render_graph_text(
 pub fn render_check_text(project: &Project, report: &CheckReport) -> String {
     let mut out = format!(
         "local repository: {} ({})\n\n",
-        report.local_repository.display(),
-        project.repository.source
+        p(&report.local_repository),
+        t(&project.repository.source.to_string())
     );
     let width = report.modules.iter().map(|m| m.id.len()).max().unwrap_or(0);
     for m in &report.modules {
         out.push_str(&format!(
             "  {:<width$}  {:<10}  {}\n",
-            m.id,
+            t(&m.id),
             m.status.as_str(),
-            m.summary()
+            t(&m.summary())
         ));
     }
     let s = &report.summary;
@@ -82,20 +88,24 @@ pub fn render_check_text(project: &Project, report: &CheckReport) -> String {
 
 pub fn render_why_text(report: &WhyReport) -> String {
     let m = &report.module;
-    let mut out = format!("{}:{} is {}\n", m.id, m.version, m.status.as_str());
-    if let Some(t) = &report.target {
-        out.push_str(&format!("\nhow {t} needs it:\n"));
+    let mut out = format!("{}:{} is {}\n", t(&m.id), t(&m.version), m.status.as_str());
+    if let Some(target) = &report.target {
+        out.push_str(&format!("\nhow {} needs it:\n", t(target)));
         for step in &report.path {
             out.push_str(&format!(
                 "  {} -> {}  ({}, {}:{})\n",
-                step.from, step.to, step.kind, step.pom, step.line
+                t(&step.from),
+                t(&step.to),
+                t(&step.kind),
+                t(&step.pom),
+                step.line
             ));
         }
     }
     out.push_str("\ninstalled:\n");
     match &m.installed {
         Some(a) => {
-            out.push_str(&format!("  {}\n", a.path.display()));
+            out.push_str(&format!("  {}\n", p(&a.path)));
             out.push_str(&format!(
                 "  {} bytes, modified {}, blake3 {}\n",
                 a.size,
@@ -103,17 +113,14 @@ pub fn render_why_text(report: &WhyReport) -> String {
                 &a.blake3[..a.blake3.len().min(16)]
             ));
         }
-        None => out.push_str(&format!(
-            "  nothing in {}\n",
-            report.local_repository.display()
-        )),
+        None => out.push_str(&format!("  nothing in {}\n", p(&report.local_repository))),
     }
     match &m.stamp {
         Some(s) => out.push_str(&format!(
             "  stamp: installed by {} at {} from fingerprint {}\n",
-            s.tool,
-            s.installed_at,
-            &s.fingerprint[..s.fingerprint.len().min(16)]
+            t(&s.tool),
+            t(&s.installed_at),
+            t(s.fingerprint.get(..16).unwrap_or(&s.fingerprint))
         )),
         None if m.installed.is_some() => {
             out.push_str("  no m2fresh stamp: installed by something else (mvn install?)\n")
@@ -133,7 +140,7 @@ pub fn render_why_text(report: &WhyReport) -> String {
     } else {
         out.push_str("\nevidence:\n");
         for e in &m.evidence {
-            out.push_str(&format!("  {:<22} {}\n", kebab(&e.kind), e.detail));
+            out.push_str(&format!("  {:<22} {}\n", kebab(&e.kind), t(&e.detail)));
         }
     }
     out
@@ -154,16 +161,21 @@ pub fn render_plan_text(plan: &m2fresh::building::plan::Plan) -> String {
         "{} of {} modules to install into {}:\n\n",
         plan.install.len(),
         plan.install.len() + plan.fresh.len(),
-        plan.local_repository.display()
+        p(&plan.local_repository)
     );
     let width = plan.install.iter().map(|p| p.id.len()).max().unwrap_or(0);
-    for (i, p) in plan.install.iter().enumerate() {
-        out.push_str(&format!("  {:>2}. {:<width$}  {}\n", i + 1, p.id, p.reason));
-        if !p.waits_for.is_empty() {
+    for (i, entry) in plan.install.iter().enumerate() {
+        out.push_str(&format!(
+            "  {:>2}. {:<width$}  {}\n",
+            i + 1,
+            t(&entry.id),
+            t(&entry.reason)
+        ));
+        if !entry.waits_for.is_empty() {
             out.push_str(&format!(
                 "      {:<width$}  waits for {}\n",
                 "",
-                p.waits_for.join(", ")
+                t(&entry.waits_for.join(", "))
             ));
         }
     }
@@ -182,28 +194,39 @@ pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -
                 format!("{:.1}s", m.millis as f64 / 1000.0),
             ),
             ModuleResult::Failed { .. } => ("FAILED".to_string(), String::new()),
+            ModuleResult::NotStamped { .. } => (
+                "NOT STAMPED".to_string(),
+                format!("{:.1}s", m.millis as f64 / 1000.0),
+            ),
             ModuleResult::Skipped { because } => {
-                (format!("skipped (needs {because})"), String::new())
+                (format!("skipped (needs {})", t(because)), String::new())
             }
             ModuleResult::NotStarted => ("not started".to_string(), String::new()),
         };
-        out.push_str(&format!("  {:<width$}  {:<12} {}\n", m.id, what, time));
+        out.push_str(&format!("  {:<width$}  {:<12} {}\n", t(&m.id), what, time));
     }
     for m in &report.modules {
+        if let ModuleResult::NotStamped { message } = &m.result {
+            out.push_str(&format!(
+                "\n{} was installed but not stamped: {}\n",
+                t(&m.id),
+                t(message)
+            ));
+        }
         if let ModuleResult::Failed { message } = &m.result {
-            out.push_str(&format!("\n{} failed: {message}\n", m.id));
-            out.push_str(&format!("  command: {}\n", m.command));
-            out.push_str(&format!("  log: {}\n", m.log.display()));
+            out.push_str(&format!("\n{} failed: {}\n", t(&m.id), t(message)));
+            out.push_str(&format!("  command: {}\n", t(&m.command)));
+            out.push_str(&format!("  log: {}\n", p(&m.log)));
             if let Ok(tail) = m2fresh::building::exec::tail(&m.log, 25) {
                 out.push_str("  --- end of the log ---\n");
                 for line in tail.lines() {
-                    out.push_str(&format!("  | {line}\n"));
+                    out.push_str(&format!("  | {}\n", t(line)));
                 }
             }
         }
     }
     for note in &report.notes {
-        out.push_str(&format!("\nnote: {note}\n"));
+        out.push_str(&format!("\nnote: {}\n", t(note)));
     }
     if report.cancelled {
         out.push_str("\ninterrupted: the modules not installed have no stamp; run the same command again to finish\n");

@@ -160,6 +160,19 @@ fn locate_in(
         path: absolute(cwd, raw),
         source,
     };
+    // Maven refuses a missing `-s` file whatever else is given; so does m2fresh, even
+    // when `--local-repo` makes the file's `<localRepository>` irrelevant (its profiles
+    // and Maven's own run still depend on it).
+    let user_settings = match &opts.user_settings {
+        Some(path) => {
+            let path = absolute(cwd, path);
+            if !path.exists() {
+                return Err(LocalRepoError::SettingsMissing { path });
+            }
+            Some(path)
+        }
+        None => None,
+    };
     if let Some(explicit) = &opts.explicit {
         return Ok(LocalRepository {
             path: absolute(cwd, explicit),
@@ -197,16 +210,8 @@ fn locate_in(
         }
     };
 
-    let user_file = match &opts.user_settings {
-        Some(path) => {
-            let path = absolute(cwd, path);
-            if !path.exists() {
-                return Err(LocalRepoError::SettingsMissing { path });
-            }
-            path
-        }
-        None => Path::new(&user_home).join(".m2").join("settings.xml"),
-    };
+    let user_file =
+        user_settings.unwrap_or_else(|| Path::new(&user_home).join(".m2").join("settings.xml"));
     if let Some(value) = settings_local_repository(&user_file, &lookup)? {
         return Ok(found(&value, RepositorySource::UserSettings(user_file)));
     }
@@ -764,6 +769,12 @@ mod tests {
         o.global_settings = Some(home.path().join("no-global.xml"));
         assert_eq!(at(&o, Path::new("/w")).source, RepositorySource::Default);
         o.user_settings = Some(home.path().join("nope.xml"));
+        assert!(matches!(
+            locate_in(&o, Path::new("/w"), &no_env),
+            Err(LocalRepoError::SettingsMissing { .. })
+        ));
+        // Issue 11: also when --local-repo decides the repository, as Maven refuses it.
+        o.explicit = Some(home.path().join("repo"));
         assert!(matches!(
             locate_in(&o, Path::new("/w"), &no_env),
             Err(LocalRepoError::SettingsMissing { .. })

@@ -9,7 +9,8 @@
 //! - `missing`: nothing at these coordinates.
 //! - `unverified`: installed by something else (plain `mvn install`, another checkout),
 //!   and nothing in it contradicts today's sources; it may still be old.
-//! - `foreign`: a stamp exists, but the artifact was overwritten since.
+//! - `foreign`: a stamp exists, but the artifact, or the POM installed beside it, was
+//!   overwritten or edited since.
 
 use crate::coords::Gav;
 use crate::error::{Error, Result};
@@ -25,6 +26,7 @@ use crate::maven::workspace::{Module, ModuleId, Workspace};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 /// The freshness of one installed module.
@@ -262,6 +264,17 @@ fn artifact_info(path: &Path) -> Result<ArtifactInfo> {
     })
 }
 
+/// Whether a file is installed at `path`. Absent is `false`; a path that cannot be looked
+/// at (a local repository this user may not read) is an error, never "missing": the
+/// artifact may well be there.
+fn is_installed(path: &Path) -> Result<bool> {
+    match std::fs::metadata(path) {
+        Ok(meta) => Ok(meta.is_file()),
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => Ok(false),
+        Err(e) => Err(Error::io("cannot look at", path, e)),
+    }
+}
+
 fn module_status(
     m: &Module,
     repo: &LocalRepository,
@@ -280,7 +293,7 @@ fn module_status(
         installed: None,
         stamp: None,
     };
-    if !artifact.is_file() {
+    if !is_installed(&artifact)? {
         return Ok(status);
     }
     let info = artifact_info(&artifact)?;
@@ -304,22 +317,10 @@ fn module_status(
                 fingerprint: stamp.fingerprint.clone(),
                 tool: stamp.tool.clone(),
             });
-            let recorded = match &stamp.artifact {
-                Some(a) => a.blake3.as_str(),
-                None => stamp.pom_blake3.as_str(),
-            };
-            if recorded != info.blake3 {
+            let replaced = replaced_since_stamp(repo, &stamp, &artifact, &info)?;
+            if !replaced.is_empty() {
                 status.status = Status::Foreign;
-                status.evidence.push(Evidence::new(
-                    EvidenceKind::ArtifactReplaced,
-                    Some(artifact.display().to_string()),
-                    format!(
-                        "the artifact was replaced after m2fresh installed it at {} (now {} bytes, modified {})",
-                        stamp.installed_at,
-                        info.size,
-                        info.modified.as_deref().unwrap_or("?")
-                    ),
-                ));
+                status.evidence = replaced;
             } else if stamp.fingerprint == fp.fingerprint && !upstream_replaced(&stamp, fp) {
                 status.status = Status::Fresh;
             } else {
@@ -344,6 +345,63 @@ fn module_status(
     }
     status.installed = Some(info);
     Ok(status)
+}
+
+/// What of the installed artifact set differs from what the stamp recorded: the main
+/// artifact, and the POM installed beside it (consumers resolve the module's
+/// dependencies from that POM; for `pom` packaging it is the artifact itself). Empty when
+/// both are the bytes m2fresh installed.
+pub fn replaced_since_stamp(
+    repo: &LocalRepository,
+    stamp: &Stamp,
+    artifact: &Path,
+    info: &ArtifactInfo,
+) -> Result<Vec<Evidence>> {
+    let mut evidence = Vec::new();
+    let recorded = match &stamp.artifact {
+        Some(a) => a.blake3.as_str(),
+        None => stamp.pom_blake3.as_str(),
+    };
+    if recorded != info.blake3 {
+        evidence.push(Evidence::new(
+            EvidenceKind::ArtifactReplaced,
+            Some(artifact.display().to_string()),
+            format!(
+                "the artifact was replaced after m2fresh installed it at {} (now {} bytes, modified {})",
+                stamp.installed_at,
+                info.size,
+                info.modified.as_deref().unwrap_or("?")
+            ),
+        ));
+    }
+    if stamp.artifact.is_none() {
+        return Ok(evidence);
+    }
+    let pom = repo.pom_path(&stamp.gav);
+    let detail = match stamp::hash_file(&pom) {
+        Ok((_, blake3)) if blake3 == stamp.pom_blake3 => None,
+        Ok((size, _)) => Some(format!(
+            "the POM installed beside the artifact, {}, was edited or replaced after m2fresh \
+             installed it at {} (now {size} bytes): consumers resolve the dependencies from it",
+            pom.display(),
+            stamp.installed_at
+        )),
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound) => Some(format!(
+            "the POM installed beside the artifact, {}, was removed after m2fresh installed \
+             it at {}: consumers cannot resolve the dependencies",
+            pom.display(),
+            stamp.installed_at
+        )),
+        Err(e) => return Err(Error::io("cannot read", &pom, e)),
+    };
+    if let Some(detail) = detail {
+        evidence.push(Evidence::new(
+            EvidenceKind::ArtifactReplaced,
+            Some(pom.display().to_string()),
+            detail,
+        ));
+    }
+    Ok(evidence)
 }
 
 /// What changed between the install the stamp records and the sources now.

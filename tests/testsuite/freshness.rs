@@ -246,3 +246,75 @@ fn check_without_targets_checks_every_module() {
     let (_, _, stderr) = run(m2fresh_in(&project.root, &repo).arg("-v").arg("check"));
     assert!(stderr.contains("(--local-repo)"), "{stderr}");
 }
+
+/// Issue 11 item 4: the whole installed artifact set is verified. The POM installed
+/// beside a stamped jar, edited, replaced or removed, makes the module `foreign` with
+/// evidence naming that POM; for `pom` packaging the POM is the artifact itself.
+#[test]
+fn an_installed_pom_edited_after_the_install_is_foreign() {
+    let project = Project::copy_fixture("xuecheng");
+    let repo = LocalRepo::new();
+    install_with_m2fresh(&project, &repo, "xc-service-api");
+    let (code, report) = check(&project, &repo, "xc-service-api");
+    assert_eq!(code, 0, "{report}");
+
+    let api_pom = repo.artifact("com.xuecheng", "xc-service-api", "1.0-SNAPSHOT", "pom");
+    let installed = std::fs::read_to_string(&api_pom).expect("installed POM");
+    // A consumer now resolves another dependency list from the repository.
+    let edited = installed.replacen(
+        "<dependencies>",
+        "<dependencies><dependency><groupId>evil</groupId><artifactId>x</artifactId><version>1</version></dependency>",
+        1,
+    );
+    assert_ne!(edited, installed, "the api POM declares dependencies");
+    for (what, content) in [("edited", Some(edited.as_str())), ("removed", None)] {
+        match content {
+            Some(text) => std::fs::write(&api_pom, text).expect("edit"),
+            None => std::fs::remove_file(&api_pom).expect("remove"),
+        }
+        let (code, report) = check(&project, &repo, "xc-service-api");
+        assert_eq!(code, 1, "{what}: {report}");
+        let api = status_of(&report, "xc-service-api");
+        assert_eq!(api["status"], "foreign", "{what}: {api}");
+        assert_eq!(
+            evidence_kinds(api),
+            vec!["artifact-replaced"],
+            "{what}: {api}"
+        );
+        assert_eq!(
+            api["evidence"][0]["path"],
+            api_pom.to_string_lossy().as_ref(),
+            "{what}: the evidence names the POM: {api}"
+        );
+        assert!(
+            api["evidence"][0]["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains(what)),
+            "{what}: {api}"
+        );
+        assert_eq!(status_of(&report, "xc-framework-model")["status"], "fresh");
+    }
+    std::fs::write(&api_pom, &installed).expect("restore");
+    let (code, report) = check(&project, &repo, "xc-service-api");
+    assert_eq!(
+        code, 0,
+        "the bytes m2fresh installed are fresh again: {report}"
+    );
+
+    // `pom` packaging: the POM is the artifact.
+    let parent_pom = repo.artifact("com.xuecheng", "xc-framework-parent", "1.0-SNAPSHOT", "pom");
+    let text = std::fs::read_to_string(&parent_pom).expect("parent POM");
+    std::fs::write(
+        &parent_pom,
+        text.replacen("<properties>", "<properties><x>1</x>", 1),
+    )
+    .expect("edit");
+    let (code, report) = check(&project, &repo, "xc-service-api");
+    assert_eq!(code, 1, "{report}");
+    let parent = status_of(&report, "xc-framework-parent");
+    assert_eq!(parent["status"], "foreign", "{parent}");
+    assert_eq!(
+        parent["evidence"][0]["path"],
+        parent_pom.to_string_lossy().as_ref()
+    );
+}

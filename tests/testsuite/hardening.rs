@@ -465,6 +465,42 @@ fn a_huge_pom_is_refused_and_a_large_one_is_read_fast() {
     assert!(run.stderr.len() < 100_000, "{} bytes", run.stderr.len());
 }
 
+/// Issue 11: a linear chain of 30,000 properties (`p0` = `${p1}`, ...) in the version, a
+/// dependency and a profile's file activation used to overflow the stack (exit 134). It
+/// resolves as Maven resolves it; the same chain closed into a cycle is the cycle error.
+#[test]
+fn a_chain_of_thirty_thousand_properties_does_not_crash() {
+    const N: usize = 30_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = LocalRepo::empty();
+    let chain = |last: &str, profile: &str| {
+        let mut props = String::new();
+        for i in 0..N {
+            props.push_str(&format!("<p{i}>${{p{}}}</p{i}>", i + 1));
+        }
+        props.push_str(&format!("<p{N}>{last}</p{N}>"));
+        format!(
+            "<project><modelVersion>4.0.0</modelVersion><groupId>g</groupId>\
+             <artifactId>chain</artifactId><version>${{p0}}</version>\
+             <properties>{props}</properties>\
+             <dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId>\
+             <version>${{p0}}</version></dependency></dependencies>\
+             {profile}</project>\n"
+        )
+    };
+    let profile = "<profiles><profile><id>f</id><activation><file><exists>${p0}</exists>\
+                   </file></activation></profile></profiles>";
+    write(&dir.path().join("ws/pom.xml"), chain("1.0-end", profile));
+    let run = bounded(m2fresh_in(&dir.path().join("ws"), &repo).arg("graph"));
+    assert_run(&run, 0, &["g:chain:1.0-end [jar]"], &["overflow"]);
+    let run = bounded(m2fresh_in(&dir.path().join("ws"), &repo).arg("check"));
+    assert_run(&run, 1, &["g:chain  missing"], &["overflow"]);
+
+    write(&dir.path().join("ws/pom.xml"), chain("${p0}", ""));
+    let run = bounded(m2fresh_in(&dir.path().join("ws"), &repo).arg("graph"));
+    assert_run(&run, 2, &["p29999", "p0", "cycle"], &["overflow"]);
+}
+
 /// 100,000 nested elements: refused at depth 256 without exhausting the stack, and the
 /// one-line file is named by line and column, not printed.
 #[test]
@@ -563,6 +599,71 @@ fn module_with_sources(dir: &Path) {
     fs::create_dir_all(dir.join("src/main/resources")).expect("mkdir");
 }
 
+/// `m2fresh ARGS` as a user whom permission bits stop: this user, or — when the tests run
+/// as root (as CI does), whom no permission stops — `nobody`, through `setpriv`. A
+/// permission test then tests something as root too instead of passing silently. Its
+/// home is a fresh directory it may write.
+fn unprivileged_m2fresh(args: &[&std::ffi::OsStr]) -> Run {
+    let home = tempfile::tempdir().expect("home");
+    fs::set_permissions(home.path(), fs::Permissions::from_mode(0o777)).expect("chmod home");
+    let mut cmd = if rustix::process::geteuid().is_root() {
+        let mut cmd = Command::new("setpriv");
+        cmd.args([
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            "--",
+            env!("CARGO_BIN_EXE_m2fresh"),
+        ]);
+        cmd
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_m2fresh"))
+    };
+    cmd.env("HOME", home.path()).env("MAVEN_SKIP_RC", "true");
+    for name in common::MAVEN_ENV
+        .iter()
+        .chain(&["XDG_CACHE_HOME", "XDG_CONFIG_HOME"])
+    {
+        cmd.env_remove(name);
+    }
+    cmd.args(args);
+    let run = bounded(&mut assert_cmd::Command::from_std(cmd));
+    assert!(
+        !run.stderr.contains("setpriv:"),
+        "setpriv could not switch to nobody:\n{}",
+        run.stderr
+    );
+    run
+}
+
+/// Makes `dirs` and every directory above them readable and searchable by everyone (a
+/// temporary directory is private to its creator), so that [`unprivileged_m2fresh`] can
+/// reach what a test made for it.
+fn open_to_everyone(dirs: &[&Path]) {
+    for dir in dirs {
+        for d in dir.ancestors() {
+            let Ok(meta) = fs::metadata(d) else { continue };
+            let mode = meta.permissions().mode();
+            if mode & 0o005 != 0o005 {
+                fs::set_permissions(d, fs::Permissions::from_mode(mode | 0o055))
+                    .unwrap_or_else(|e| panic!("chmod {}: {e}", d.display()));
+            }
+        }
+        for entry in walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(|e| e.ok())
+        {
+            let mode = entry
+                .metadata()
+                .map(|m| m.permissions().mode())
+                .unwrap_or(0);
+            if mode & 0o777 != 0 {
+                let _ = fs::set_permissions(entry.path(), fs::Permissions::from_mode(mode | 0o055));
+            }
+        }
+    }
+}
+
 fn check_module(dir: &Path) -> Run {
     let repo = LocalRepo::empty();
     bounded(m2fresh_in(dir, &repo).arg("check"))
@@ -587,8 +688,8 @@ fn a_symlink_loop_in_the_sources_names_the_link() {
 }
 
 /// What cannot be read: a dangling symlink and a FIFO (opening it would wait forever for
-/// a writer). Permission bits do not stop root, so a `chmod 000` directory is only a case
-/// when the tests do not run as root.
+/// a writer), and a `chmod 000` directory (as an unprivileged user when the tests run as
+/// root, see [`unprivileged_m2fresh`]).
 #[test]
 fn unreadable_entries_in_the_sources_name_the_path() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -619,13 +720,18 @@ fn unreadable_entries_in_the_sources_name_the_path() {
     );
     fs::remove_file(&fifo).expect("rm");
 
-    if rustix::process::geteuid().is_root() {
-        return;
-    }
     let locked = dir.path().join("src/main/resources/locked");
     fs::create_dir_all(&locked).expect("mkdir");
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).expect("chmod");
-    let run = check_module(dir.path());
+    let repo = LocalRepo::empty();
+    open_to_everyone(&[dir.path(), repo.path()]);
+    let run = unprivileged_m2fresh(&[
+        "-w".as_ref(),
+        dir.path().as_os_str(),
+        "--local-repo".as_ref(),
+        repo.path().as_os_str(),
+        "check".as_ref(),
+    ]);
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).expect("chmod back");
     assert_run(
         &run,
@@ -678,28 +784,27 @@ fn names_that_are_not_utf8_are_refused_with_the_path() {
         &[],
     );
 
-    // A module directory named so: read and checked, but never handed to Maven.
+    // A module directory named so: its graph is shown, but it is neither checked (its
+    // source roots would name no file: "zero files") nor handed to Maven.
     let ws = tempfile::tempdir().expect("temp dir");
     let module = ws.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
     write(&module.join("pom.xml"), pom("latin", ""));
+    write(&module.join("src/main/java/A.java"), "class A {}\n");
     let repo = LocalRepo::empty();
-    let run = bounded(m2fresh_in(ws.path(), &repo).arg("check"));
-    assert_run(&run, 1, &["bad:latin  missing"], &[]);
-    let run = bounded(
-        m2fresh_in(ws.path(), &repo)
-            .arg("install")
-            .arg("--mvn")
-            .arg("/bin/true"),
-    );
-    assert_run(
-        &run,
-        2,
-        &[
-            "the path of bad:latin's POM is not valid UTF-8",
-            "caf\u{fffd}/pom.xml",
-        ],
-        &["installed"],
-    );
+    let run = bounded(m2fresh_in(ws.path(), &repo).arg("graph"));
+    assert_run(&run, 0, &["bad:latin:1.0 [jar]"], &[]);
+    for args in [&["check"][..], &["install", "--mvn", "/bin/true"]] {
+        let run = bounded(m2fresh_in(ws.path(), &repo).args(args));
+        assert_run(
+            &run,
+            2,
+            &[
+                "the directory of bad:latin is not valid UTF-8",
+                "caf\u{fffd}",
+            ],
+            &["installed", "missing"],
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -966,6 +1071,137 @@ fn hostile_coordinates_are_never_installed() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// Issue 11: no input controls the terminal. Escape sequences and newlines in a POM's
+/// coordinates (an OSC that retitles the window, a screen clear, a forged output line)
+/// and in a source file's name are shown escaped by every text renderer, and by the
+/// diagnostics that quote them.
+#[test]
+fn text_from_input_never_controls_the_terminal() {
+    let ws = tempfile::tempdir().expect("temp dir");
+    let repo = LocalRepo::empty();
+    write(
+        &ws.path().join("pom.xml"),
+        "<project><modelVersion>4.0.0</modelVersion><groupId>bad</groupId>\
+         <artifactId>a\u{1b}]0;owned\u{7}\u{1b}[2J</artifactId>\
+         <version>1.0&#10;[INFO] BUILD SUCCESS</version>\
+         <dependencies><dependency><groupId>x\u{1b}[1A</groupId><artifactId>y</artifactId>\
+         </dependency></dependencies></project>\n",
+    );
+    write(
+        &ws.path().join("src/main/java/p/A.java"),
+        "package p; class A {}\n",
+    );
+    write(&ws.path().join("src/main/resources/r\u{1b}[31m.txt"), "x\n");
+    let runs = [
+        vec!["graph"],
+        vec!["order"],
+        vec!["check"],
+        vec!["plan"],
+        vec!["why", "bad:a\u{1b}]0;owned\u{7}\u{1b}[2J"],
+        vec!["graph", "nothing-is-called-so\u{1b}[2J"],
+    ];
+    for args in runs {
+        let run = bounded(m2fresh_in(ws.path(), &repo).args(&args));
+        let text = run.text();
+        assert!(
+            !text.contains('\u{1b}'),
+            "{args:?}: a raw escape in:\n{text:?}"
+        );
+        assert!(
+            !text.contains('\u{7}'),
+            "{args:?}: a raw bell in:\n{text:?}"
+        );
+        assert!(
+            !text.lines().any(|l| l.starts_with("[INFO] BUILD SUCCESS")),
+            "{args:?}: a forged line in:\n{text}"
+        );
+        assert!(
+            text.contains("\\u{1b}"),
+            "{args:?}: the escape shown escaped:\n{text}"
+        );
+    }
+}
+
+/// Issue 11: an artifact directory this user may not read is a permission error naming
+/// the path (exit 2), not `missing` — the artifact may well be there.
+#[test]
+fn a_local_repository_that_cannot_be_read_is_an_error_not_missing() {
+    let ws = tempfile::tempdir().expect("temp dir");
+    module_with_sources(ws.path());
+    let repo = LocalRepo::empty();
+    let jar = repo.artifact("bad", "a", "1.0", "jar");
+    write(&jar, "not read\n");
+    write(&repo.artifact("bad", "a", "1.0", "pom"), pom("a", ""));
+    open_to_everyone(&[ws.path(), repo.path()]);
+    let group = repo.path().join("bad");
+    fs::set_permissions(&group, fs::Permissions::from_mode(0o700)).expect("chmod");
+    let run = unprivileged_m2fresh(&[
+        "-w".as_ref(),
+        ws.path().as_os_str(),
+        "--local-repo".as_ref(),
+        repo.path().as_os_str(),
+        "check".as_ref(),
+    ]);
+    fs::set_permissions(&group, fs::Permissions::from_mode(0o755)).expect("chmod back");
+    assert_run(
+        &run,
+        2,
+        &[&jar.display().to_string(), "Permission denied"],
+        &["missing"],
+    );
+}
+
+/// Issue 11: `-s FILE` that does not exist is an error naming it (exit 2), as in Maven —
+/// also when `--local-repo` says where the repository is.
+#[test]
+fn a_settings_file_that_does_not_exist_is_an_error() {
+    let ws = tempfile::tempdir().expect("temp dir");
+    module_with_sources(ws.path());
+    let repo = LocalRepo::empty();
+    let missing = ws.path().join("no-such-settings.xml");
+    for command in ["check", "graph"] {
+        let run = bounded(
+            common::m2fresh()
+                .arg("-w")
+                .arg(ws.path())
+                .arg("--local-repo")
+                .arg(repo.path())
+                .arg("-s")
+                .arg(&missing)
+                .arg(command),
+        );
+        assert_run(
+            &run,
+            2,
+            &[
+                "the specified user settings file does not exist",
+                &missing.display().to_string(),
+            ],
+            &["bad:a"],
+        );
+    }
+}
+
+/// Issue 11: a workspace whose path is not UTF-8 is an error naming it, not a module
+/// with "zero files" (its source roots, made of text, would name no file).
+#[test]
+fn a_workspace_path_that_is_not_utf8_is_an_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    module_with_sources(&ws);
+    let repo = LocalRepo::empty();
+    for command in ["check", "graph"] {
+        let run = bounded(m2fresh_in(&ws, &repo).arg(command));
+        assert_run(
+            &run,
+            2,
+            &["is not valid UTF-8", "caf\u{fffd}", "rename"],
+            &["bad:a"],
+        );
+    }
+}
+
 /// A local repository that cannot be written: under a regular file, m2fresh cannot even
 /// take its lock (exit 2, the path); when only the artifact directories are blocked,
 /// Maven fails (exit 1, no stamp), and once the way is clear a rerun completes.
@@ -1044,6 +1280,17 @@ struct Watched {
 
 impl Watched {
     fn start(dir: &Path, repo: &LocalRepo, args: &[&str]) -> Watched {
+        Watched::start_with_env(dir, repo, args, &[])
+    }
+
+    /// [`Watched::start`] with extra environment variables for m2fresh (and so for the
+    /// Maven it starts).
+    fn start_with_env(
+        dir: &Path,
+        repo: &LocalRepo,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Watched {
         let homes = common::target_tmpdir().join("homes");
         fs::create_dir_all(&homes).expect("homes");
         let home = tempfile::Builder::new()
@@ -1071,6 +1318,7 @@ impl Watched {
         for name in common::MAVEN_ENV.iter().chain(&["XDG_CONFIG_HOME", "CI"]) {
             cmd.env_remove(name);
         }
+        cmd.envs(env.iter().copied());
         let mut child = cmd.spawn().expect("spawn m2fresh");
         let stderr = child.stderr.take().expect("stderr");
         let (send, lines) = mpsc::channel();
@@ -1179,6 +1427,78 @@ fn processes_mentioning(path: &Path) -> Vec<String> {
     found
 }
 
+/// Waits until a Maven of the run is running in `root` (its command line names the
+/// workspace), failing the test after a minute: a signal test that signals before Maven
+/// runs tests nothing.
+fn wait_for_maven(root: &Path, run: &Watched) {
+    let started = Instant::now();
+    // m2fresh's own command line names the workspace too.
+    let m2fresh = format!("{}: ", run.child.id());
+    while processes_mentioning(root)
+        .iter()
+        .all(|p| p.starts_with(&m2fresh))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "Maven never ran in {}; m2fresh said:\n{}",
+            root.display(),
+            run.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Issue 11 item 7: `kill -9` of m2fresh while Maven runs (it is seen running first)
+/// leaves no Maven running, and until the last Maven of the run has exited nobody else
+/// can take the install lock (so a second install cannot start next to it).
+///
+/// Maven's JVM is held at its start by a debug agent waiting for a debugger
+/// (`MAVEN_OPTS=-agentlib:jdwp=...suspend=y`), so it would run until killed: nothing but
+/// the parent-death signal ends it within the deadline.
+#[test]
+fn kill_9_of_m2fresh_leaves_no_maven_running() {
+    common::require_mvn();
+    let project = Project::copy_fixture("xuecheng");
+    let repo = LocalRepo::new();
+    let mut run = Watched::start_with_env(
+        &project.root,
+        &repo,
+        &["install", "xc-service-portalview", "--offline", "-j", "1"],
+        &[(
+            "MAVEN_OPTS",
+            "-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,address=127.0.0.1:0",
+        )],
+    );
+    run.wait_for(
+        "installing com.xuecheng:xc-framework-parent",
+        Duration::from_secs(60),
+    );
+    wait_for_maven(&project.root, &run);
+    run.signal("KILL");
+    let lock = repo.path().join(".m2fresh/install.lock");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = processes_mentioning(&project.root);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Maven processes outlived m2fresh: {left:#?}"
+        );
+        let file = fs::File::open(&lock).expect("the install lock");
+        if file.try_lock().is_ok() && !processes_mentioning(&project.root).is_empty() {
+            panic!("the install lock was free while Maven of the killed run still ran");
+        }
+        drop(file);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (status, _) = run.finish(Duration::from_secs(10));
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(9), "{status}");
+    assert_repository_consistent(&repo);
+}
+
 /// SIGINT or SIGTERM while Maven installs the first module of the plan: m2fresh stops
 /// Maven, exits non-zero, leaves no stamp without its artifact and no partial file, no
 /// Maven process of the run survives it, and a rerun completes and ends fresh.
@@ -1196,12 +1516,7 @@ fn interrupted_install(signal: &str) {
         Duration::from_secs(60),
     );
     // Let Maven start for real, so that there is a process to stop.
-    let started = Instant::now();
-    while processes_mentioning(&project.root).is_empty()
-        && started.elapsed() < Duration::from_secs(10)
-    {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_maven(&project.root, &run);
     run.signal(signal);
     let (status, _) = run.finish(Duration::from_secs(60));
     let stderr = run.stderr();

@@ -408,3 +408,309 @@ fn a_failure_in_the_reactor_is_told_module_by_module() {
     assert_eq!(status("svc-b"), "missing");
     assert_eq!(status("app"), "missing");
 }
+
+/// Writes `text` to `path`, creating its directory.
+fn write(path: &std::path::Path, text: &str) {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    }
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// A workspace (`lib`, and `app` that needs it) whose parent `ext:ext-parent:1.0` is in
+/// no local repository, only in a `file://` repository that the settings declare: the
+/// first install makes Maven download it, as with `spring-boot-starter-parent` on a
+/// clean CI runner. The parent brings what changes the children's model (the compiler
+/// release, the pinned plugins). With `aggregator`, a root POM lists both modules.
+fn external_parent_workspace(
+    aggregator: bool,
+) -> (tempfile::TempDir, std::path::PathBuf, LocalRepo) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let xuecheng_parent =
+        crate::common::fixtures_dir().join("xuecheng/xc-framework-parent/pom.xml");
+    let parent = std::fs::read_to_string(&xuecheng_parent)
+        .expect("the xuecheng parent")
+        .replacen(
+            "<groupId>com.xuecheng</groupId>",
+            "<groupId>ext</groupId>",
+            1,
+        )
+        .replacen(
+            "<artifactId>xc-framework-parent</artifactId>",
+            "<artifactId>ext-parent</artifactId>",
+            1,
+        )
+        .replacen(
+            "<version>1.0-SNAPSHOT</version>",
+            "<version>1.0</version>",
+            1,
+        );
+    assert!(parent.contains("<artifactId>ext-parent</artifactId>"));
+    let remote = dir.path().join("remote");
+    write(
+        &remote.join("ext/ext-parent/1.0/ext-parent-1.0.pom"),
+        &parent,
+    );
+    let ws = dir.path().join("ws");
+    let module = |name: &str, deps: &str| {
+        format!(
+            "<project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n  <modelVersion>4.0.0</modelVersion>\n  \
+             <parent><groupId>ext</groupId><artifactId>ext-parent</artifactId><version>1.0</version>\
+             <relativePath/></parent>\n  <groupId>com.example.ext</groupId>\n  <artifactId>{name}</artifactId>\n  \
+             <version>1.0</version>\n{deps}</project>\n"
+        )
+    };
+    write(&ws.join("lib/pom.xml"), &module("lib", ""));
+    write(
+        &ws.join("lib/src/main/java/ext/Lib.java"),
+        "package ext;\npublic class Lib { public static final String NAME = \"lib\"; }\n",
+    );
+    write(
+        &ws.join("lib/src/main/resources/lib.properties"),
+        "name=lib\n",
+    );
+    write(
+        &ws.join("app/pom.xml"),
+        &module(
+            "app",
+            "  <dependencies><dependency><groupId>com.example.ext</groupId><artifactId>lib</artifactId><version>1.0</version></dependency></dependencies>\n",
+        ),
+    );
+    write(
+        &ws.join("app/src/main/java/ext/App.java"),
+        "package ext;\npublic class App { String n = Lib.NAME; }\n",
+    );
+    if aggregator {
+        write(
+            &ws.join("pom.xml"),
+            "<project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n  <modelVersion>4.0.0</modelVersion>\n  \
+             <groupId>com.example.ext</groupId>\n  <artifactId>root</artifactId>\n  <version>1.0</version>\n  \
+             <packaging>pom</packaging>\n  <modules><module>lib</module><module>app</module></modules>\n</project>\n",
+        );
+    }
+    let repo = LocalRepo::new();
+    let url = format!("file://{}", remote.display());
+    write(
+        repo.settings(),
+        &format!(
+            "<settings xmlns=\"http://maven.apache.org/SETTINGS/1.2.0\">\n  <profiles><profile><id>ext</id>\
+             <repositories><repository><id>ext</id><url>{url}</url></repository></repositories>\
+             </profile></profiles>\n  <activeProfiles><activeProfile>ext</activeProfile></activeProfiles>\n</settings>\n"
+        ),
+    );
+    assert!(
+        !repo.path().join("ext").exists(),
+        "the parent is in no local repository before the install"
+    );
+    (dir, ws, repo)
+}
+
+/// Issue 11 item 5: the first install into a local repository without the external
+/// parent stamps what Maven built — the model read after Maven downloaded the parent —
+/// so the next `check` finds everything fresh and a second install does nothing. In
+/// both modes: one Maven per module (sibling projects) and one reactor (aggregator).
+#[test]
+fn a_first_install_with_an_external_parent_is_fresh_and_not_repeated() {
+    for aggregator in [false, true] {
+        let (_dir, ws, repo) = external_parent_workspace(aggregator);
+        // `-s` relative to where m2fresh runs (Maven runs elsewhere: in each module).
+        let settings_dir = repo.settings().parent().expect("settings directory");
+        let (code, report) = run_json(
+            crate::common::m2fresh()
+                .current_dir(settings_dir)
+                .arg("-w")
+                .arg(&ws)
+                .arg("--local-repo")
+                .arg(repo.path())
+                .args(["-s", "settings.xml", "install", "app", "-j", "1"]),
+        );
+        assert_eq!(code, 0, "aggregator {aggregator}: {report}");
+        assert_eq!(
+            results(&report),
+            vec![
+                ("com.example.ext:lib".to_string(), "installed".to_string()),
+                ("com.example.ext:app".to_string(), "installed".to_string())
+            ],
+            "aggregator {aggregator}"
+        );
+        assert!(
+            repo.path()
+                .join("ext/ext-parent/1.0/ext-parent-1.0.pom")
+                .is_file(),
+            "Maven downloaded the parent"
+        );
+        let (code, report) = run_json(m2fresh_in(&ws, &repo).arg("check").arg("app"));
+        assert_eq!(
+            code, 0,
+            "aggregator {aggregator}: the stamps describe what Maven built: {report}"
+        );
+        assert_eq!(report["summary"]["fresh"], 2);
+        let (code, _, stderr) = run(m2fresh_in(&ws, &repo).arg("install").arg("app"));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stderr.contains("nothing to install"),
+            "aggregator {aggregator}: {stderr}"
+        );
+    }
+}
+
+/// A `--mvn` that runs `script` (with `$1`... the Maven arguments) before it hands over
+/// to the real Maven: what a user does in another terminal while Maven builds.
+fn maven_that_first_runs(dir: &std::path::Path, script: &str) -> std::path::PathBuf {
+    let mvn = crate::common::require_mvn();
+    let path = dir.join("mvn-with-an-edit");
+    write(
+        &path,
+        &format!("#!/bin/sh\n{script}\nexec {} \"$@\"\n", mvn.display()),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+/// The message of a module of an install report.
+fn module_entry<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["modules"]
+        .as_array()
+        .expect("modules")
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {report}"))
+}
+
+/// Issue 11 item 5: sources that change while Maven builds are not stamped with the
+/// fingerprint taken before Maven started: the module is installed but "not stamped",
+/// naming the file, in JSON and text, and the install exits 1. Per module, an edit; in
+/// one reactor, a branch switched and back (same bytes, another file: Maven may have
+/// built the other branch). A plain rerun then stamps it.
+#[test]
+fn sources_changed_during_the_build_are_not_stamped() {
+    // One Maven per module (sibling projects): the model's source edited as its build starts.
+    let project = Project::copy_fixture("xuecheng");
+    let repo = LocalRepo::new();
+    let source = project
+        .path("xc-framework-model/src/main/java/com/xuecheng/framework/model/cms/CmsPage.java");
+    assert!(source.is_file(), "{}", source.display());
+    let mvn = maven_that_first_runs(
+        project.dir.path(),
+        &format!(
+            "case \"$*\" in *xc-framework-model/pom.xml*) echo '// edited during the build' >> '{}';; esac",
+            source.display()
+        ),
+    );
+    let (code, report) = run_json(
+        m2fresh_in(&project.root, &repo)
+            .args(["install", "xc-framework-model", "--offline", "--mvn"])
+            .arg(&mvn),
+    );
+    assert_eq!(code, 1, "{report}");
+    let model = module_entry(&report, "com.xuecheng:xc-framework-model");
+    assert_eq!(model["result"], "not-stamped", "{model}");
+    let message = model["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("sources changed during the build"),
+        "{message}"
+    );
+    assert!(message.contains("CmsPage.java"), "{message}");
+    assert_eq!(
+        module_entry(&report, "com.xuecheng:xc-framework-parent")["result"],
+        "installed"
+    );
+    let stamp = repo.artifact(
+        "com.xuecheng",
+        "xc-framework-model",
+        "1.0-SNAPSHOT",
+        "m2fresh.json",
+    );
+    assert!(
+        !stamp.exists(),
+        "no stamp for what Maven may not have built from these sources"
+    );
+    let (code, report) = check(&project, &repo, "xc-framework-model");
+    assert_eq!(code, 1, "{report}");
+    assert_ne!(status_of(&report, "xc-framework-model")["status"], "fresh");
+    let (code, stdout, stderr) =
+        run(m2fresh_in(&project.root, &repo).args(["install", "xc-framework-model", "--offline"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stamp.is_file());
+
+    // One reactor: core's source switched to another branch and back as Maven starts.
+    let project = Project::copy_fixture("reactor/basic");
+    let repo = LocalRepo::new();
+    let core = project.path("core/src/main/java/basic/Core.java");
+    write(&core, "package basic;\npublic class Core {}\n");
+    let mvn = maven_that_first_runs(
+        project.dir.path(),
+        &format!(
+            "f='{}'; cp \"$f\" \"$f.orig\"; echo 'other branch' > \"$f\"; mv \"$f.orig\" \"$f\"",
+            core.display()
+        ),
+    );
+    let (code, stdout, stderr) = run(m2fresh_in(&project.root, &repo)
+        .args(["install", "core", "--offline", "--mvn"])
+        .arg(&mvn));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("NOT STAMPED"), "{stderr}");
+    assert!(
+        stderr.contains("com.example.basic:core was installed but not stamped: sources changed during the build (src/main/java/basic/Core.java"),
+        "{stderr}"
+    );
+    let (code, report) = run_json(m2fresh_in(&project.root, &repo).arg("check").arg("core"));
+    assert_eq!(code, 1, "{report}");
+}
+
+/// Issue 11 item 6: a failed install keeps what is true. Stamps of modules whose
+/// artifacts the failed run did not replace stay, so once the sources are back the
+/// modules are fresh again (on main they were deleted before Maven ran, and the
+/// byte-identical jars became `unverified`).
+#[test]
+fn a_failed_install_keeps_the_stamps_of_artifacts_it_did_not_replace() {
+    let project = Project::copy_fixture("xuecheng");
+    let repo = LocalRepo::new();
+    let (code, stdout, stderr) =
+        run(m2fresh_in(&project.root, &repo).args(["install", "xc-service-api", "--offline"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let source = project
+        .path("xc-framework-model/src/main/java/com/xuecheng/framework/model/cms/CmsPage.java");
+    let good = std::fs::read_to_string(&source).expect("read");
+    std::fs::write(&source, format!("{good}\nclass Broken {{ not java }}\n")).expect("break");
+    let stamps: Vec<_> = ["xc-framework-model", "xc-service-api"]
+        .iter()
+        .map(|a| repo.artifact("com.xuecheng", a, "1.0-SNAPSHOT", "m2fresh.json"))
+        .collect();
+    let before: Vec<Vec<u8>> = stamps
+        .iter()
+        .map(|s| std::fs::read(s).expect("stamp"))
+        .collect();
+    let (code, report) =
+        run_json(m2fresh_in(&project.root, &repo).args(["install", "xc-service-api", "--offline"]));
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        results(&report),
+        vec![
+            ("xc-framework-model".to_string(), "failed".to_string()),
+            ("xc-service-api".to_string(), "not-started".to_string())
+        ]
+    );
+    for (stamp, bytes) in stamps.iter().zip(&before) {
+        assert_eq!(
+            &std::fs::read(stamp).expect("the stamp is kept"),
+            bytes,
+            "{}",
+            stamp.display()
+        );
+    }
+    let (code, report) = check(&project, &repo, "xc-service-api");
+    assert_eq!(code, 1);
+    assert_eq!(
+        status_of(&report, "xc-framework-model")["status"],
+        "stale",
+        "{report}"
+    );
+    std::fs::write(&source, &good).expect("restore");
+    let (code, report) = check(&project, &repo, "xc-service-api");
+    assert_eq!(
+        code, 0,
+        "the same sources, the same artifacts: fresh again: {report}"
+    );
+}

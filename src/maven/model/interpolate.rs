@@ -49,6 +49,57 @@ struct Expansion {
     undefined: Vec<String>,
 }
 
+/// One text being expanded: the expression it is the value of (none for the text asked
+/// for), the raw text, how far it has been read, and what it expanded to so far.
+struct Frame {
+    expr: Option<String>,
+    raw: String,
+    read: usize,
+    out: String,
+    undefined: Vec<String>,
+}
+
+impl Frame {
+    fn new(expr: Option<String>, raw: String) -> Frame {
+        Frame {
+            expr,
+            out: String::with_capacity(raw.len()),
+            raw,
+            read: 0,
+            undefined: Vec::new(),
+        }
+    }
+
+    /// Copies the text up to the next `${...}` into `out` and returns the expression;
+    /// `None` when the rest is plain text (copied too). A `${` without its `}` is text.
+    fn next_expression(&mut self) -> Option<String> {
+        let rest = &self.raw[self.read..];
+        let Some(start) = rest.find("${") else {
+            self.out.push_str(rest);
+            self.read = self.raw.len();
+            return None;
+        };
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            self.out.push_str(rest);
+            self.read = self.raw.len();
+            return None;
+        };
+        self.out.push_str(&rest[..start]);
+        let expr = after[..end].to_string();
+        self.read += start + 2 + end + 1;
+        Some(expr)
+    }
+}
+
+/// Adds an expression that nothing defines to `undefined`, once (the build timestamp,
+/// kept symbolic on purpose, is not "undefined").
+fn note_undefined(undefined: &mut Vec<String>, expr: &str) {
+    if expr != "maven.build.timestamp" && !undefined.iter().any(|u| u == expr) {
+        undefined.push(expr.to_string());
+    }
+}
+
 /// Why a text cannot be interpolated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InterpolationError {
@@ -97,80 +148,75 @@ impl<'a> Interpolator<'a> {
     }
 
     /// Interpolates one text.
+    ///
+    /// Iterative, with an explicit stack of the expressions being expanded: a chain of
+    /// properties each defined by the next (`p0` = `${p1}`, ... 30,000 deep) costs heap,
+    /// not the thread's stack.
     pub fn interpolate(&self, input: &str) -> Result<Interpolated, InterpolationError> {
-        let mut out = Interpolated::default();
-        let mut stack = Vec::new();
-        out.text = self.expand(input, &mut stack, &mut out.undefined)?;
-        Ok(out)
-    }
-
-    fn expand(
-        &self,
-        input: &str,
-        stack: &mut Vec<String>,
-        undefined: &mut Vec<String>,
-    ) -> Result<String, InterpolationError> {
-        let note = |undefined: &mut Vec<String>, expr: &str| {
-            if expr != "maven.build.timestamp" && !undefined.iter().any(|u| u == expr) {
-                undefined.push(expr.to_string());
-            }
-        };
-        if !input.contains("${") {
-            return Ok(input.to_string());
-        }
-        let mut out = String::with_capacity(input.len());
-        let mut rest = input;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else {
-                out.push_str(&rest[start..]);
-                return Ok(out);
+        let mut frames = vec![Frame::new(None, input.to_string())];
+        // Each expression being expanded → its frame, for the cycle check.
+        let mut active: FastMap<String, usize> = FastMap::default();
+        loop {
+            let Some(frame) = frames.last_mut() else {
+                return Ok(Interpolated::default());
             };
-            let expr = &after[..end];
-            rest = &after[end + 1..];
-            if let Some(i) = stack.iter().position(|e| e == expr) {
-                let mut cycle: Vec<String> = stack[i..].to_vec();
-                cycle.push(expr.to_string());
-                return Err(InterpolationError::Recursion(Recursion { cycle }));
-            }
-            if let Some(hit) = self.memo.borrow().get(expr) {
-                self.spend(hit.text.len(), expr)?;
-                out.push_str(&hit.text);
-                for u in &hit.undefined {
-                    note(undefined, u);
+            match frame.next_expression() {
+                Some(expr) => {
+                    if let Some(&at) = active.get(&expr) {
+                        let mut cycle: Vec<String> =
+                            frames[at..].iter().filter_map(|f| f.expr.clone()).collect();
+                        cycle.push(expr);
+                        return Err(InterpolationError::Recursion(Recursion { cycle }));
+                    }
+                    if let Some(hit) = self.memo.borrow().get(&expr) {
+                        self.spend(hit.text.len(), &expr)?;
+                        frame.out.push_str(&hit.text);
+                        for u in &hit.undefined {
+                            note_undefined(&mut frame.undefined, u);
+                        }
+                        continue;
+                    }
+                    match self.lookup(&expr) {
+                        Some(raw) => {
+                            active.insert(expr.clone(), frames.len());
+                            frames.push(Frame::new(Some(expr), raw));
+                        }
+                        None => {
+                            note_undefined(&mut frame.undefined, &expr);
+                            frame.out.push_str("${");
+                            frame.out.push_str(&expr);
+                            frame.out.push('}');
+                        }
+                    }
                 }
-                continue;
-            }
-            match self.lookup(expr) {
-                Some(raw) => {
-                    stack.push(expr.to_string());
-                    let mut inner = Vec::new();
-                    let value = self.expand(&raw, stack, &mut inner)?;
-                    stack.pop();
-                    self.spend(value.len(), expr)?;
-                    out.push_str(&value);
-                    for u in &inner {
-                        note(undefined, u);
+                None => {
+                    let Some(done) = frames.pop() else {
+                        continue;
+                    };
+                    let Some(expr) = done.expr else {
+                        return Ok(Interpolated {
+                            text: done.out,
+                            undefined: done.undefined,
+                        });
+                    };
+                    active.remove(&expr);
+                    self.spend(done.out.len(), &expr)?;
+                    if let Some(parent) = frames.last_mut() {
+                        parent.out.push_str(&done.out);
+                        for u in &done.undefined {
+                            note_undefined(&mut parent.undefined, u);
+                        }
                     }
                     self.memo.borrow_mut().insert(
-                        expr.to_string(),
+                        expr,
                         Expansion {
-                            text: value,
-                            undefined: inner,
+                            text: done.out,
+                            undefined: done.undefined,
                         },
                     );
                 }
-                None => {
-                    note(undefined, expr);
-                    out.push_str("${");
-                    out.push_str(expr);
-                    out.push('}');
-                }
             }
         }
-        out.push_str(rest);
-        Ok(out)
     }
 
     /// Counts `bytes` of expanded text against [`MAX_EXPANSION`].
@@ -269,52 +315,52 @@ pub enum OnCycle {
 
 /// A plain `${name}` expander for the places Maven interpolates outside the model (file
 /// activation paths, settings values): each resolvable name is replaced by its value,
-/// itself expanded; an unresolved one stays as written.
+/// itself expanded; an unresolved one stays as written. Iterative, like
+/// [`Interpolator::interpolate`], so a long chain of names costs no stack.
 pub fn expand_simple(
     text: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     on_cycle: OnCycle,
 ) -> Result<String, Vec<String>> {
-    fn go(
-        text: &str,
-        lookup: &dyn Fn(&str) -> Option<String>,
-        on_cycle: OnCycle,
-        stack: &mut Vec<String>,
-    ) -> Result<String, Vec<String>> {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else {
-                out.push_str(&rest[start..]);
-                return Ok(out);
+    let mut frames = vec![Frame::new(None, text.to_string())];
+    let mut active: FastMap<String, ()> = FastMap::default();
+    loop {
+        let Some(next) = frames.last_mut().map(Frame::next_expression) else {
+            return Ok(String::new());
+        };
+        let Some(name) = next else {
+            let Some(done) = frames.pop() else {
+                continue;
             };
-            let name = &after[..end];
-            rest = &after[end + 1..];
-            let cyclic = stack.iter().any(|n| n == name);
-            if cyclic && on_cycle == OnCycle::Fail {
-                let mut cycle = stack.clone();
-                cycle.push(name.to_string());
-                return Err(cycle);
+            if let Some(name) = &done.expr {
+                active.remove(name);
             }
-            match lookup(name).filter(|_| !cyclic) {
-                Some(value) => {
-                    stack.push(name.to_string());
-                    out.push_str(&go(&value, lookup, on_cycle, stack)?);
-                    stack.pop();
-                }
-                None => {
-                    out.push_str("${");
-                    out.push_str(name);
-                    out.push('}');
+            match frames.last_mut() {
+                Some(parent) => parent.out.push_str(&done.out),
+                None => return Ok(done.out),
+            }
+            continue;
+        };
+        let cyclic = active.contains_key(&name);
+        if cyclic && on_cycle == OnCycle::Fail {
+            let mut cycle: Vec<String> = frames.iter().filter_map(|f| f.expr.clone()).collect();
+            cycle.push(name);
+            return Err(cycle);
+        }
+        match lookup(&name).filter(|_| !cyclic) {
+            Some(value) => {
+                active.insert(name.clone(), ());
+                frames.push(Frame::new(Some(name), value));
+            }
+            None => {
+                if let Some(frame) = frames.last_mut() {
+                    frame.out.push_str("${");
+                    frame.out.push_str(&name);
+                    frame.out.push('}');
                 }
             }
         }
-        out.push_str(rest);
-        Ok(out)
     }
-    go(text, lookup, on_cycle, &mut Vec::new())
 }
 
 #[cfg(test)]
@@ -443,6 +489,45 @@ mod tests {
         // No output, so no budget spent: only the memo keeps this from taking 10^12 steps.
         let r = interp(&laughs(""), &[], "a${l12}b").unwrap();
         assert_eq!(r.text, "ab");
+    }
+
+    /// Issue 11: `p0` = `${p1}`, ..., `p29999` = `${p30000}` overflowed the stack (exit
+    /// 134). Expanded on the heap now, with Maven's result, and a cycle at the far end
+    /// is still the cycle error.
+    #[test]
+    fn a_chain_of_thirty_thousand_properties_needs_no_stack() {
+        const N: usize = 30_000;
+        let mut props = String::new();
+        for i in 0..N {
+            props.push_str(&format!("<p{i}>${{p{}}}</p{i}>", i + 1));
+        }
+        let ended = model(&format!(
+            "<project><properties>{props}<p{N}>end</p{N}></properties></project>"
+        ));
+        let r = interp(&ended, &[], "v-${p0}").unwrap();
+        assert_eq!(r.text, "v-end");
+        let cyclic = model(&format!(
+            "<project><properties>{props}<p{N}>${{p0}}</p{N}></properties></project>"
+        ));
+        match interp(&cyclic, &[], "${p0}").unwrap_err() {
+            InterpolationError::Recursion(Recursion { cycle }) => {
+                assert_eq!(cycle.len(), N + 2);
+                assert_eq!((cycle[0].as_str(), cycle[N + 1].as_str()), ("p0", "p0"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let lookup = |n: &str| {
+            let i: usize = n.strip_prefix('p')?.parse().ok()?;
+            Some(if i == N {
+                "end".to_string()
+            } else {
+                format!("${{p{}}}", i + 1)
+            })
+        };
+        assert_eq!(
+            expand_simple("${p0}", &lookup, OnCycle::Fail).unwrap(),
+            "end"
+        );
     }
 
     #[test]
