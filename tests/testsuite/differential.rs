@@ -53,7 +53,25 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Mutations for which today's m2fresh says `fresh` although Maven builds a different
 /// artifact, each with the issue that tracks the gap. The test fails unless the observed
 /// false-fresh mutations are exactly these: remove a name when its gap is closed.
-const KNOWN_FALSE_FRESH: &[(&str, &str)] = &[];
+const KNOWN_FALSE_FRESH: &[(&str, &str)] = &[
+    // Item 3: an upstream resolved from the local repository is not an input.
+    ("upstream-reinstalled-from-its-directory", "issue 11 item 3"),
+    // Item 1: POM elements outside the hand-kept canonical model.
+    ("pom-description", "issue 11 item 1"),
+    ("pom-url", "issue 11 item 1"),
+    ("parent-pom-description", "issue 11 item 1"),
+    // Item 1: the raw POM, installed beside the jar and embedded in it, is not hashed;
+    // the whole effective model will not see this one either.
+    ("pom-redundant-version", "issue 11 items 1, 4"),
+    // Item 1: filter files, and default excludes maven-resources-plugin does not apply.
+    ("filter-file-value", "issue 11 item 1"),
+    ("resource-dotfile-added", "issue 11 item 1"),
+    // Item 2: build parameters are not inputs.
+    ("cli-define", "issue 11 item 2"),
+    ("maven-config-define", "issue 11 item 2"),
+    // Item 4: the installed POM is recorded in the stamp but never compared.
+    ("installed-pom-tampered", "issue 11 item 4"),
+];
 
 /// How many mutations run at once (each runs at most one Maven at a time).
 const WORKERS: usize = 2;
@@ -588,7 +606,7 @@ impl Mutant<'_> {
             self.own_repo.is_some(),
             "a mutation of the repository has its own"
         );
-        common::run_mvn_ok(
+        run_quick_mvn(
             &self.path(dir),
             self.repo(),
             &["-q", "-o", "install", "-DskipTests"],
@@ -759,7 +777,26 @@ fn build_truth(project: &Project, truth_repo: &LocalRepo, defines: &[&str]) {
     ];
     args.extend(defines.iter().map(|d| format!("-D{d}")));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    common::run_mvn_ok(&project.root, truth_repo, &args);
+    run_quick_mvn(&project.root, truth_repo, &args);
+}
+
+/// [`common::run_mvn_ok`] with the JVM's quick (C1) compiler only: it halves the CPU
+/// time of a Maven run this short, and javac writes the same bytes whatever compiles
+/// javac itself.
+fn run_quick_mvn(dir: &Path, repo: &LocalRepo, args: &[&str]) {
+    let output = common::mvn_command(dir, repo)
+        .env("MAVEN_OPTS", "-XX:TieredStopAtLevel=1")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start Maven in {}: {e}", dir.display()));
+    assert!(
+        output.status.success(),
+        "mvn {} in {} failed ({}):\n{}",
+        args.join(" "),
+        dir.display(),
+        output.status,
+        common::output_text(&output)
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -846,10 +883,7 @@ fn canonical_xml(bytes: &[u8]) -> String {
             .attributes()
             .map(|a| {
                 let a = a.expect("a well-formed attribute");
-                (
-                    a.key.as_ref().to_owned(),
-                    a.value.into_owned(),
-                )
+                (a.key.as_ref().to_owned(), a.value.into_owned())
             })
             .collect();
         attributes.sort();
