@@ -238,7 +238,7 @@ fn main_source_deleted(m: &Mutant) {
     m.remove("xc-framework-model/src/main/java/com/xuecheng/framework/model/cms/CmsSite.java");
 }
 
-/// A resource's content (copied as is, not filtered).
+/// A resource's content (copied as is, not filtered), its size kept.
 fn resource_changed(m: &Mutant) {
     m.edit(
         &format!("{MODEL_RESOURCES}/cms/page-defaults.properties"),
@@ -580,6 +580,14 @@ impl Mutant<'_> {
         self.project.path(rel)
     }
 
+    /// `m2fresh` on a workspace (`-w dir`) and the mutant's repository, with a home
+    /// directory (so a stat cache) of the mutant's own.
+    fn m2fresh(&self, dir: &Path) -> assert_cmd::Command {
+        let mut command = m2fresh_in(dir, self.repo());
+        command.env("HOME", self.project.dir.path().join("home"));
+        command
+    }
+
     /// The local repository `check` reads.
     fn repo(&self) -> &LocalRepo {
         self.own_repo.as_ref().unwrap_or(&self.baseline.repo)
@@ -619,7 +627,8 @@ impl Mutant<'_> {
             self.own_repo.is_some(),
             "a mutation of the repository has its own"
         );
-        let (code, stdout, stderr) = run(m2fresh_in(&self.path(dir), self.repo())
+        let (code, stdout, stderr) = run(self
+            .m2fresh(&self.path(dir))
             .arg("install")
             .arg("--offline"));
         assert_eq!(
@@ -691,13 +700,16 @@ fn observe(mutation: &Mutation, baseline: &Baseline) -> Observation {
         own_repo: mutation.touches_repo.then(|| baseline.repo.copy_of()),
         baseline,
     };
-    (mutation.apply)(&mutant);
-
     let check_dir = match mutation.check_from {
         Some(dir) => mutant.path(dir),
         None => mutant.project.root.clone(),
     };
-    let mut check = m2fresh_in(&check_dir, mutant.repo());
+    // A check before the change fills m2fresh's stat cache, as on a developer's machine:
+    // the change must be seen through the cache (some keep a file's size).
+    run(mutant.m2fresh(&check_dir).arg("check"));
+    (mutation.apply)(&mutant);
+
+    let mut check = mutant.m2fresh(&check_dir);
     for define in mutation.defines {
         check.arg(format!("-D{define}"));
     }
@@ -1000,26 +1012,10 @@ fn render(observations: &[Observation], known: &[(&str, &str)]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<42} {:<34} {:<58} outcome",
-        "mutation", "m2fresh: not fresh", "Maven: artifact changed (where)"
+        "{:<36} {:<40} {:<36} Maven: artifact changed (where)",
+        "outcome", "mutation", "m2fresh: not fresh"
     );
     for o in observations {
-        let not_fresh: Vec<String> = o
-            .modules
-            .iter()
-            .filter(|m| m.status != "fresh")
-            .map(|m| format!("{}={}", short(&m.artifact_id), m.status))
-            .collect();
-        let changed: Vec<String> = o
-            .changed()
-            .map(|m| {
-                let mut places = m.differences.iter().take(2).cloned().collect::<Vec<_>>();
-                if m.differences.len() > 2 {
-                    places.push(format!("+{} more", m.differences.len() - 2));
-                }
-                format!("{} ({})", short(&m.artifact_id), places.join(", "))
-            })
-            .collect();
         let outcome = match o.outcome() {
             Outcome::Agrees => "ok".to_owned(),
             Outcome::FalseStale => "false stale".to_owned(),
@@ -1028,19 +1024,12 @@ fn render(observations: &[Observation], known: &[(&str, &str)]) -> String {
                 None => "FALSE FRESH (new!)".to_owned(),
             },
         };
-        let or_dash = |v: Vec<String>| {
-            if v.is_empty() {
-                "-".to_owned()
-            } else {
-                v.join(" ")
-            }
-        };
         let _ = writeln!(
             out,
-            "{:<42} {:<34} {:<58} {outcome}",
+            "{outcome:<36} {:<40} {:<36} {}",
             o.name,
-            or_dash(not_fresh),
-            or_dash(changed)
+            not_fresh_column(o),
+            changed_column(o)
         );
     }
     let verdicts: Vec<&ModuleObservation> = observations.iter().flat_map(|o| &o.modules).collect();
@@ -1065,6 +1054,62 @@ fn render(observations: &[Observation], known: &[(&str, &str)]) -> String {
         percent(false_stale, unchanged)
     );
     out
+}
+
+/// The modules m2fresh did not call fresh, by status (`-` for none, `all stale` when
+/// every module is).
+fn not_fresh_column(o: &Observation) -> String {
+    let mut by_status: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for m in o.modules.iter().filter(|m| m.status != "fresh") {
+        by_status
+            .entry(&m.status)
+            .or_default()
+            .push(short(&m.artifact_id));
+    }
+    match by_status.iter().next() {
+        None => "-".to_owned(),
+        Some((status, modules)) if by_status.len() == 1 && modules.len() == o.modules.len() => {
+            format!("all {status}")
+        }
+        _ => by_status
+            .iter()
+            .map(|(status, modules)| format!("{status}: {}", modules.join(" ")))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+/// The modules whose artifact Maven built differently, each with its first two
+/// differences (entries by file name: `+Strings.class`, `pom.xml` for the embedded POM).
+fn changed_column(o: &Observation) -> String {
+    let changed: Vec<String> = o
+        .changed()
+        .map(|m| {
+            let mut places: Vec<String> =
+                m.differences.iter().take(2).map(|d| file_name(d)).collect();
+            if m.differences.len() > 2 {
+                places.push(format!("+{} more", m.differences.len() - 2));
+            }
+            format!("{} ({})", short(&m.artifact_id), places.join(", "))
+        })
+        .collect();
+    if changed.is_empty() {
+        "-".to_owned()
+    } else {
+        changed.join(" ")
+    }
+}
+
+/// `+a/b/C.class` → `+C.class`, `-cms/` → `-cms/`, `pom` → `pom`.
+fn file_name(difference: &str) -> String {
+    let (sign, path) = match difference.strip_prefix(['+', '-']) {
+        Some(rest) => (&difference[..1], rest),
+        None => ("", difference),
+    };
+    let trimmed = path.trim_end_matches('/');
+    let name = trimmed.rsplit('/').next().unwrap_or(trimmed);
+    let slash = if path.ends_with('/') { "/" } else { "" };
+    format!("{sign}{name}{slash}")
 }
 
 fn percent(part: usize, whole: usize) -> f64 {
@@ -1295,6 +1340,9 @@ fn artifacts_compare_by_entries_and_pom_content() {
     };
     assert_eq!(differences(Some(&installed), &renamed), vec!["pom"]);
     assert_eq!(differences(None, &renamed), vec!["not installed"]);
+    assert_eq!(file_name("+com/x/Strings.class"), "+Strings.class");
+    assert_eq!(file_name("-cms/"), "-cms/");
+    assert_eq!(file_name("pom"), "pom");
 }
 
 /// Every mutation named in [`KNOWN_FALSE_FRESH`] exists, and names are unique.
