@@ -77,6 +77,7 @@ const KNOWN_FALSE_FRESH: &[(&str, &str)] = &[
     ("cli-define", "issue 11 item 2"),
     ("maven-config-define", "issue 11 item 2"),
     ("install-define", "issue 11 item 2"),
+    ("jvm-config-define", "issue 11 item 2"),
     // Item 4: the installed POM is recorded in the stamp but never compared.
     ("installed-pom-tampered", "issue 11 item 4"),
 ];
@@ -197,6 +198,7 @@ fn mutations() -> Vec<Mutation> {
         Mutation::changes("cli-define", |_| {}).defines(&["build.flag=from-cli"]),
         Mutation::changes("install-define", install_define).touches_repo(),
         Mutation::changes("maven-config-define", maven_config_define),
+        Mutation::changes("jvm-config-define", jvm_config_define),
         Mutation::changes("parent-property", parent_property),
         Mutation::changes("parent-property-unused", parent_property_unused),
         Mutation::changes("parent-plugin-management", parent_plugin_management),
@@ -381,6 +383,12 @@ fn install_define(m: &Mutant) {
 /// the projects (for plain `mvn` in a project as for m2fresh's install).
 fn maven_config_define(m: &Mutant) {
     m.write(".mvn/maven.config", "-Dbuild.flag=from-config\n");
+}
+
+/// `-Dbuild.flag` as a system property from `.mvn/jvm.config` (Maven interpolates and
+/// filters with system properties too).
+fn jvm_config_define(m: &Mutant) {
+    m.write(".mvn/jvm.config", "-Dbuild.flag=from-jvm-config\n");
 }
 
 /// A property of the parent POM that the service's filtered resource uses.
@@ -578,12 +586,17 @@ impl Baseline {
         instrument(&project);
         let repo = LocalRepo::new();
         let (code, stdout, stderr) = run(m2fresh_in(&project.root, &repo)
+            .env("MAVEN_OPTS", MAVEN_OPTS)
             .arg("install")
             .arg("--offline")
             .arg("-j")
             .arg(WORKERS.to_string()));
         assert_eq!(code, 0, "the baseline install failed:\n{stdout}\n{stderr}");
-        let (code, report) = run_json(m2fresh_in(&project.root, &repo).arg("check"));
+        let (code, report) = run_json(
+            m2fresh_in(&project.root, &repo)
+                .env("MAVEN_OPTS", MAVEN_OPTS)
+                .arg("check"),
+        );
         assert_eq!(
             code, 0,
             "every module is fresh right after the install: {report:#}"
@@ -617,7 +630,9 @@ impl Mutant<'_> {
     /// directory (so a stat cache) of the mutant's own.
     fn m2fresh(&self, dir: &Path) -> assert_cmd::Command {
         let mut command = m2fresh_in(dir, self.repo());
-        command.env("HOME", self.project.dir.path().join("home"));
+        command
+            .env("HOME", self.project.dir.path().join("home"))
+            .env("MAVEN_OPTS", MAVEN_OPTS);
         command
     }
 
@@ -764,6 +779,15 @@ fn observe(mutation: &Mutation, baseline: &Baseline) -> Observation {
         })
         .collect();
     assert!(!verdicts.is_empty(), "check reports no module: {report}");
+    if mutation.check_from.is_none() {
+        // A module left out of the report would hide its false fresh.
+        let reported: BTreeSet<&str> = verdicts.iter().map(|(a, _, _)| a.as_str()).collect();
+        assert_eq!(
+            reported,
+            MODULES.into_iter().collect(),
+            "check from the root reports every module"
+        );
+    }
 
     build_truth(&mutant.project, &baseline.truth_repo, mutation.defines);
     let modules = verdicts
@@ -825,12 +849,15 @@ fn build_truth(project: &Project, truth_repo: &LocalRepo, defines: &[&str]) {
     run_quick_mvn(&project.root, truth_repo, &args);
 }
 
-/// [`common::run_mvn_ok`] with the JVM's quick (C1) compiler only: it halves the CPU
-/// time of a Maven run this short, and javac writes the same bytes whatever compiles
-/// javac itself.
+/// `MAVEN_OPTS` for every Maven of this test, m2fresh's included (as a user's shell
+/// would set it for both): the JVM's quick (C1) compiler only halves the CPU time of a
+/// Maven run this short, and javac writes the same bytes whatever JIT runs javac.
+const MAVEN_OPTS: &str = "-XX:TieredStopAtLevel=1";
+
+/// [`common::run_mvn_ok`] with [`MAVEN_OPTS`].
 fn run_quick_mvn(dir: &Path, repo: &LocalRepo, args: &[&str]) {
     let output = common::mvn_command(dir, repo)
-        .env("MAVEN_OPTS", "-XX:TieredStopAtLevel=1")
+        .env("MAVEN_OPTS", MAVEN_OPTS)
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot start Maven in {}: {e}", dir.display()));
