@@ -29,7 +29,7 @@
 //! | image | [`image`] | the image build command and the tag guard |
 //! | operations | [`project`] | a workspace opened once: targets, check, image — what the CLI calls |
 //! | output | [`report`] | the versioned JSON schema, DOT and Mermaid |
-//! | support | [`coords`], [`error`] | Maven coordinates; errors, diagnostics and findings |
+//! | support | [`coords`], [`error`], [`fsutil`] | Maven coordinates; errors, diagnostics and findings; atomic writes, bounded reads, lock files, file hashes |
 //!
 //! The folders follow the stages: [`maven`] (reading the build), [`freshness`] (deciding
 //! what is fresh), [`building`] (running Maven), [`image`].
@@ -54,6 +54,7 @@ pub mod building;
 pub mod coords;
 pub mod error;
 pub mod freshness;
+pub mod fsutil;
 pub mod image;
 pub mod maven;
 pub mod project;

@@ -412,16 +412,8 @@ pub fn lock_repository(repo: &LocalRepository, on_wait: &dyn Fn(&Path)) -> Resul
     let dir = repo.path.join(".m2fresh");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
     let path = dir.join("install.lock");
-    let file = stamp::open_lock_file(&path).map_err(|e| Error::io("cannot open", &path, e))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            on_wait(&path);
-            file.lock()
-                .map_err(|e| Error::io("cannot lock", &path, e))?;
-        }
-        Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("cannot lock", &path, e)),
-    }
+    let file = crate::fsutil::lock_exclusive(&path, on_wait)
+        .map_err(|e| Error::io("cannot lock", &path, e))?;
     // Every Maven started while the lock is held inherits the locked file: the lock
     // then lasts until the last of them has exited, even when m2fresh itself is killed
     // first (`flock` holds while any process has the file open). Without it, a second
@@ -466,8 +458,8 @@ pub fn write_install_stamp(
         }
         None => None,
     };
-    let (_, pom_blake3) =
-        stamp::hash_file(&pom).map_err(|e| format!("cannot read {}: {e}", pom.display()))?;
+    let (_, pom_blake3) = crate::fsutil::hash_file(&pom)
+        .map_err(|e| format!("cannot read {}: {e}", pom.display()))?;
     let stamp = Stamp {
         schema: stamp::STAMP_SCHEMA,
         gav: m.gav.clone(),
@@ -486,7 +478,7 @@ pub fn write_install_stamp(
         ),
         artifact,
         pom_blake3,
-        installed_at: stamp::rfc3339_utc(SystemTime::now()),
+        installed_at: crate::fsutil::rfc3339_utc(SystemTime::now()),
         tool: format!("m2fresh {}", env!("CARGO_PKG_VERSION")),
     };
     stamp::write_stamp(repo, &stamp).map_err(|e| e.to_string())

@@ -255,11 +255,12 @@ pub fn artifact_path(repo: &LocalRepository, gav: &Gav, packaging: &str) -> Path
 
 fn artifact_info(path: &Path) -> Result<ArtifactInfo> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io("cannot read", path, e))?;
-    let (size, blake3) = stamp::hash_file(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let (size, blake3) =
+        crate::fsutil::hash_file(path).map_err(|e| Error::io("cannot read", path, e))?;
     Ok(ArtifactInfo {
         path: path.to_path_buf(),
         size,
-        modified: meta.modified().ok().map(stamp::rfc3339_utc),
+        modified: meta.modified().ok().map(crate::fsutil::rfc3339_utc),
         blake3,
     })
 }
@@ -378,7 +379,7 @@ pub fn replaced_since_stamp(
         return Ok(evidence);
     }
     let pom = repo.pom_path(&stamp.gav);
-    let detail = match stamp::hash_file(&pom) {
+    let detail = match crate::fsutil::hash_file(&pom) {
         Ok((_, blake3)) if blake3 == stamp.pom_blake3 => None,
         Ok((size, _)) => Some(format!(
             "the POM installed beside the artifact, {}, was edited or replaced after m2fresh \
