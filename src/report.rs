@@ -98,9 +98,13 @@ pub struct GraphReport {
 pub struct ModuleReport {
     /// `groupId:artifactId`.
     pub id: String,
+    /// Its groupId.
     pub group_id: String,
+    /// Its artifactId.
     pub artifact_id: String,
+    /// Its version.
     pub version: String,
+    /// Its packaging.
     pub packaging: String,
     /// The POM, relative to the root, `/`-separated.
     pub pom: String,

@@ -56,7 +56,7 @@ pub struct Stamp {
     pub artifact: Option<ArtifactRecord>,
     /// blake3 hex of the POM installed next to the artifact.
     pub pom_blake3: String,
-    /// When the install finished, RFC 3339 in UTC (see [`rfc3339_utc`]).
+    /// When the install finished, RFC 3339 in UTC (see [`crate::fsutil::rfc3339_utc`]).
     pub installed_at: String,
     /// Which m2fresh wrote it, e.g. [`TOOL`].
     pub tool: String,

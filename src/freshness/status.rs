@@ -141,10 +141,15 @@ impl ModuleStatus {
 pub struct Summary {
     /// Modules checked.
     pub total: usize,
+    /// Modules that are fresh.
     pub fresh: usize,
+    /// Modules that are stale.
     pub stale: usize,
+    /// Modules that are missing.
     pub missing: usize,
+    /// Modules that are unverified.
     pub unverified: usize,
+    /// Modules that are foreign.
     pub foreign: usize,
 }
 
@@ -558,7 +563,7 @@ fn unstamped_evidence(
             pom: Some(&m.pom),
             gav: &m.gav,
         };
-        let found = jar::inspect_jar(artifact, &exp).map_err(|e| Error::Other(Box::new(e)))?;
+        let found = jar::inspect_jar(artifact, &exp)?;
         ev.extend(found);
     }
     Ok(ev)

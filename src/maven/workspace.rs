@@ -11,6 +11,7 @@
 //! `dependencyManagement` injected into the dependencies.
 
 use crate::coords::Gav;
+use crate::environment::Environment;
 use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
 use crate::maven::model::{BuiltModel, Loader, ModelContext, ParentLink, RawPom, normalize};
 use crate::maven::pom::{Dependency, Loc, Model, SourceId, Sources, text};
@@ -53,11 +54,24 @@ pub struct LoadOptions {
     ///
     /// [`Project::open`]: crate::project::Project::open
     pub maven_config: Option<MavenConfig>,
+    /// The environment (`MAVEN_OPTS`, `${env.*}`, `JAVA_HOME` and `PATH` for
+    /// `java.version`); default: this process's.
+    pub environment: Environment,
 }
 
-/// The index of a module in [`Workspace::modules`].
+/// A module of one [`Workspace`]: only the workspace makes them
+/// ([`Workspace::find`], [`Workspace::modules`], the graph), so an id always names one of
+/// its modules. Ids of two workspaces must not be mixed (a [`crate::project::Project::reopen`]ed
+/// project has ids of its own).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct ModuleId(pub usize);
+pub struct ModuleId(pub(crate) usize);
+
+impl ModuleId {
+    /// The module's position in [`Workspace::modules`] (Maven's project-collection order).
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
 
 /// One module of the workspace with its effective model.
 #[derive(Debug)]
@@ -168,9 +182,9 @@ impl Workspace {
         };
         let mut user = maven_config.user_properties.clone();
         user.extend(opts.user_properties.clone());
-        let mut ctx = ModelContext::from_environment(user);
-        let maven_opts = std::env::var("MAVEN_OPTS").unwrap_or_default();
-        let jvm_properties = jvm_system_properties(&project_directory, &maven_opts)?;
+        let mut ctx = ModelContext::from_environment(user, &opts.environment);
+        let maven_opts = opts.environment.maven_opts().unwrap_or_default();
+        let jvm_properties = jvm_system_properties(&project_directory, maven_opts)?;
         ctx.activation.system.extend(jvm_properties.clone());
         let profile_args: Vec<String> = maven_config
             .profiles
@@ -184,8 +198,7 @@ impl Workspace {
         let settings = {
             let a = &ctx.activation;
             let lookup = |name: &str| a.user.get(name).or_else(|| a.system.get(name)).cloned();
-            crate::maven::settings::read_profiles(&opts.settings, &mut sources, &lookup)
-                .map_err(|e| Error::Other(Box::new(e)))?
+            crate::maven::settings::read_profiles(&opts.settings, &mut sources, &lookup)?
         };
         // `<activeProfiles>` first, as Maven sets them before adding `-P`; deactivation
         // wins either way.
@@ -380,6 +393,10 @@ impl Workspace {
     }
 
     /// The module with this id.
+    ///
+    /// # Panics
+    ///
+    /// When `id` is of another workspace with fewer modules.
     pub fn module(&self, id: ModuleId) -> &Module {
         &self.modules[id.0]
     }

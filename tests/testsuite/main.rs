@@ -11,6 +11,7 @@ mod hardening;
 mod image;
 mod inputs;
 mod install;
+mod library;
 mod reactor;
 mod root;
 

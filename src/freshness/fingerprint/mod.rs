@@ -194,8 +194,7 @@ pub fn fingerprint(
             let m = ws.module(id);
             let paths = PathContext::new(&m.dir, &layout.checkout, ctx.repository);
             let model_hash = canonical::hash(&canonical_model(&poms, m, &paths)?);
-            let digests = files::digest_roots(&m.dir, &inputs::roots(&layout, m), ctx.cache)
-                .map_err(|e| Error::Other(Box::new(e)))?;
+            let digests = files::digest_roots(&m.dir, &inputs::roots(&layout, m), ctx.cache)?;
             let external = external_artifacts(ws, graph, m)
                 .into_iter()
                 .map(|a| (a.key(), ctx.installed.identity(&a)))
