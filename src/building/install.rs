@@ -294,6 +294,7 @@ pub fn write_install_stamp(
         packaging: m.packaging.clone(),
         fingerprint: fp.fingerprint.clone(),
         model_hash: fp.model_hash.clone(),
+        model: fp.model.clone(),
         inputs: fp.inputs.clone(),
         upstream: fp.upstream.clone(),
         parameters: fp.parameters.clone(),

@@ -554,6 +554,7 @@ mod tests {
             packaging: "jar".into(),
             fingerprint: "f".into(),
             model_hash: "m".into(),
+            model: Default::default(),
             inputs: BTreeMap::new(),
             upstream: BTreeMap::new(),
             parameters: Default::default(),

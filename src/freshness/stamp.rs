@@ -38,6 +38,9 @@ pub struct Stamp {
     pub fingerprint: String,
     /// Hash of the canonical effective model, hex.
     pub model_hash: String,
+    /// The model itemized, to say what changed later.
+    #[serde(default)]
+    pub model: crate::freshness::fingerprint::digest::ModelDigest,
     /// Every input file: path relative to the module, `/`-separated → blake3 hex.
     pub inputs: BTreeMap<String, String>,
     /// What it was built against: `groupId:artifactId` → the fingerprint of a workspace
@@ -216,6 +219,7 @@ mod tests {
             packaging: "jar".into(),
             fingerprint: "ab".repeat(32),
             model_hash: "cd".repeat(32),
+            model: Default::default(),
             inputs: BTreeMap::from([
                 ("src/main/java/A.java".into(), "01".repeat(32)),
                 ("src/main/resources/a b.txt".into(), "02".repeat(32)),

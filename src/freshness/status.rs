@@ -438,11 +438,22 @@ pub fn stamp_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence>
         }
     }
     if stamp.model_hash != fp.model_hash {
-        ev.push(Evidence::new(
-            EvidenceKind::ModelChanged,
-            Some("pom.xml".into()),
-            "the effective POM changed since the install (a dependency, property, plugin or parent)",
-        ));
+        let items = stamp.model.differences(&fp.model);
+        if items.is_empty() {
+            ev.push(Evidence::new(
+                EvidenceKind::ModelChanged,
+                Some("pom.xml".into()),
+                "the effective POM changed since the install (a dependency, property, \
+                 plugin or parent)",
+            ));
+        }
+        for (item, sentence) in items {
+            ev.push(Evidence::new(
+                EvidenceKind::ModelChanged,
+                Some(item),
+                sentence,
+            ));
+        }
     }
     for (name, sentence) in stamp.parameters.differences(&fp.parameters) {
         ev.push(Evidence::new(

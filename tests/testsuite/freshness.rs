@@ -165,7 +165,18 @@ fn stamped_artifacts_are_fresh_until_something_that_matters_changes() {
     assert_eq!(code, 1);
     let api = status_of(&report, "xc-service-api");
     assert_eq!(api["status"], "stale");
-    assert_eq!(evidence_kinds(api), vec!["model-changed"]);
+    assert!(
+        evidence_kinds(api).iter().all(|k| k == "model-changed"),
+        "{api}"
+    );
+    // The evidence names the change, and the POM it was made in.
+    let details: Vec<&str> = api["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .filter_map(|e| e["detail"].as_str())
+        .collect();
+    assert_eq!(details, ["property x added", "pom.xml changed"], "{api}");
     let portal = status_of(&report, "xc-service-portalview");
     assert_eq!(portal["status"], "stale");
     assert_eq!(evidence_kinds(portal), vec!["upstream-changed"]);

@@ -1732,14 +1732,16 @@ fn assert_image_is_safe(
     };
     let json = image("json");
     if json.code != 0 {
-        assert_run(&json, 2, &["×"], &["panicked"]);
+        // A refusal: with --format json, one error document on stdout.
+        assert_run(&json, 2, &["\"error\""], &["panicked"]);
+        let doc: Value = serde_json::from_str(&json.stdout).expect("an error document");
+        let error = doc["error"].to_string();
         assert!(
-            json.stderr.contains("pom.xml")
-                || json.stderr.contains("--name")
-                || json.stderr.contains("--registry"),
-            "the refusal names its source: {}",
-            json.stderr
+            error.contains("pom.xml") || error.contains("--name") || error.contains("--registry"),
+            "the refusal names its source: {error}"
         );
+        let text = image("text");
+        assert_run(&text, 2, &["×"], &["panicked"]);
         return false;
     }
     let plan: Value = serde_json::from_str(&json.stdout).expect("JSON");

@@ -30,6 +30,7 @@
 //! checkout, and profiles that are not active.
 
 pub mod canonical;
+pub mod digest;
 pub mod files;
 pub mod inputs;
 pub mod params;
@@ -59,6 +60,8 @@ pub struct ModuleFingerprint {
     pub fingerprint: String,
     /// The hash of the canonical model, hex.
     pub model_hash: String,
+    /// Not hashed: the model itemized, to say what changed when the model hash differs.
+    pub model: digest::ModelDigest,
     /// The build parameters.
     pub parameters: BuildParameters,
     /// Input files: relative path → blake3 hex.
@@ -194,6 +197,17 @@ pub fn fingerprint(
             let m = ws.module(id);
             let paths = PathContext::new(&m.dir, &layout.checkout, ctx.repository);
             let model_hash = canonical::hash(&canonical_model(&poms, m, &paths)?);
+            let lineage: Vec<(&Path, &str)> = m
+                .lineage
+                .iter()
+                .map(|p| {
+                    (
+                        p.as_path(),
+                        poms.by_path.get(p).map_or("unread", String::as_str),
+                    )
+                })
+                .collect();
+            let model = digest::ModelDigest::of(m, &lineage, &paths);
             let digests = files::digest_roots(&m.dir, &inputs::roots(&layout, m), ctx.cache)?;
             let external = external_artifacts(ws, graph, m)
                 .into_iter()
@@ -203,6 +217,7 @@ pub fn fingerprint(
                 id,
                 Leaf {
                     model_hash,
+                    model,
                     digests,
                     external,
                 },
@@ -241,6 +256,7 @@ pub fn fingerprint(
             ModuleFingerprint {
                 fingerprint,
                 model_hash: leaf.model_hash,
+                model: leaf.model,
                 parameters: ctx.parameters.clone(),
                 inputs,
                 upstream,
@@ -254,6 +270,7 @@ pub fn fingerprint(
 /// What is computed for each module on its own, before the Merkle step.
 struct Leaf {
     model_hash: String,
+    model: digest::ModelDigest,
     digests: Vec<FileDigest>,
     external: BTreeMap<String, String>,
 }
