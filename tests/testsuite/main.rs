@@ -11,6 +11,7 @@ mod hardening;
 mod image;
 mod inputs;
 mod install;
+mod json_documents;
 mod library;
 mod reactor;
 mod root;
