@@ -629,8 +629,10 @@ pub struct PathStep {
     pub from: String,
     /// The upstream module.
     pub to: String,
-    /// `compile dependency`, `parent`, ...
-    pub kind: String,
+    /// Why `from` needs `to`, as in `graph`'s edges: `"kind":"dependency"` with its
+    /// `"scope"`, `parent`, `plugin`, `plugin-dependency`, `extension`, `import`.
+    #[serde(flatten)]
+    pub kind: crate::maven::graph::EdgeKind,
     /// The POM that declares the edge.
     pub pom: String,
     /// Its line.
@@ -682,7 +684,7 @@ pub fn why(
             .map(|e| PathStep {
                 from: ws.module(e.from).key(),
                 to: ws.module(e.to).key(),
-                kind: e.kind.describe(),
+                kind: e.kind.clone(),
                 pom: ws.sources.name(e.loc.source),
                 line: ws.sources.line(&e.loc),
             })
