@@ -631,3 +631,97 @@ pub fn stat_cache_path(root: &Path, env: &Environment) -> Option<PathBuf> {
     let key = blake3::hash(root.as_os_str().as_encoded_bytes()).to_hex();
     Some(env.cache_dir()?.join(format!("stat-{}.json", &key[..16])))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::freshness::localrepo::RepositorySource;
+
+    fn workspace(dir: &Path) -> PathBuf {
+        let root = dir.join("ws");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("pom.xml"),
+            "<project><modelVersion>4.0.0</modelVersion><groupId>g</groupId>\
+             <artifactId>a</artifactId><version>1</version></project>",
+        )
+        .unwrap();
+        root
+    }
+
+    #[test]
+    fn maven_arguments_split_into_the_model_and_the_rest() {
+        let (opts, rest) = OpenOptions::new()
+            .define("a=1")
+            .define("flag")
+            .profiles("ci")
+            .with_maven_args(&["-Db=2", "-P", "!slow", "-U", "-X"]);
+        assert_eq!(opts.user_properties["a"], "1");
+        assert_eq!(opts.user_properties["flag"], "true");
+        assert_eq!(opts.user_properties["b"], "2");
+        assert_eq!(opts.profiles, vec!["ci", "!slow"]);
+        assert_eq!(rest, vec!["-U", "-X"]);
+    }
+
+    /// What was asked for is what every Maven is given; the environment decides the
+    /// defaults (the local repository under its `HOME`, the stat cache under its cache
+    /// directory), never the process's.
+    #[test]
+    fn the_project_carries_what_was_resolved() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = workspace(dir.path());
+        let home = dir.path().join("home");
+        let cache = dir.path().join("cache");
+        let env = Environment::from_vars([
+            ("HOME", home.as_os_str()),
+            ("XDG_CACHE_HOME", cache.as_os_str()),
+        ]);
+        let settings = dir.path().join("settings.xml");
+        std::fs::write(&settings, "<settings/>").unwrap();
+        let opts = OpenOptions::new()
+            .define("x=1")
+            .profiles("p")
+            .settings(&settings)
+            .environment(env);
+        let project = Project::open(&root, &opts).unwrap();
+        assert_eq!(project.repository.path, home.join(".m2/repository"));
+        assert_eq!(project.repository.source, RepositorySource::Default);
+        let model = project.maven_model();
+        assert_eq!(model.local_repository, home.join(".m2/repository"));
+        assert_eq!(model.settings.as_deref(), Some(settings.as_path()));
+        assert_eq!(model.user_properties["x"], "1");
+        assert_eq!(model.profiles, vec!["p"]);
+        let stat_cache = project.stat_cache_file().unwrap().to_path_buf();
+        assert!(
+            stat_cache.starts_with(cache.join("m2fresh")),
+            "{stat_cache:?}"
+        );
+        assert!(project.log_dir().starts_with(cache.join("m2fresh/logs")));
+
+        project.check(&project.graph.order.clone()).unwrap();
+        assert!(stat_cache.is_file(), "check keeps the stat cache");
+        let reopened = project.reopen().unwrap();
+        assert_eq!(reopened.maven_model(), model);
+    }
+
+    #[test]
+    fn the_stat_cache_is_where_the_options_say() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = workspace(dir.path());
+        let env = Environment::from_vars::<&str, &str>([]);
+        let base = OpenOptions::new()
+            .local_repository(dir.path().join("repo"))
+            .environment(env);
+        let none = Project::open(&root, &base.clone()).unwrap();
+        assert_eq!(none.stat_cache_file(), None, "no HOME, no cache directory");
+        let file = dir.path().join("stat.json");
+        let chosen = base.clone().stat_cache(StatCachePolicy::File(file.clone()));
+        let project = Project::open(&root, &chosen).unwrap();
+        project.check(&project.graph.order.clone()).unwrap();
+        assert!(file.is_file());
+        let disabled = Project::open(&root, &base.stat_cache(StatCachePolicy::Disabled)).unwrap();
+        assert_eq!(disabled.stat_cache_file(), None);
+        assert!(disabled.targets(&["a"]).is_ok());
+        assert!(disabled.targets(&["nope"]).is_err());
+    }
+}

@@ -703,3 +703,144 @@ pub fn why(
         module: status,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::freshness::localrepo::RepositorySource;
+    use crate::maven::workspace::{Discovery, LoadOptions};
+
+    const POM: &str = "<project><modelVersion>4.0.0</modelVersion><groupId>g</groupId>\
+        <artifactId>a</artifactId><version>1</version><packaging>pom</packaging>\
+        <properties><x>1</x></properties></project>";
+
+    /// A one-module workspace (`pom` packaging: the POM is the artifact) and a local
+    /// repository, both empty of anything else.
+    struct Setup {
+        _dir: tempfile::TempDir,
+        root: PathBuf,
+        repo: LocalRepository,
+    }
+
+    impl Setup {
+        fn new() -> Setup {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().join("ws");
+            std::fs::create_dir_all(&root).unwrap();
+            std::fs::write(root.join("pom.xml"), POM).unwrap();
+            let repo = LocalRepository {
+                path: dir.path().join("repo"),
+                source: RepositorySource::Explicit,
+            };
+            Setup {
+                _dir: dir,
+                root,
+                repo,
+            }
+        }
+
+        fn load(&self) -> (Workspace, ReactorGraph) {
+            let opts = LoadOptions {
+                discovery: Discovery::Scan,
+                local_repository: Some(self.repo.path.clone()),
+                environment: crate::environment::Environment::from_vars::<&str, &str>([]),
+                ..LoadOptions::default()
+            };
+            let ws = Workspace::load(&self.root, &opts).unwrap();
+            let graph = ReactorGraph::build(&ws).unwrap();
+            (ws, graph)
+        }
+
+        fn verdict(&self) -> ModuleStatus {
+            let (ws, graph) = self.load();
+            let report = check(&ws, &graph, &self.repo, &graph.order, &StatCache::new()).unwrap();
+            report.modules.into_iter().next().unwrap()
+        }
+
+        /// What `mvn install` leaves: the POM, copied.
+        fn install_pom(&self) -> PathBuf {
+            let gav = Gav::new("g", "a", "1");
+            let installed = self.repo.pom_path(&gav);
+            std::fs::create_dir_all(installed.parent().unwrap()).unwrap();
+            std::fs::copy(self.root.join("pom.xml"), &installed).unwrap();
+            installed
+        }
+
+        /// What `m2fresh install` leaves: the POM and a stamp of today's fingerprint.
+        fn stamp(&self) {
+            let (ws, graph) = self.load();
+            let parameters = fingerprint::params::BuildParameters::of(&ws);
+            let cache = StatCache::new();
+            let installed = crate::freshness::installed::Installed::new(&self.repo, &cache);
+            let ctx = fingerprint::Context {
+                cache: &cache,
+                parameters: &parameters,
+                installed: &installed,
+                repository: Some(&self.repo.path),
+            };
+            let fps = fingerprint::fingerprint(&ws, &graph, &graph.order, &ctx).unwrap();
+            let m = ws.module(graph.order[0]);
+            crate::building::install::write_install_stamp(
+                &self.repo,
+                &ws,
+                m,
+                fps.get(m.id).unwrap(),
+            )
+            .unwrap();
+        }
+    }
+
+    /// The verdict table: each status from the state of the local repository that
+    /// gives it, and the evidence that comes with it.
+    #[test]
+    fn each_state_of_the_repository_gives_its_verdict() {
+        let s = Setup::new();
+        let missing = s.verdict();
+        assert_eq!(missing.status, Status::Missing);
+        assert_eq!(missing.summary(), "not in the local repository");
+        assert!(missing.artifact.is_none() && missing.installed.is_none());
+
+        let installed = s.install_pom();
+        let unverified = s.verdict();
+        assert_eq!(unverified.status, Status::Unverified, "{unverified:?}");
+        assert!(unverified.stamp.is_none());
+        assert_eq!(unverified.installed.as_ref().unwrap().path, installed);
+
+        s.stamp();
+        let fresh = s.verdict();
+        assert_eq!(fresh.status, Status::Fresh, "{fresh:?}");
+        assert!(fresh.evidence.is_empty());
+        assert_eq!(fresh.stamp.as_ref().unwrap().fingerprint, fresh.fingerprint);
+
+        std::fs::write(s.root.join("pom.xml"), POM.replace("<x>1</x>", "<x>2</x>")).unwrap();
+        let stale = s.verdict();
+        assert_eq!(stale.status, Status::Stale, "{stale:?}");
+        assert!(
+            stale.evidence.iter().any(|e| e.detail.contains('x')),
+            "the evidence names the property: {:?}",
+            stale.evidence
+        );
+
+        std::fs::write(s.root.join("pom.xml"), POM).unwrap();
+        assert_eq!(
+            s.verdict().status,
+            Status::Fresh,
+            "back to what was stamped"
+        );
+        std::fs::write(&installed, POM.replace("<x>1</x>", "<x>3</x>")).unwrap();
+        let foreign = s.verdict();
+        assert_eq!(foreign.status, Status::Foreign, "{foreign:?}");
+        assert!(!foreign.evidence.is_empty());
+    }
+
+    #[test]
+    fn a_stamp_that_cannot_be_read_leaves_the_artifact_unverified() {
+        let s = Setup::new();
+        s.install_pom();
+        let stamp = stamp::stamp_path(&s.repo, &Gav::new("g", "a", "1"));
+        std::fs::write(&stamp, "{ not json").unwrap();
+        let v = s.verdict();
+        assert_eq!(v.status, Status::Unverified, "{v:?}");
+        assert_eq!(v.evidence[0].kind, EvidenceKind::StampUnreadable);
+    }
+}
