@@ -6,12 +6,16 @@ use std::fmt;
 /// `groupId:artifactId:version` of a project, after interpolation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Gav {
+    /// The groupId.
     pub group_id: String,
+    /// The artifactId.
     pub artifact_id: String,
+    /// The version.
     pub version: String,
 }
 
 impl Gav {
+    /// Coordinates from their three parts.
     pub fn new(
         group_id: impl Into<String>,
         artifact_id: impl Into<String>,

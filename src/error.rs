@@ -10,8 +10,11 @@ use std::path::PathBuf;
 /// The result type of m2fresh's library functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Why an operation failed.
+/// Why an operation failed. Match the variants a caller can act on (a refused image, a
+/// local repository that cannot be located, a source that cannot be hashed); each keeps
+/// its own diagnostic code and help.
 #[derive(Debug, thiserror::Error, Diagnostic)]
+#[non_exhaustive]
 pub enum Error {
     /// A file or directory could not be read or written.
     #[error("{action} {path}: {source}")]
@@ -42,7 +45,34 @@ pub enum Error {
         help: Option<String>,
     },
 
-    /// Any other failure with its own diagnostic (local repository, jar, stamp, Maven run).
+    /// The local repository cannot be located (a missing `-s` file, unreadable
+    /// settings).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    LocalRepository(#[from] crate::freshness::localrepo::LocalRepoError),
+
+    /// A `settings.xml` cannot be read.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Settings(#[from] crate::maven::settings::SettingsError),
+
+    /// An input file of a fingerprint cannot be read (unreadable, a symlink loop, a FIFO).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Hash(#[from] crate::freshness::fingerprint::files::HashError),
+
+    /// An installed jar cannot be read for evidence.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Jar(#[from] crate::freshness::jar::JarError),
+
+    /// An image cannot be planned, is refused (stale upstream, a reused tag), or its build
+    /// failed.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Image(#[from] crate::image::ImageError),
+
+    /// Any other failure with its own diagnostic.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Other(Box<dyn Diagnostic + Send + Sync + 'static>),

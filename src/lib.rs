@@ -25,14 +25,23 @@
 //! | status | [`freshness::status`], [`freshness::evidence`] | fresh/stale/missing/unverified/foreign; [`freshness::status::check`] (`check`), [`freshness::status::why`] (`why`) |
 //! | plan | [`building::plan`] | what to install and in which order; the dependency queue |
 //! | execution | [`building::exec`] | running Maven jobs over the queue, logs, cancellation |
-//! | install | [`building::install`], [`building::stamping`] | Maven `install` for a plan, one reactor or one Maven per module; stamps for what Maven actually built |
-//! | image | [`image`] | the image build command and the tag guard |
-//! | operations | [`project`] | a workspace opened once: targets, check, image — what the CLI calls |
+//! | Maven command line | [`building::maven`] | which Maven runs and the one builder of its arguments, the model's `-D`/`-P`/settings/repository included (install, reactor, image) |
+//! | install | [`building::install`], [`building::stamping`] | Maven `install` for a plan under the install lock, one reactor or one Maven per module; stamps for what Maven actually built |
+//! | image | [`image`] | the image build command, the tag ledger, running the steps |
+//! | operations | [`project`] | a workspace opened once ([`project::OpenOptions`] asks, [`project::Project`] carries what was resolved): targets, check, why, plan, image with its guards — what the CLI calls |
 //! | output | [`report`] | the versioned JSON schema, DOT and Mermaid |
-//! | support | [`coords`], [`error`] | Maven coordinates; errors, diagnostics and findings |
+//! | support | [`coords`], [`error`], [`fsutil`], [`environment`] | Maven coordinates; errors, diagnostics and findings; atomic writes, bounded reads, lock files, file hashes; the environment variables, read once and passed in |
 //!
 //! The folders follow the stages: [`maven`] (reading the build), [`freshness`] (deciding
-//! what is fresh), [`building`] (running Maven), [`image`].
+//! what is fresh), [`building`] (running Maven), [`image`]. [`project::Project`] is what
+//! the operations work on, as cargo's ops work on its `Workspace`: it uses the stages
+//! below it (and [`building::maven`] for the packaging step of an image), and
+//! [`building::install::install`] takes it; nothing below `project` imports it.
+//!
+//! Every promise holds for a library caller as for the CLI: `install` requires the local
+//! repository's install lock ([`building::install::lock_repository`]), and
+//! [`project::Project::image`] refuses upstream artifacts that are not fresh and a tag
+//! that stood for other content. `examples/deploy.rs` is a deploy tool built on them.
 //!
 //! Errors are [`error::Error`] values; problems in POMs carry the file, line and span
 //! ([`error::PomDiagnostic`]), warnings are [`error::Finding`]s.
@@ -50,10 +59,14 @@
 //! # Ok::<(), m2fresh::error::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod building;
 pub mod coords;
+pub mod environment;
 pub mod error;
 pub mod freshness;
+pub mod fsutil;
 pub mod image;
 pub mod maven;
 pub mod project;

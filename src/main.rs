@@ -26,12 +26,12 @@ use m2fresh::building::exec::CancelToken;
 use m2fresh::building::install::InstallOptions;
 use m2fresh::building::plan::PlanOptions;
 use m2fresh::error::{Error, Finding};
-use m2fresh::freshness::fingerprint::params::split_maven_args;
 use m2fresh::freshness::status::Status;
+use m2fresh::image::ImageError;
 use m2fresh::maven::graph::ReactorGraph;
-use m2fresh::maven::workspace::{Discovery, LoadOptions, ModuleId, Workspace};
-use m2fresh::project::{OpenOptions, Project};
-use std::collections::{BTreeMap, HashMap};
+use m2fresh::maven::workspace::{Discovery, ModuleId, Workspace};
+use m2fresh::project::{ImageRequest, OpenOptions, Project, StatCachePolicy};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -372,9 +372,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let project = open(g)?;
             let modules = project.targets(targets)?;
             let report = project.check(&modules)?;
-            let plan = m2fresh::building::plan::plan(
-                &project.workspace,
-                &project.graph,
+            let plan = project.plan(
                 &report,
                 PlanOptions {
                     trust_unverified: trust.trust_unverified,
@@ -394,7 +392,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             image,
             install,
         } => {
-            let project = open_owned(g)?;
+            let (opts, _) = open_options(g).with_maven_args(&install.maven_args);
+            let project = open_owned(g, &opts)?;
             let id = project.workspace.find(target)?;
             let upstream: Vec<String> = project
                 .graph
@@ -420,16 +419,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .as_deref()
                 .map(|t| project.workspace.find(t))
                 .transpose()?;
-            let cache = project.load_cache();
-            let report = m2fresh::freshness::status::why(
-                &project.workspace,
-                &project.graph,
-                &project.repository,
-                module,
-                target,
-                &cache,
-            )?;
-            project.save_cache(&cache);
+            let report = project.why(module, target)?;
             match g.format {
                 Format::Json => print_json(&report)?,
                 Format::Text => print(&render::render_why_text(&report))?,
@@ -491,33 +481,24 @@ fn run_image(
     args: &ImageArgs,
     install: Option<&InstallArgs>,
 ) -> Result<ExitCode, Error> {
-    let project = open(g)?;
+    let maven_args = install.map_or(&[][..], |i| &i.maven_args[..]);
+    let (opts, passthrough) = open_options(g).with_maven_args(maven_args);
+    let project = open_with(g, &opts)?;
     let id = project.workspace.find(target)?;
-    let options = m2fresh::image::ImageOptions {
-        engine: args.engine,
-        registry: args.registry.clone(),
-        name: args.name.clone(),
-        tag_policy: args.tag_policy,
-        jib_goal: args.jib_goal,
-    };
-    let mut maven_args = Vec::new();
-    if let Some(settings) = settings_file(g)? {
-        maven_args.push("-s".to_string());
-        maven_args.push(settings.display().to_string());
-    }
-    if let Some(i) = install {
-        if i.offline {
-            maven_args.push("-o".to_string());
-        }
-        maven_args.extend(i.maven_args.iter().cloned());
-    }
-    let job = project.image(
-        id,
-        &options,
-        install.and_then(|i| i.mvn.as_deref()),
-        &maven_args,
-    )?;
-    let fail = |e: m2fresh::image::ImageError| Error::Other(Box::new(e));
+    let mut options = m2fresh::image::ImageOptions::default();
+    options.engine = args.engine;
+    options.registry = args.registry.clone();
+    options.name = args.name.clone();
+    options.tag_policy = args.tag_policy;
+    options.jib_goal = args.jib_goal;
+    let mut request = ImageRequest::new(options);
+    request.mvn = install.and_then(|i| i.mvn.clone());
+    request.offline = install.is_some_and(|i| i.offline);
+    request.maven_args = passthrough;
+    request.run = args.run;
+    request.allow_stale = args.allow_stale;
+    request.allow_retag = args.allow_retag;
+    let job = project.plan_image(id, &request)?;
     for m in &job.not_fresh {
         say!(
             "warning: upstream {} is {} in the local repository: {}",
@@ -526,66 +507,40 @@ fn run_image(
             sanitize::text(&m.summary())
         );
     }
-    if args.run && !job.not_fresh.is_empty() && !args.allow_stale {
-        say!(
-            "error: the image would be built with upstream artifacts that are not fresh; \
-             run `m2fresh build {target}` (or pass --allow-stale)"
-        );
-        return Ok(ExitCode::from(1));
-    }
-    let mut ledger = m2fresh::image::TagLedger::open_in(&project.repository.path).map_err(fail)?;
-    if !args.allow_retag {
-        ledger
-            .check(&job.plan.image, &job.plan.fingerprint)
-            .map_err(fail)?;
-    }
-    if args.run {
-        let mut log = std::io::stderr();
-        if let Err(e) = m2fresh::image::run_steps(&job.plan, &mut log) {
-            // A build that ran and failed is exit code 1, not an input error.
+    let job = match project.build_image(job, &request, &mut std::io::stderr()) {
+        Ok(job) => job,
+        Err(Error::Image(ImageError::StaleUpstream { .. })) => {
+            say!(
+                "error: the image would be built with upstream artifacts that are not fresh; \
+                 run `m2fresh build {target}` (or pass --allow-stale)"
+            );
+            return Ok(ExitCode::from(1));
+        }
+        // A build that ran and failed is exit code 1, not an input error.
+        Err(Error::Image(
+            e @ (ImageError::StepFailed { .. }
+            | ImageError::StepSpawn { .. }
+            | ImageError::LogWrite { .. }),
+        )) => {
             say_diagnostic(miette::Report::new(e));
             return Ok(ExitCode::from(1));
         }
-        ledger.record(&job.plan.image, &job.plan.fingerprint);
-        ledger.save().map_err(fail)?;
-        match g.format {
-            Format::Json => print_json(&job.plan)?,
-            _ => say!("built {}", sanitize::text(&job.plan.image.to_string())),
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    ledger.record(&job.plan.image, &job.plan.fingerprint);
-    ledger.save().map_err(fail)?;
+        Err(e) => return Err(e),
+    };
     match g.format {
         Format::Json => print_json(&job.plan)?,
-        Format::Text => print(&format!("{}\n", job.plan.command().map_err(fail)?))?,
+        _ if job.built => say!("built {}", sanitize::text(&job.plan.image.to_string())),
+        Format::Text => print(&format!("{}\n", job.plan.command()?))?,
         other => return Err(no_format("image", other)),
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The global options with the `-D` and `-P` of the Maven arguments after `--` added,
-/// and those arguments without them: Maven must build the model m2fresh stamps, so the
-/// workspace is modelled with them, and they reach Maven as the model's parameters.
-fn with_maven_model_args(g: &Global, args: &InstallArgs) -> (Global, InstallArgs) {
-    let split = split_maven_args(&args.maven_args);
-    let mut g = g.clone();
-    g.define.extend(
-        split
-            .user_properties
-            .iter()
-            .map(|(k, v)| format!("{k}={v}")),
-    );
-    g.profiles.extend(split.profiles.iter().cloned());
-    let mut args = args.clone();
-    args.maven_args = split.passthrough;
-    (g, args)
-}
-
 fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<ExitCode, Error> {
-    let (g, args) = with_maven_model_args(g, args);
-    let (g, args) = (&g, &args);
-    let project = open(g)?;
+    // Maven must build the model m2fresh stamps: the `-D` and `-P` after `--` model the
+    // workspace, and reach Maven as the model's parameters.
+    let (opts, maven_args) = open_options(g).with_maven_args(&args.maven_args);
+    let project = open_with(g, &opts)?;
     let lock = m2fresh::building::install::lock_repository(&project.repository, &|path| {
         say!(
             "waiting for another m2fresh install on this local repository to finish ({})",
@@ -593,10 +548,8 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         )
     })?;
     let modules = project.targets(targets)?;
-    let report = project.check_for_build(&modules, &args.maven_args)?.0;
-    let plan = m2fresh::building::plan::plan(
-        &project.workspace,
-        &project.graph,
+    let report = project.check_for_build(&modules, &maven_args)?.0;
+    let plan = project.plan(
         &report,
         PlanOptions {
             trust_unverified: args.trust.trust_unverified,
@@ -616,19 +569,15 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     let cancel = CancelToken::new();
     m2fresh::building::exec::cancel_on_signals(cancel.clone())
         .map_err(|e| Error::io("cannot install a signal handler", "<signals>", e))?;
-    let opts = InstallOptions {
-        jobs: args.jobs.unwrap_or(0),
-        keep_going: args.keep_going,
-        tests: args.tests,
-        incremental: args.incremental,
-        offline: args.offline,
-        mvn: args.mvn.clone(),
-        settings: settings_file(g)?,
-        maven_args: args.maven_args.clone(),
-        user_properties: load_options(g).user_properties,
-        profiles: g.profiles.clone(),
-        per_module: args.per_module,
-    };
+    let mut opts = InstallOptions::default();
+    opts.jobs = args.jobs.unwrap_or(0);
+    opts.keep_going = args.keep_going;
+    opts.tests = args.tests;
+    opts.incremental = args.incremental;
+    opts.offline = args.offline;
+    opts.mvn = args.mvn.clone();
+    opts.maven_args = maven_args;
+    opts.per_module = args.per_module;
     let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len());
     let result =
         m2fresh::building::install::install(&lock, project, &plan, &opts, &progress, &cancel);
@@ -643,15 +592,6 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     } else {
         ExitCode::from(1)
     })
-}
-
-/// `-s` as an absolute path: Maven runs in each module's directory, where a relative
-/// path would name another file (or none).
-fn settings_file(g: &Global) -> Result<Option<PathBuf>, Error> {
-    g.settings
-        .as_deref()
-        .map(|s| std::path::absolute(s).map_err(|e| Error::io("cannot resolve", s, e)))
-        .transpose()
 }
 
 /// Prints a diagnostic on stderr with the input it quotes (POM lines, coordinates) made
@@ -672,25 +612,31 @@ fn no_format(command: &str, format: Format) -> Error {
     )
 }
 
-fn load_options(g: &Global) -> LoadOptions {
-    let mut user_properties = BTreeMap::new();
+/// What the global options ask for.
+fn open_options(g: &Global) -> OpenOptions {
+    let mut opts = OpenOptions::new().discovery(if g.scan {
+        Discovery::Scan
+    } else if g.no_scan {
+        Discovery::Aggregator
+    } else {
+        Discovery::Auto
+    });
     for d in &g.define {
-        let (k, v) = d.split_once('=').unwrap_or((d.as_str(), "true"));
-        user_properties.insert(k.to_string(), v.to_string());
+        opts = opts.define(d);
     }
-    LoadOptions {
-        discovery: if g.scan {
-            Discovery::Scan
-        } else if g.no_scan {
-            Discovery::Aggregator
-        } else {
-            Discovery::Auto
-        },
-        user_properties,
-        profiles: g.profiles.clone(),
-        local_repository: g.local_repo.clone(),
-        ..LoadOptions::default()
+    for p in &g.profiles {
+        opts = opts.profiles(p);
     }
+    if let Some(settings) = &g.settings {
+        opts = opts.settings(settings);
+    }
+    if let Some(repo) = &g.local_repo {
+        opts = opts.local_repository(repo);
+    }
+    if g.no_cache {
+        opts = opts.stat_cache(StatCachePolicy::Disabled);
+    }
+    opts
 }
 
 fn load(g: &Global) -> Result<(&'static Workspace, &'static ReactorGraph), Error> {
@@ -701,21 +647,18 @@ fn load(g: &Global) -> Result<(&'static Workspace, &'static ReactorGraph), Error
 /// Opens the workspace for one command. The project lives until the process exits:
 /// freeing ten thousand effective models one by one would cost a tenth of the run.
 fn open(g: &Global) -> Result<&'static Project, Error> {
-    Ok(Box::leak(Box::new(open_owned(g)?)))
+    open_with(g, &open_options(g))
+}
+
+/// [`open`] with options of the command's own (`-D` from `install --`).
+fn open_with(g: &Global, opts: &OpenOptions) -> Result<&'static Project, Error> {
+    Ok(Box::leak(Box::new(open_owned(g, opts)?)))
 }
 
 /// Opens the workspace for a step that is followed by others (and frees it after).
-fn open_owned(g: &Global) -> Result<Project, Error> {
+fn open_owned(g: &Global, opts: &OpenOptions) -> Result<Project, Error> {
     let root = g.workspace.clone().unwrap_or_else(|| PathBuf::from("."));
-    let project = Project::open(
-        &root,
-        &OpenOptions {
-            load: load_options(g),
-            local_repo: g.local_repo.clone(),
-            settings: g.settings.clone(),
-            no_cache: g.no_cache,
-        },
-    )?;
+    let project = Project::open(&root, opts)?;
     if g.verbose {
         say!(
             "local repository: {} ({})",

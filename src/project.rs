@@ -1,34 +1,153 @@
-//! A workspace opened for work: its modules and graph, the local repository Maven would
-//! use for it, and the stat cache. Each CLI command is a thin wrapper around this.
+//! A workspace opened for work — m2fresh's counterpart of cargo's `Workspace`, and the
+//! operations every command (and every library caller) goes through.
+//!
+//! [`OpenOptions`] says what the caller *asks* for: discovery, `-D`, `-P`, the settings
+//! file, the local repository, the stat cache, the environment. [`Project::open`]
+//! resolves those once, as Maven would (the local repository from settings and
+//! properties, the settings file made absolute, `.mvn/maven.config` read), reads the
+//! workspace and builds the graph; the [`Project`] then carries what was resolved, so
+//! that `check`, `install` ([`crate::building::install::install`]) and `image`
+//! ([`Project::image`]) all work on the same model, and every Maven they start is given
+//! it ([`Project::maven_model`]).
+//!
+//! The promises hold here, not in the CLI: [`Project::image`] refuses to build an image
+//! on upstream artifacts that are not fresh and a tag that stood for other content;
+//! `install` requires the local repository's install lock.
 
+use crate::building::maven::{MavenCommandLine, ModelArgs, find_maven};
+use crate::building::plan::{self, Plan, PlanOptions};
+use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::freshness::fingerprint::files::StatCache;
-use crate::freshness::fingerprint::params::BuildParameters;
+use crate::freshness::fingerprint::params::{BuildParameters, split_maven_args};
 use crate::freshness::fingerprint::{self, Fingerprints};
 use crate::freshness::installed::Installed;
 use crate::freshness::localrepo::{self, LocalRepository, LocateOptions};
-use crate::freshness::status::CheckReport;
+use crate::freshness::status::{CheckReport, ModuleStatus, Status, WhyReport};
+use crate::image::{ImageError, ImageOptions, ImagePlan, ImageTarget, MavenCommand, TagLedger};
 use crate::maven::graph::ReactorGraph;
 use crate::maven::settings::SettingsFiles;
-use crate::maven::workspace::{self, LoadOptions, ModuleId, Workspace};
+use crate::maven::workspace::{self, Discovery, LoadOptions, ModuleId, Workspace};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// How to open a workspace.
-#[derive(Clone, Debug, Default)]
-pub struct OpenOptions {
-    /// Discovery mode, `-D` properties, `-P` profiles. Its `local_repository` and
-    /// `settings` are filled in by [`Project::open`].
-    pub load: LoadOptions,
-    /// `--local-repo`: beats every setting Maven knows.
-    pub local_repo: Option<PathBuf>,
-    /// `-s`: the user settings file (default `~/.m2/settings.xml`).
-    pub settings: Option<PathBuf>,
-    /// Do not read or write the stat cache.
-    pub no_cache: bool,
+/// Where [`Project::check`] keeps the stat cache that lets it skip re-reading unchanged
+/// files (see [`crate::freshness::fingerprint::files::StatCache`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StatCachePolicy {
+    /// One file per workspace root in m2fresh's cache directory
+    /// ([`Environment::cache_dir`]: `$XDG_CACHE_HOME/m2fresh`, else `~/.cache/m2fresh`),
+    /// outside the workspace (nothing to ignore in git) and outside the local repository
+    /// (which may be shared or read-only). Nothing is cached without such a directory.
+    #[default]
+    CacheDir,
+    /// This file.
+    File(PathBuf),
+    /// No cache: every file is read, nothing is written.
+    Disabled,
 }
 
-/// An opened workspace.
+/// What to open, as the caller asks for it (see [`Project::open`]).
+///
+/// ```
+/// use m2fresh::project::{OpenOptions, StatCachePolicy};
+/// let opts = OpenOptions::new()
+///     .define("revision=1.2.0")
+///     .profiles("ci,!slow")
+///     .local_repository("/tmp/m2")
+///     .stat_cache(StatCachePolicy::Disabled);
+/// assert_eq!(opts.user_properties["revision"], "1.2.0");
+/// ```
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct OpenOptions {
+    /// Aggregator or scan mode ([`Discovery::Auto`] by default).
+    pub discovery: Discovery,
+    /// `-D` user properties (they beat `.mvn/maven.config`).
+    pub user_properties: BTreeMap<String, String>,
+    /// `-P` arguments, as given (`a,!b`).
+    pub profiles: Vec<String>,
+    /// `-s`: the user settings file (default `~/.m2/settings.xml`); relative to the
+    /// current directory.
+    pub settings: Option<PathBuf>,
+    /// The local repository; beats every setting Maven knows (default: found as Maven
+    /// finds it).
+    pub local_repository: Option<PathBuf>,
+    /// Where the stat cache lives ([`StatCachePolicy::CacheDir`] by default).
+    pub stat_cache: StatCachePolicy,
+    /// The environment Maven's answers depend on (default: this process's).
+    pub environment: Environment,
+}
+
+impl OpenOptions {
+    /// The defaults: auto discovery, no `-D` or `-P`, Maven's settings and local
+    /// repository, the stat cache in the cache directory, this process's environment.
+    pub fn new() -> Self {
+        OpenOptions::default()
+    }
+
+    /// Forces a discovery mode.
+    pub fn discovery(mut self, discovery: Discovery) -> Self {
+        self.discovery = discovery;
+        self
+    }
+
+    /// A `-D`: `name=value`, or `name` (which is `true`, as in Maven).
+    pub fn define(mut self, definition: impl AsRef<str>) -> Self {
+        let d = definition.as_ref();
+        let (name, value) = d.split_once('=').unwrap_or((d, "true"));
+        self.user_properties
+            .insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// A `-P`: profile ids separated by commas, `!id` or `-id` to deactivate.
+    pub fn profiles(mut self, ids: impl AsRef<str>) -> Self {
+        self.profiles.push(ids.as_ref().to_string());
+        self
+    }
+
+    /// `-s`: the user settings file.
+    pub fn settings(mut self, file: impl AsRef<Path>) -> Self {
+        self.settings = Some(file.as_ref().to_path_buf());
+        self
+    }
+
+    /// The local repository.
+    pub fn local_repository(mut self, dir: impl AsRef<Path>) -> Self {
+        self.local_repository = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Where the stat cache lives.
+    pub fn stat_cache(mut self, policy: StatCachePolicy) -> Self {
+        self.stat_cache = policy;
+        self
+    }
+
+    /// The environment to resolve against instead of this process's.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Takes the `-D` and `-P` out of Maven arguments meant for every Maven run (`install
+    /// -- ARGS`) into these options, and returns the other arguments. Maven must build
+    /// the model m2fresh stamps, so the workspace is modelled with them, and Maven gets
+    /// them as the model's parameters ([`Project::maven_model`]).
+    pub fn with_maven_args<S: AsRef<str>>(mut self, args: &[S]) -> (Self, Vec<String>) {
+        let args: Vec<String> = args.iter().map(|a| a.as_ref().to_string()).collect();
+        let split = split_maven_args(&args);
+        self.user_properties.extend(split.user_properties);
+        self.profiles.extend(split.profiles);
+        (self, split.passthrough)
+    }
+}
+
+/// An opened workspace: its modules and graph, and what was resolved for it.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Project {
     /// The modules.
     pub workspace: Workspace,
@@ -36,9 +155,12 @@ pub struct Project {
     pub graph: ReactorGraph,
     /// The local repository, found as Maven finds it.
     pub repository: LocalRepository,
+    /// `-s`, absolute.
+    settings: Option<PathBuf>,
     cache_path: Option<PathBuf>,
-    /// How it was opened, for [`Project::reopen`].
-    opened_with: (PathBuf, OpenOptions),
+    /// How it was opened, for [`Project::reopen`] and [`Project::maven_model`].
+    root: PathBuf,
+    opts: OpenOptions,
 }
 
 impl Project {
@@ -46,45 +168,60 @@ impl Project {
     ///
     /// ```no_run
     /// use m2fresh::project::{OpenOptions, Project};
-    /// let project = Project::open("fixtures/xuecheng".as_ref(), &OpenOptions::default())?;
-    /// let targets = project.targets(&["xc-service-portalview".to_string()])?;
+    /// let project = Project::open("fixtures/xuecheng", &OpenOptions::new())?;
+    /// let targets = project.targets(&["xc-service-portalview"])?;
     /// let report = project.check(&targets)?;
     /// std::process::exit(if report.all_fresh() { 0 } else { 1 });
     /// # Ok::<(), m2fresh::error::Error>(())
     /// ```
-    pub fn open(root: &Path, opts: &OpenOptions) -> Result<Project> {
+    pub fn open(root: impl AsRef<Path>, opts: &OpenOptions) -> Result<Project> {
+        let root = root.as_ref();
         let root_abs =
             std::path::absolute(root).map_err(|e| Error::io("cannot resolve", root, e))?;
         if root_abs.to_str().is_none() {
             return Err(not_utf8("the workspace path", &root_abs));
         }
+        let env = &opts.environment;
         let project_directory = workspace::find_project_directory(&root_abs);
         let maven_config = workspace::read_maven_config(&project_directory)?;
         let mut user_properties = maven_config.user_properties.clone();
-        user_properties.extend(opts.load.user_properties.clone());
+        user_properties.extend(opts.user_properties.clone());
+        let settings = opts
+            .settings
+            .as_deref()
+            .map(|s| std::path::absolute(s).map_err(|e| Error::io("cannot resolve", s, e)))
+            .transpose()?;
         let repository = locate_repository(
             &project_directory,
             &user_properties,
-            opts.local_repo.clone(),
-            opts.settings.clone(),
+            opts.local_repository.clone(),
+            settings.clone(),
+            env,
         )?;
-        let mut load = opts.load.clone();
-        load.local_repository = Some(repository.path.clone());
-        load.maven_config = Some(maven_config);
-        load.settings = settings_files(&user_properties, opts.settings.as_deref())?;
+        let load = LoadOptions {
+            discovery: opts.discovery,
+            user_properties: opts.user_properties.clone(),
+            profiles: opts.profiles.clone(),
+            local_repository: Some(repository.path.clone()),
+            settings: settings_files(&user_properties, settings.as_deref(), env),
+            maven_config: Some(maven_config),
+            environment: env.clone(),
+        };
         let workspace = Workspace::load(root, &load)?;
         let graph = ReactorGraph::build(&workspace)?;
-        let cache_path = if opts.no_cache {
-            None
-        } else {
-            stat_cache_path(&workspace.root)
+        let cache_path = match &opts.stat_cache {
+            StatCachePolicy::CacheDir => stat_cache_path(&workspace.root, env),
+            StatCachePolicy::File(path) => Some(path.clone()),
+            StatCachePolicy::Disabled => None,
         };
         Ok(Project {
             workspace,
             graph,
             repository,
+            settings,
             cache_path,
-            opened_with: (root_abs, opts.clone()),
+            root: root_abs,
+            opts: opts.clone(),
         })
     }
 
@@ -92,12 +229,37 @@ impl Project {
     /// as they are now. After Maven ran, the local repository may hold external parents
     /// and BOMs that were missing before, and so the model may be another.
     pub fn reopen(&self) -> Result<Project> {
-        Project::open(&self.opened_with.0, &self.opened_with.1)
+        Project::open(&self.root, &self.opts)
+    }
+
+    /// The environment the project was resolved in.
+    pub fn environment(&self) -> &Environment {
+        &self.opts.environment
+    }
+
+    /// The user settings file given (`-s`), absolute.
+    pub fn settings_file(&self) -> Option<&Path> {
+        self.settings.as_deref()
+    }
+
+    /// The stat cache file, when there is one ([`OpenOptions::stat_cache`]).
+    pub fn stat_cache_file(&self) -> Option<&Path> {
+        self.cache_path.as_deref()
+    }
+
+    /// What every Maven m2fresh starts for this project is given: the local repository,
+    /// the settings file, and the `-D` and `-P` the workspace was modelled with.
+    pub fn maven_model(&self) -> ModelArgs {
+        let mut model = ModelArgs::new(self.repository.path.clone());
+        model.settings = self.settings.clone();
+        model.user_properties = self.opts.user_properties.clone();
+        model.profiles = self.opts.profiles.clone();
+        model
     }
 
     /// The modules named (by artifactId, groupId:artifactId, or directory) and everything
     /// they need, in build order; every module when no name is given.
-    pub fn targets(&self, names: &[String]) -> Result<Vec<ModuleId>> {
+    pub fn targets<S: AsRef<str>>(&self, names: &[S]) -> Result<Vec<ModuleId>> {
         if names.is_empty() {
             return Ok(self.graph.order.clone());
         }
@@ -105,20 +267,23 @@ impl Project {
         Ok(self.graph.upstream(&ids))
     }
 
-    /// Where `install` keeps the Maven logs of this workspace: `$XDG_CACHE_HOME/m2fresh/logs`
-    /// (or `~/.cache/...`), one directory per workspace root; the local repository's
-    /// `.m2fresh/logs` when there is no home.
-    pub fn log_dir(&self) -> PathBuf {
-        let key = blake3::hash(self.workspace.root.as_os_str().as_encoded_bytes()).to_hex();
-        cache_base().map_or_else(
-            || self.repository.path.join(".m2fresh").join("logs"),
-            |base| base.join("m2fresh").join("logs").join(&key[..16]),
-        )
+    /// The modules named, without their upstream.
+    pub fn resolve<S: AsRef<str>>(&self, names: &[S]) -> Result<Vec<ModuleId>> {
+        names
+            .iter()
+            .map(|n| self.workspace.find(n.as_ref()))
+            .collect()
     }
 
-    /// The modules named, without their upstream.
-    pub fn resolve(&self, names: &[String]) -> Result<Vec<ModuleId>> {
-        names.iter().map(|n| self.workspace.find(n)).collect()
+    /// Where `install` keeps the Maven logs of this workspace: m2fresh's cache directory
+    /// ([`Environment::cache_dir`]), one directory per workspace root; the local
+    /// repository's `.m2fresh/logs` without one.
+    pub fn log_dir(&self) -> PathBuf {
+        let key = blake3::hash(self.workspace.root.as_os_str().as_encoded_bytes()).to_hex();
+        self.environment().cache_dir().map_or_else(
+            || self.repository.path.join(".m2fresh").join("logs"),
+            |base| base.join("logs").join(&key[..16]),
+        )
     }
 
     /// The stat cache (empty when disabled or unreadable).
@@ -139,9 +304,32 @@ impl Project {
         }
     }
 
-    /// Checks `modules` (as [`Project::targets`] gives them) against the local repository.
+    /// Checks `modules` (as [`Project::targets`] gives them) against the local
+    /// repository. Reads and updates the stat cache ([`OpenOptions::stat_cache`]).
     pub fn check(&self, modules: &[ModuleId]) -> Result<CheckReport> {
         Ok(self.check_with_fingerprints(modules)?.0)
+    }
+
+    /// Explains one module: how `target` needs it (when given), what is installed, the
+    /// evidence ([`crate::freshness::status::why`]).
+    pub fn why(&self, module: ModuleId, target: Option<ModuleId>) -> Result<WhyReport> {
+        let cache = self.load_cache();
+        let report = crate::freshness::status::why(
+            &self.workspace,
+            &self.graph,
+            &self.repository,
+            module,
+            target,
+            &cache,
+        )?;
+        self.save_cache(&cache);
+        Ok(report)
+    }
+
+    /// What `install` would do for the modules checked in `report`
+    /// ([`crate::building::plan::plan`]).
+    pub fn plan(&self, report: &CheckReport, opts: PlanOptions) -> Plan {
+        plan::plan(&self.workspace, &self.graph, report, opts)
     }
 
     /// The fingerprints of `modules` and everything they need, for a build with extra
@@ -201,57 +389,164 @@ impl Project {
     }
 }
 
-/// The image plan for one module and the state of what it is built from.
+/// How to build a module's image with [`Project::image`].
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ImageRequest {
+    /// Engine, registry, name, tag policy, Jib goal.
+    pub options: ImageOptions,
+    /// The Maven of the packaging step (default: the workspace's `mvnw`, else `mvn` on
+    /// `PATH`).
+    pub mvn: Option<PathBuf>,
+    /// Pass `-o` to Maven.
+    pub offline: bool,
+    /// Extra arguments for the packaging step, as for `install` (without `-D`/`-P`: those
+    /// belong to [`OpenOptions`]); they are build parameters of the fingerprint too.
+    pub maven_args: Vec<String>,
+    /// Run the steps (otherwise they are only planned and returned).
+    pub run: bool,
+    /// Run even when upstream modules are not fresh in the local repository.
+    pub allow_stale: bool,
+    /// Use a tag that already stood for other content.
+    pub allow_retag: bool,
+}
+
+impl ImageRequest {
+    /// A request with these image options and the defaults otherwise: plan, do not run.
+    pub fn new(options: ImageOptions) -> Self {
+        ImageRequest {
+            options,
+            ..ImageRequest::default()
+        }
+    }
+}
+
+/// The image of one module: its plan, and the state of what it is built from.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ImageJob {
+    /// The module whose image it is, `groupId:artifactId`.
+    pub target: String,
     /// The commands and the `name:tag`.
-    pub plan: crate::image::ImagePlan,
+    pub plan: ImagePlan,
     /// The module's upstream (itself excluded) that is not fresh in the local repository:
     /// the image would be built with those old artifacts.
-    pub not_fresh: Vec<crate::freshness::status::ModuleStatus>,
+    pub not_fresh: Vec<ModuleStatus>,
+    /// Whether the steps ran (and succeeded).
+    pub built: bool,
 }
 
 impl Project {
-    /// Plans the image build of `target`: the steps, the tag by `options`' policy, and the
-    /// upstream modules that are not fresh (which the image would silently include).
-    /// `maven_args` are added to the Maven step (the local repository is always passed).
+    /// Plans, guards and (with [`ImageRequest::run`]) runs the image build of `target`:
+    /// - the packaging step gets the model's parameters ([`Project::maven_model`]), as
+    ///   `install` does, so the image holds what the stamps describe;
+    /// - with upstream modules that are not fresh in the local repository, running is
+    ///   refused ([`ImageError::StaleUpstream`]) unless [`ImageRequest::allow_stale`];
+    ///   a plan that is not run names them in [`ImageJob::not_fresh`];
+    /// - a tag that the tag ledger (`<local repository>/.m2fresh/image-tags.json`) knows
+    ///   for other content is refused ([`ImageError::TagReused`]) unless
+    ///   [`ImageRequest::allow_retag`]; the tag is recorded for this content once it is
+    ///   emitted or built.
+    ///
+    /// The steps' output goes to `log`.
+    ///
+    /// ```no_run
+    /// use m2fresh::project::{ImageRequest, OpenOptions, Project};
+    /// let project = Project::open("fixtures/xuecheng", &OpenOptions::new())?;
+    /// let target = project.workspace.find("xc-service-portalview")?;
+    /// let job = project.image(target, &ImageRequest::default(), &mut std::io::stderr())?;
+    /// println!("{}", job.plan.command()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Image`] for a refusal, a plan that cannot be made, or a step that failed;
+    /// other errors when the sources cannot be fingerprinted.
     pub fn image(
         &self,
         target: ModuleId,
-        options: &crate::image::ImageOptions,
-        mvn: Option<&Path>,
-        maven_args: &[String],
+        request: &ImageRequest,
+        log: &mut dyn std::io::Write,
     ) -> Result<ImageJob> {
+        let job = self.plan_image(target, request)?;
+        self.build_image(job, request, log)
+    }
+
+    /// The second half of [`Project::image`], for a caller that shows the plan (and what
+    /// is not fresh) before it runs: the guards, the run, the ledger.
+    pub fn build_image(
+        &self,
+        mut job: ImageJob,
+        request: &ImageRequest,
+        log: &mut dyn std::io::Write,
+    ) -> Result<ImageJob> {
+        if request.run && !job.not_fresh.is_empty() && !request.allow_stale {
+            return Err(ImageError::StaleUpstream {
+                target: job.target.clone(),
+                not_fresh: std::mem::take(&mut job.not_fresh),
+            }
+            .into());
+        }
+        let mut ledger = TagLedger::open_in(&self.repository.path)?;
+        if !request.allow_retag {
+            ledger.check(&job.plan.image, &job.plan.fingerprint)?;
+        }
+        if request.run {
+            crate::image::run_steps(&job.plan, log)?;
+            job.built = true;
+        }
+        ledger.record(&job.plan.image, &job.plan.fingerprint);
+        ledger.save()?;
+        Ok(job)
+    }
+
+    /// The image plan of `target` and the upstream modules that are not fresh, without
+    /// the guards: nothing is refused, run or recorded (see [`Project::image`]).
+    pub fn plan_image(&self, target: ModuleId, request: &ImageRequest) -> Result<ImageJob> {
         let closure = self.graph.upstream(&[target]);
-        let (report, fingerprints) = self.check_with_fingerprints(&closure)?;
+        let (report, fingerprints) = self.check_for_build(&closure, &request.maven_args)?;
         let not_fresh = report
             .modules
             .into_iter()
-            .filter(|m| m.module != target && m.status != crate::freshness::status::Status::Fresh)
+            .filter(|m| m.module != target && m.status != Status::Fresh)
             .collect();
         let m = self.workspace.module(target);
         let fingerprint = fingerprints
             .get(target)
             .map(|f| f.fingerprint.clone())
             .unwrap_or_default();
-        let tool = crate::building::install::find_maven(mvn, &m.dir, &self.workspace.root)?;
-        let mut args = vec![format!(
-            "-Dmaven.repo.local={}",
-            self.repository.path.display()
-        )];
-        args.extend(maven_args.iter().cloned());
-        let image_target = crate::image::ImageTarget::from_module(
+        let env = self.environment();
+        let tool = find_maven(request.mvn.as_deref(), &m.dir, &self.workspace.root, env)?;
+        let model = self.maven_model();
+        let args = MavenCommandLine {
+            offline: request.offline,
+            model: Some(&model),
+            extra: &request.maven_args,
+            ..MavenCommandLine::default()
+        }
+        .parameters();
+        let image_target = ImageTarget::from_module(
             &self.workspace,
             m,
             &fingerprint,
-            crate::image::MavenCommand {
+            MavenCommand {
                 program: tool.program.display().to_string(),
                 args,
             },
         );
-        let plan = crate::image::plan_image(&image_target, options, &crate::image::CommandGit)
-            .map_err(|e| Error::Other(Box::new(e)))?;
-        Ok(ImageJob { plan, not_fresh })
+        let plan = crate::image::plan_image_with(
+            &image_target,
+            &request.options,
+            &crate::image::CommandGit,
+            &|program| env.find_program(program).is_some(),
+        )?;
+        Ok(ImageJob {
+            target: m.key(),
+            plan,
+            not_fresh,
+            built: false,
+        })
     }
 }
 
@@ -268,88 +563,165 @@ fn not_utf8(what: &str, path: &Path) -> Error {
 }
 
 /// The local repository for a workspace whose `.mvn` is in `project_directory`, as Maven
-/// 3 finds it: `--local-repo`, `-Dmaven.repo.local` (command line or
+/// 3 finds it: `explicit` (`--local-repo`), `-Dmaven.repo.local` (command line or
 /// `.mvn/maven.config`), `MAVEN_OPTS`, `.mvn/jvm.config`, the user settings, the global
 /// settings, `~/.m2/repository`.
 pub fn locate_repository(
     project_directory: &Path,
-    user_properties: &std::collections::BTreeMap<String, String>,
+    user_properties: &BTreeMap<String, String>,
     explicit: Option<PathBuf>,
     settings: Option<PathBuf>,
+    env: &Environment,
 ) -> Result<LocalRepository> {
-    let home = user_home(user_properties);
-    let global_settings = global_settings_file();
     let jvm_config = std::fs::read_to_string(project_directory.join(".mvn/jvm.config")).ok();
     let opts = LocateOptions {
         explicit,
         user_properties: user_properties.clone(),
-        maven_opts: std::env::var("MAVEN_OPTS").ok(),
+        maven_opts: env.maven_opts().map(str::to_owned),
         jvm_config,
         user_settings: settings,
-        global_settings,
-        home,
+        global_settings: global_settings_file(env),
+        home: user_home(user_properties, env),
     };
-    localrepo::locate(&opts).map_err(|e| Error::Other(Box::new(e)))
+    let cwd = std::env::current_dir().map_err(|e| Error::io("cannot read", ".", e))?;
+    Ok(localrepo::locate_in(&opts, &cwd, env)?)
 }
 
-/// The settings files whose profiles Maven applies to the workspace: `-s` (relative to
-/// the working directory), else `${user.home}/.m2/settings.xml`, and the global one of
-/// the `mvn` on `PATH`.
+/// The settings files whose profiles Maven applies to the workspace: `settings` (`-s`,
+/// absolute), else `${user.home}/.m2/settings.xml`, and the global one of the `mvn` on
+/// `PATH`.
 pub fn settings_files(
-    user_properties: &std::collections::BTreeMap<String, String>,
+    user_properties: &BTreeMap<String, String>,
     settings: Option<&Path>,
-) -> Result<SettingsFiles> {
+    env: &Environment,
+) -> SettingsFiles {
     let user = match settings {
-        Some(path) => {
-            std::path::absolute(path).map_err(|e| Error::io("cannot resolve", path, e))?
-        }
-        None => user_home(user_properties).join(".m2/settings.xml"),
+        Some(path) => path.to_path_buf(),
+        None => user_home(user_properties, env).join(".m2/settings.xml"),
     };
-    Ok(SettingsFiles {
+    SettingsFiles {
         user: Some(user),
-        global: global_settings_file(),
-    })
+        global: global_settings_file(env),
+    }
 }
 
 /// `user.home` as Maven sees it: a `-Duser.home`, else `$HOME`.
-fn user_home(user_properties: &std::collections::BTreeMap<String, String>) -> PathBuf {
+fn user_home(user_properties: &BTreeMap<String, String>, env: &Environment) -> PathBuf {
     user_properties
         .get("user.home")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+        .or_else(|| env.home())
         .unwrap_or_else(|| PathBuf::from("/"))
 }
 
 /// `${maven.home}/conf/settings.xml` of the `mvn` on `PATH`.
-fn global_settings_file() -> Option<PathBuf> {
-    let mvn = find_on_path("mvn");
-    localrepo::maven_home(mvn.as_deref()).map(|h| h.join("conf/settings.xml"))
+fn global_settings_file(env: &Environment) -> Option<PathBuf> {
+    let mvn = env.find_program("mvn");
+    localrepo::maven_home(mvn.as_deref(), env).map(|h| h.join("conf/settings.xml"))
 }
 
-/// A program on `PATH`.
+/// A program on this process's `PATH` ([`Environment::find_program`]).
 pub fn find_on_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
+    Environment::from_process().find_program(program)
 }
 
-/// Where the stat cache of a workspace lives: `$XDG_CACHE_HOME/m2fresh` or
-/// `~/.cache/m2fresh`, one file per workspace root. Outside the workspace (no file to
-/// ignore in git) and outside the local repository (which may be shared or read-only).
-pub fn stat_cache_path(root: &Path) -> Option<PathBuf> {
-    let base = cache_base()?;
+/// The default stat cache file of a workspace: one file per workspace root in
+/// [`Environment::cache_dir`].
+pub fn stat_cache_path(root: &Path, env: &Environment) -> Option<PathBuf> {
     let key = blake3::hash(root.as_os_str().as_encoded_bytes()).to_hex();
-    Some(
-        base.join("m2fresh")
-            .join(format!("stat-{}.json", &key[..16])),
-    )
+    Some(env.cache_dir()?.join(format!("stat-{}.json", &key[..16])))
 }
 
-/// `$XDG_CACHE_HOME`, else `~/.cache`.
-fn cache_base() -> Option<PathBuf> {
-    std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::freshness::localrepo::RepositorySource;
+
+    fn workspace(dir: &Path) -> PathBuf {
+        let root = dir.join("ws");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("pom.xml"),
+            "<project><modelVersion>4.0.0</modelVersion><groupId>g</groupId>\
+             <artifactId>a</artifactId><version>1</version></project>",
+        )
+        .unwrap();
+        root
+    }
+
+    #[test]
+    fn maven_arguments_split_into_the_model_and_the_rest() {
+        let (opts, rest) = OpenOptions::new()
+            .define("a=1")
+            .define("flag")
+            .profiles("ci")
+            .with_maven_args(&["-Db=2", "-P", "!slow", "-U", "-X"]);
+        assert_eq!(opts.user_properties["a"], "1");
+        assert_eq!(opts.user_properties["flag"], "true");
+        assert_eq!(opts.user_properties["b"], "2");
+        assert_eq!(opts.profiles, vec!["ci", "!slow"]);
+        assert_eq!(rest, vec!["-U", "-X"]);
+    }
+
+    /// What was asked for is what every Maven is given; the environment decides the
+    /// defaults (the local repository under its `HOME`, the stat cache under its cache
+    /// directory), never the process's.
+    #[test]
+    fn the_project_carries_what_was_resolved() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = workspace(dir.path());
+        let home = dir.path().join("home");
+        let cache = dir.path().join("cache");
+        let env = Environment::from_vars([
+            ("HOME", home.as_os_str()),
+            ("XDG_CACHE_HOME", cache.as_os_str()),
+        ]);
+        let settings = dir.path().join("settings.xml");
+        std::fs::write(&settings, "<settings/>").unwrap();
+        let opts = OpenOptions::new()
+            .define("x=1")
+            .profiles("p")
+            .settings(&settings)
+            .environment(env);
+        let project = Project::open(&root, &opts).unwrap();
+        assert_eq!(project.repository.path, home.join(".m2/repository"));
+        assert_eq!(project.repository.source, RepositorySource::Default);
+        let model = project.maven_model();
+        assert_eq!(model.local_repository, home.join(".m2/repository"));
+        assert_eq!(model.settings.as_deref(), Some(settings.as_path()));
+        assert_eq!(model.user_properties["x"], "1");
+        assert_eq!(model.profiles, vec!["p"]);
+        let stat_cache = project.stat_cache_file().unwrap().to_path_buf();
+        assert!(
+            stat_cache.starts_with(cache.join("m2fresh")),
+            "{stat_cache:?}"
+        );
+        assert!(project.log_dir().starts_with(cache.join("m2fresh/logs")));
+
+        project.check(&project.graph.order.clone()).unwrap();
+        assert!(stat_cache.is_file(), "check keeps the stat cache");
+        let reopened = project.reopen().unwrap();
+        assert_eq!(reopened.maven_model(), model);
+    }
+
+    #[test]
+    fn the_stat_cache_is_where_the_options_say() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = workspace(dir.path());
+        let env = Environment::from_vars::<&str, &str>([]);
+        let base = OpenOptions::new()
+            .local_repository(dir.path().join("repo"))
+            .environment(env);
+        let none = Project::open(&root, &base.clone()).unwrap();
+        assert_eq!(none.stat_cache_file(), None, "no HOME, no cache directory");
+        let file = dir.path().join("stat.json");
+        let chosen = base.clone().stat_cache(StatCachePolicy::File(file.clone()));
+        let project = Project::open(&root, &chosen).unwrap();
+        project.check(&project.graph.order.clone()).unwrap();
+        assert!(file.is_file());
+        let disabled = Project::open(&root, &base.stat_cache(StatCachePolicy::Disabled)).unwrap();
+        assert_eq!(disabled.stat_cache_file(), None);
+        assert!(disabled.targets(&["a"]).is_ok());
+        assert!(disabled.targets(&["nope"]).is_err());
+    }
 }

@@ -98,9 +98,13 @@ pub struct GraphReport {
 pub struct ModuleReport {
     /// `groupId:artifactId`.
     pub id: String,
+    /// Its groupId.
     pub group_id: String,
+    /// Its artifactId.
     pub artifact_id: String,
+    /// Its version.
     pub version: String,
+    /// Its packaging.
     pub packaging: String,
     /// The POM, relative to the root, `/`-separated.
     pub pom: String,
@@ -221,9 +225,14 @@ pub fn to_dot(
     let shown: std::collections::HashSet<ModuleId> = modules.iter().copied().collect();
     for &id in modules {
         let m = ws.module(id);
+        // `\n` is DOT's line break: the parts are escaped, the break is not.
         let label = match marked.get(&id) {
-            Some(status) => format!("{}\\n{}", m.gav.artifact_id, status),
-            None => m.gav.artifact_id.clone(),
+            Some(status) => format!(
+                "{}\\n{}",
+                dot_escape(&m.gav.artifact_id),
+                dot_escape(status)
+            ),
+            None => dot_escape(&m.gav.artifact_id),
         };
         let style = if marked.get(&id).is_some_and(|s| s != "fresh") {
             ", color=red, fontcolor=red"
@@ -234,7 +243,7 @@ pub fn to_dot(
             out,
             "  \"{}\" [label=\"{}\"{}];",
             dot_escape(&m.key()),
-            dot_escape(&label),
+            label,
             style
         );
     }
@@ -312,4 +321,81 @@ pub fn to_mermaid(
         let _ = writeln!(out, "  class {} stale", stale.join(","));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::building::plan::tests::three_modules;
+
+    #[test]
+    fn the_graph_document_lists_edges_in_one_vocabulary() {
+        let (_dir, ws, graph) = three_modules();
+        let b = ws.find("b").unwrap();
+        let shown = graph.upstream(&[b]);
+        let report = graph_report(&ws, &graph, &shown);
+        assert_eq!(report.order, vec!["g:p", "g:a", "g:b"]);
+        let json = serde_json::to_value(&report).unwrap();
+        let b = &json["modules"][2];
+        assert_eq!(b["dependsOn"], serde_json::json!(["g:p", "g:a"]));
+        assert_eq!(b["edges"][0]["kind"], "parent");
+        assert_eq!(
+            b["edges"][1],
+            serde_json::json!({"to": "g:a", "kind": "dependency", "scope": "compile",
+                               "pom": "b/pom.xml", "line": 1})
+        );
+        assert_eq!(b["parent"], "g:p:1");
+    }
+
+    #[test]
+    fn drawings_mark_what_is_not_fresh() {
+        let (_dir, ws, graph) = three_modules();
+        let all = graph.order.clone();
+        let a = ws.find("a").unwrap();
+        let p = ws.find("p").unwrap();
+        let marked = HashMap::from([(a, "stale".to_string()), (p, "fresh".to_string())]);
+        let dot = to_dot(&ws, &graph, &all, &marked);
+        assert!(
+            dot.contains("\"g:a\" [label=\"a\\nstale\", color=red, fontcolor=red];"),
+            "{dot}"
+        );
+        assert!(dot.contains("\"g:p\" [label=\"p\\nfresh\"];"), "{dot}");
+        assert!(
+            dot.contains("\"g:a\" -> \"g:p\" [style=dashed, label=\"parent\"];"),
+            "{dot}"
+        );
+        let mermaid = to_mermaid(&ws, &graph, &all, &marked);
+        assert!(mermaid.starts_with("flowchart BT\n"), "{mermaid}");
+        assert!(
+            mermaid.contains(&format!("  class m{} stale\n", a.index())),
+            "{mermaid}"
+        );
+        assert!(
+            mermaid.contains(&format!("m{} -.-> m{}", a.index(), p.index())),
+            "{mermaid}"
+        );
+    }
+
+    #[test]
+    fn an_error_document_points_into_the_pom() {
+        let (_dir, ws, _) = three_modules();
+        let m = ws.module(ws.find("b").unwrap());
+        let d = crate::error::PomDiagnostic::at(
+            &ws.sources,
+            "m2fresh::test",
+            "something is wrong",
+            m.effective.artifact_id.as_ref().map(|v| &v.loc),
+            "here",
+        )
+        .with_help("fix it");
+        let doc = serde_json::to_value(error_report(&crate::error::Error::from(d))).unwrap();
+        assert_eq!(doc["schema"], 1);
+        assert_eq!(doc["error"]["code"], "m2fresh::test");
+        assert_eq!(doc["error"]["message"], "something is wrong");
+        assert_eq!(doc["error"]["help"], "fix it");
+        assert!(doc["error"]["pom"].as_str().unwrap().ends_with("b/pom.xml"));
+        assert_eq!(doc["error"]["line"], 1);
+        let usage = serde_json::to_value(error_report(&crate::error::Error::usage("no", None)));
+        assert_eq!(usage.unwrap()["error"]["pom"], serde_json::Value::Null);
+    }
 }

@@ -36,12 +36,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = std::fs::create_dir_all(&root);
     let settings = dir.path().join("settings.xml");
     let _ = std::fs::write(&settings, "<settings/>");
-    let opts = OpenOptions {
-        local_repo: Some(dir.path().join("repo")),
-        settings: Some(settings),
-        no_cache: true,
-        ..OpenOptions::default()
-    };
+    let opts = OpenOptions::new()
+        .local_repository(dir.path().join("repo"))
+        .settings(settings)
+        .stat_cache(m2fresh::project::StatCachePolicy::Disabled);
     exercise(&root, &opts);
 });
 

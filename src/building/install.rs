@@ -24,6 +24,7 @@
 use crate::building::exec::{
     self, CancelToken, ExecOptions, Job, JobFailure, MavenInvocation, Outcome, Progress,
 };
+use crate::building::maven::{MavenCommandLine, MavenTool, ModelArgs, find_maven};
 use crate::building::plan::Plan;
 use crate::building::reactor;
 use crate::building::stamping::{self, Before};
@@ -34,7 +35,7 @@ use crate::freshness::stamp::{self, ArtifactRecord, Stamp};
 use crate::maven::workspace::{Module, ModuleId};
 use crate::project::Project;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -42,6 +43,7 @@ use std::time::{Duration, SystemTime};
 
 /// Options for [`install`].
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct InstallOptions {
     /// At most this many Maven processes at once (0: the number of cores).
     pub jobs: usize,
@@ -57,109 +59,16 @@ pub struct InstallOptions {
     pub offline: bool,
     /// The Maven to run (default: the workspace's `mvnw`, else `mvn` on `PATH`).
     pub mvn: Option<PathBuf>,
-    /// `-s`: the user settings file Maven should use (the one m2fresh located the local
-    /// repository with).
-    pub settings: Option<PathBuf>,
-    /// Extra arguments for every Maven run, last on its command line.
+    /// Extra arguments for every Maven run, last on its command line. They are build
+    /// parameters: check with the same ones ([`Project::check_for_build`]). `-D` and
+    /// `-P` belong to the model: give them to [`crate::project::OpenOptions`]
+    /// ([`crate::project::OpenOptions::with_maven_args`] splits them off), and Maven
+    /// gets them with the local repository and the settings file of the project
+    /// ([`Project::maven_model`]).
     pub maven_args: Vec<String>,
-    /// The user properties (`-D`) the workspace was modelled with, passed on to Maven
-    /// (`.mvn/maven.config` is not repeated: Maven reads it itself).
-    pub user_properties: BTreeMap<String, String>,
-    /// The `-P` profile selections the workspace was modelled with, passed on to Maven.
-    pub profiles: Vec<String>,
     /// One Maven per module even in an aggregator workspace (where the whole plan
     /// otherwise goes to one Maven reactor).
     pub per_module: bool,
-}
-
-/// The Maven m2fresh runs.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MavenTool {
-    /// The program.
-    pub program: PathBuf,
-    /// Its version, when it could be told without running it.
-    pub version: Option<String>,
-}
-
-impl MavenTool {
-    /// Whether this Maven's resolver offers named file locks (Maven 3.9+).
-    pub fn supports_file_locks(&self) -> bool {
-        self.version.as_deref().is_some_and(|v| {
-            let mut parts = v.split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
-            let major = parts.next().unwrap_or(0);
-            let minor = parts.next().unwrap_or(0);
-            (major, minor) >= (3, 9)
-        })
-    }
-}
-
-/// Finds the Maven for a module: `--mvn`, else the nearest `mvnw` from the module's
-/// directory up to the workspace root, else `mvn` on `PATH`.
-pub fn find_maven(explicit: Option<&Path>, module_dir: &Path, root: &Path) -> Result<MavenTool> {
-    if let Some(p) = explicit {
-        let program = if p.components().count() == 1 {
-            crate::project::find_on_path(&p.to_string_lossy()).unwrap_or_else(|| p.to_path_buf())
-        } else {
-            p.to_path_buf()
-        };
-        // Checked before anything runs: a typo in --mvn is a usage error, not a build
-        // failure of the first module.
-        if !is_executable(&program) {
-            return Err(Error::usage(
-                format!(
-                    "--mvn {}: {}",
-                    p.display(),
-                    if program.is_file() {
-                        "the file is not executable"
-                    } else {
-                        "no such program (not a file, and not found on PATH)"
-                    }
-                ),
-                Some("give the path of Maven's `mvn` launcher, or leave --mvn out to use mvnw or mvn on PATH".into()),
-            ));
-        }
-        return Ok(MavenTool {
-            version: maven_version(&program),
-            program,
-        });
-    }
-    let mut dir = Some(module_dir);
-    while let Some(d) = dir {
-        let wrapper = d.join("mvnw");
-        if wrapper.is_file() {
-            if !is_executable(&wrapper) {
-                return Err(Error::usage(
-                    format!("{} is not executable", wrapper.display()),
-                    Some(format!(
-                        "make it executable (`chmod +x {}`, and `git update-index --chmod=+x` \
-                         to commit that), or pass --mvn PATH",
-                        wrapper.display()
-                    )),
-                ));
-            }
-            return Ok(MavenTool {
-                version: wrapper_version(d),
-                program: wrapper,
-            });
-        }
-        if d == root {
-            break;
-        }
-        dir = d.parent();
-    }
-    match crate::project::find_on_path("mvn") {
-        Some(program) => Ok(MavenTool {
-            version: maven_version(&program),
-            program,
-        }),
-        None => Err(Error::usage(
-            "Maven is not on PATH and the workspace has no mvnw",
-            Some(
-                "install Maven (https://maven.apache.org/install.html), or pass --mvn PATH".into(),
-            ),
-        )),
-    }
 }
 
 /// Why coordinates cannot name a directory of the local repository, if they cannot.
@@ -194,67 +103,6 @@ pub fn unsafe_coordinates(gav: &crate::coords::Gav) -> Option<String> {
         ));
     }
     None
-}
-
-/// Whether `path` is a file this process could execute (on Unix: with an execute bit).
-fn is_executable(path: &Path) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return false;
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        meta.is_file() && meta.permissions().mode() & 0o111 != 0
-    }
-    #[cfg(not(unix))]
-    {
-        meta.is_file()
-    }
-}
-
-/// The version of an installed Maven, from its `lib/maven-core` jar: the file name, or
-/// (Debian names it `maven-core-3.x.jar`) the `pom.properties` inside it.
-fn maven_version(program: &Path) -> Option<String> {
-    let home = crate::freshness::localrepo::maven_home(Some(program))?;
-    let jar = std::fs::read_dir(home.join("lib")).ok()?.find_map(|e| {
-        let e = e.ok()?;
-        let name = e.file_name().into_string().ok()?;
-        (name.starts_with("maven-core") && name.ends_with(".jar")).then(|| (name, e.path()))
-    })?;
-    let from_name = jar
-        .0
-        .strip_prefix("maven-core-")
-        .and_then(|v| v.strip_suffix(".jar"))
-        .filter(|v| {
-            v.split('.')
-                .all(|p| p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty())
-        });
-    if let Some(v) = from_name {
-        return Some(v.to_string());
-    }
-    let file = File::open(&jar.1).ok()?;
-    let mut zip = zip::ZipArchive::new(file).ok()?;
-    let mut entry = zip
-        .by_name("META-INF/maven/org.apache.maven/maven-core/pom.properties")
-        .ok()?;
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut entry, &mut text).ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix("version="))
-        .map(|v| v.trim().to_string())
-}
-
-/// The version a Maven wrapper downloads, from `.mvn/wrapper/maven-wrapper.properties`.
-fn wrapper_version(dir: &Path) -> Option<String> {
-    let props = std::fs::read_to_string(dir.join(".mvn/wrapper/maven-wrapper.properties")).ok()?;
-    let url = props
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("distributionUrl="))?;
-    let file = url.rsplit('/').next()?;
-    file.strip_prefix("apache-maven-")?
-        .split("-bin")
-        .next()
-        .map(str::to_owned)
 }
 
 /// What became of one module.
@@ -333,69 +181,49 @@ impl InstallReport {
     }
 }
 
-/// The Maven command line for one module (without the program).
-pub fn maven_args(
+/// The Maven command line for one module (without the program):
+/// `-B -f POM [-N] … clean install`.
+pub fn module_args(
     module: &Module,
-    repo: &LocalRepository,
+    model: &ModelArgs,
     tool: &MavenTool,
     opts: &InstallOptions,
     parallel: bool,
 ) -> Vec<String> {
-    let mut args = vec![
-        "-B".to_string(),
-        "-f".to_string(),
-        module.pom.display().to_string(),
-    ];
-    if module.packaging == "pom" {
-        args.push("-N".into());
+    MavenCommandLine {
+        pom: Some(&module.pom),
+        non_recursive: module.packaging == "pom",
+        ..install_command_line(model, tool, opts, parallel)
     }
-    args.extend(common_args(repo, tool, opts, parallel));
-    args
+    .args()
 }
 
-/// What every Maven run of an install gets after its selection of projects: tests,
-/// offline, settings, the local repository, file locks, the workspace's `-D` and `-P`,
-/// the goals, the user's extra arguments.
-pub(crate) fn common_args(
-    repo: &LocalRepository,
+/// What every Maven run of an install gets: tests skipped unless asked, offline, the
+/// model's parameters, file locks when modules run side by side, `clean install`, the
+/// caller's arguments.
+pub(crate) fn install_command_line<'a>(
+    model: &'a ModelArgs,
     tool: &MavenTool,
-    opts: &InstallOptions,
+    opts: &'a InstallOptions,
     parallel: bool,
-) -> Vec<String> {
-    let mut args = Vec::new();
-    if !opts.tests {
-        args.push("-DskipTests".into());
-    }
-    if opts.offline {
-        args.push("-o".into());
-    }
-    if let Some(settings) = &opts.settings {
-        args.push("-s".into());
-        args.push(settings.display().to_string());
-    }
-    args.push(format!("-Dmaven.repo.local={}", repo.path.display()));
-    if parallel && tool.supports_file_locks() {
-        args.push("-Daether.syncContext.named.factory=file-lock".into());
-        args.push("-Daether.syncContext.named.nameMapper=file-gav".into());
-    }
-    // Maven must build what m2fresh modelled (and stamps): the same properties and
-    // profiles.
-    for (name, value) in &opts.user_properties {
-        args.push(format!("-D{name}={value}"));
-    }
-    if !opts.profiles.is_empty() {
-        args.push("-P".into());
-        args.push(opts.profiles.join(","));
-    }
+) -> MavenCommandLine<'a> {
+    let mut goals = Vec::new();
     // `clean` first: a module is installed because it (or what it is built against)
     // changed, and maven-compiler-plugin's incremental build does not notice a changed
     // dependency jar — without `clean`, a constant inlined from the old upstream survives.
     if !opts.incremental {
-        args.push("clean".into());
+        goals.push("clean".to_string());
     }
-    args.push("install".into());
-    args.extend(opts.maven_args.iter().cloned());
-    args
+    goals.push("install".to_string());
+    MavenCommandLine {
+        goals,
+        skip_tests: !opts.tests,
+        offline: opts.offline,
+        model: Some(model),
+        file_locks: parallel && tool.supports_file_locks(),
+        extra: &opts.maven_args,
+        ..MavenCommandLine::default()
+    }
 }
 
 /// Holds the local repository's install lock while alive — and, through the file every
@@ -412,16 +240,8 @@ pub fn lock_repository(repo: &LocalRepository, on_wait: &dyn Fn(&Path)) -> Resul
     let dir = repo.path.join(".m2fresh");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
     let path = dir.join("install.lock");
-    let file = stamp::open_lock_file(&path).map_err(|e| Error::io("cannot open", &path, e))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            on_wait(&path);
-            file.lock()
-                .map_err(|e| Error::io("cannot lock", &path, e))?;
-        }
-        Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("cannot lock", &path, e)),
-    }
+    let file = crate::fsutil::lock_exclusive(&path, on_wait)
+        .map_err(|e| Error::io("cannot lock", &path, e))?;
     // Every Maven started while the lock is held inherits the locked file: the lock
     // then lasts until the last of them has exited, even when m2fresh itself is killed
     // first (`flock` holds while any process has the file open). Without it, a second
@@ -466,8 +286,8 @@ pub fn write_install_stamp(
         }
         None => None,
     };
-    let (_, pom_blake3) =
-        stamp::hash_file(&pom).map_err(|e| format!("cannot read {}: {e}", pom.display()))?;
+    let (_, pom_blake3) = crate::fsutil::hash_file(&pom)
+        .map_err(|e| format!("cannot read {}: {e}", pom.display()))?;
     let stamp = Stamp {
         schema: stamp::STAMP_SCHEMA,
         gav: m.gav.clone(),
@@ -487,7 +307,7 @@ pub fn write_install_stamp(
         ),
         artifact,
         pom_blake3,
-        installed_at: stamp::rfc3339_utc(SystemTime::now()),
+        installed_at: crate::fsutil::rfc3339_utc(SystemTime::now()),
         tool: format!("m2fresh {}", env!("CARGO_PKG_VERSION")),
     };
     stamp::write_stamp(repo, &stamp).map_err(|e| e.to_string())
@@ -506,6 +326,8 @@ pub(crate) struct Run<'a> {
     pub(crate) opts: &'a InstallOptions,
     /// The sources just before Maven started.
     pub(crate) before: Before,
+    /// What every Maven is given of the project's model.
+    pub(crate) model: ModelArgs,
     pub(crate) progress: &'a dyn Progress<ModuleId>,
     pub(crate) cancel: &'a CancelToken,
     /// At most this many modules at once.
@@ -592,6 +414,7 @@ pub fn install(
         plan,
         opts,
         before: Before::take(project, &planned, &opts.maven_args)?,
+        model: project.maven_model(),
         progress,
         cancel,
         jobs: if opts.jobs == 0 {
@@ -691,10 +514,23 @@ fn reactor_pom(
 fn reactor_invocation(run: &Run, root_pom: &Path) -> Result<(MavenInvocation, MavenTool)> {
     let ws = &run.project.workspace;
     let root = root_pom.parent().unwrap_or(&ws.root);
-    let tool = find_maven(run.opts.mvn.as_deref(), root, &ws.root)?;
+    let tool = find_maven(
+        run.opts.mvn.as_deref(),
+        root,
+        &ws.root,
+        run.project.environment(),
+    )?;
     let inv = MavenInvocation {
         program: tool.program.clone(),
-        args: reactor::reactor_args(run.project, run.plan, root_pom, &tool, run.opts, run.jobs),
+        args: reactor::reactor_args(
+            run.project,
+            run.plan,
+            root_pom,
+            &run.model,
+            &tool,
+            run.opts,
+            run.jobs,
+        ),
         cwd: crate::maven::workspace::find_project_directory(root),
         log: run.project.log_dir().join("reactor.log"),
         env: Vec::new(),
@@ -721,12 +557,17 @@ fn install_per_module(run: &Run, mut notes: Vec<String>) -> Result<InstallReport
     let mut tool_used: Option<MavenTool> = None;
     for p in &run.plan.install {
         let m = ws.module(p.module);
-        let tool = find_maven(run.opts.mvn.as_deref(), &m.dir, &ws.root)?;
+        let tool = find_maven(
+            run.opts.mvn.as_deref(),
+            &m.dir,
+            &ws.root,
+            run.project.environment(),
+        )?;
         invocations.insert(
             p.module,
             MavenInvocation {
                 program: tool.program.clone(),
-                args: maven_args(m, &run.project.repository, &tool, run.opts, parallel),
+                args: module_args(m, &run.model, &tool, run.opts, parallel),
                 cwd: crate::maven::workspace::find_project_directory(&m.dir),
                 log: log_path(&run.project.log_dir(), m),
                 env: Vec::new(),
@@ -915,11 +756,9 @@ mod tests {
         use crate::building::exec::CancelToken;
         use crate::project::{OpenOptions, Project};
         let dir = tempfile::tempdir().unwrap();
-        let opts = OpenOptions {
-            local_repo: Some(dir.path().join("repo")),
-            no_cache: true,
-            ..OpenOptions::default()
-        };
+        let opts = OpenOptions::new()
+            .local_repository(dir.path().join("repo"))
+            .stat_cache(crate::project::StatCachePolicy::Disabled);
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/xuecheng");
         let project = Project::open(&fixture, &opts).unwrap();
         let modules = project
@@ -945,27 +784,5 @@ mod tests {
         let err = install(&lock, &project, &plan, &opts, &(), &CancelToken::new()).unwrap_err();
         assert!(err.to_string().contains("the install lock held"), "{err}");
         assert!(!dir.path().join("repo/com").exists(), "nothing ran");
-    }
-
-    #[test]
-    fn a_maven_that_cannot_run_is_a_usage_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let err =
-            find_maven(Some(Path::new("/nonexistent/mvn")), dir.path(), dir.path()).unwrap_err();
-        assert!(err.to_string().contains("no such program"), "{err}");
-        let script = dir.path().join("mvn");
-        std::fs::write(&script, "#!/bin/sh\n").unwrap();
-        let err = find_maven(Some(&script), dir.path(), dir.path()).unwrap_err();
-        assert!(err.to_string().contains("not executable"), "{err}");
-        let wrapper = dir.path().join("mvnw");
-        std::fs::write(&wrapper, "#!/bin/sh\n").unwrap();
-        let err = find_maven(None, dir.path(), dir.path()).unwrap_err();
-        assert!(err.to_string().contains("mvnw is not executable"), "{err}");
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-        assert_eq!(
-            find_maven(None, dir.path(), dir.path()).unwrap().program,
-            wrapper
-        );
     }
 }

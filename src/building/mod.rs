@@ -3,6 +3,7 @@
 
 pub mod exec;
 pub mod install;
+pub mod maven;
 pub mod plan;
 mod reactor;
 pub mod stamping;

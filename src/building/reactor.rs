@@ -8,8 +8,9 @@
 
 use crate::building::exec::{self, JobFailure, MavenInvocation, Outcome};
 use crate::building::install::{
-    InstallOptions, InstalledModule, MavenTool, ModuleResult, Run, common_args, millis,
+    InstallOptions, InstalledModule, ModuleResult, Run, install_command_line, millis,
 };
+use crate::building::maven::{MavenCommandLine, MavenTool, ModelArgs};
 use crate::building::plan::Plan;
 use crate::building::stamping::{self, NotStamped};
 use crate::maven::workspace::ModuleId;
@@ -32,6 +33,7 @@ pub(crate) fn reactor_args(
     project: &Project,
     plan: &Plan,
     root_pom: &Path,
+    model: &ModelArgs,
     tool: &MavenTool,
     opts: &InstallOptions,
     jobs: usize,
@@ -41,22 +43,14 @@ pub(crate) fn reactor_args(
         .iter()
         .map(|p| project.workspace.module(p.module).gav.ga())
         .collect();
-    let mut args = vec![
-        "-B".to_string(),
-        "-f".to_string(),
-        root_pom.display().to_string(),
-        "-pl".to_string(),
-        selection.join(","),
-    ];
-    if jobs > 1 {
-        args.push("-T".into());
-        args.push(jobs.to_string());
+    MavenCommandLine {
+        pom: Some(root_pom),
+        projects: selection,
+        threads: jobs,
+        fail_at_end: opts.keep_going,
+        ..install_command_line(model, tool, opts, jobs > 1)
     }
-    if opts.keep_going {
-        args.push("-fae".into());
-    }
-    args.extend(common_args(&project.repository, tool, opts, jobs > 1));
-    args
+    .args()
 }
 
 /// How Maven's reactor summary says one project ended.

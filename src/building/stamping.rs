@@ -162,13 +162,13 @@ fn config_snapshot(project: &Project) -> Vec<(PathBuf, Option<FileState>)> {
 /// read it agree, one that can and one that cannot differ.
 fn file_state(path: &Path) -> Option<FileState> {
     let identity = identity(path);
-    let (_, blake3) = stamp::hash_file(path).ok()?;
+    let (_, blake3) = crate::fsutil::hash_file(path).ok()?;
     Some(FileState { blake3, identity })
 }
 
 /// blake3 of a file, `None` when it cannot be read.
 fn hash_if_present(path: &Path) -> Option<String> {
-    stamp::hash_file(path).ok().map(|(_, hash)| hash)
+    crate::fsutil::hash_file(path).ok().map(|(_, hash)| hash)
 }
 
 /// The inode of the file at `path` and when it last changed (`ctime`).
@@ -560,7 +560,7 @@ mod tests {
             parameters: Default::default(),
             built_against: BTreeMap::new(),
             artifact: Some(ArtifactRecord::from_file(&jar).unwrap()),
-            pom_blake3: stamp::hash_file(&repo.pom_path(&gav)).unwrap().1,
+            pom_blake3: crate::fsutil::hash_file(&repo.pom_path(&gav)).unwrap().1,
             installed_at: "2024-01-01T00:00:00Z".into(),
             tool: stamp::TOOL.into(),
         };

@@ -96,7 +96,7 @@ pub fn render_why_text(report: &WhyReport) -> String {
                 "  {} -> {}  ({}, {}:{})\n",
                 t(&step.from),
                 t(&step.to),
-                t(&step.kind),
+                t(&step.kind.describe()),
                 t(&step.pom),
                 step.line
             ));

@@ -10,6 +10,7 @@
 //! packaging to file names the way Maven's artifact handlers do.
 
 use crate::coords::Gav;
+use crate::environment::Environment;
 use miette::Diagnostic;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -144,17 +145,18 @@ pub enum LocalRepoError {
     },
 }
 
-/// Finds the local repository the way Maven 3.8 does, relative to the current directory.
+/// Finds the local repository the way Maven 3.8 does, relative to the current directory,
+/// with `${env.*}` in settings files read from this process's environment.
 pub fn locate(opts: &LocateOptions) -> Result<LocalRepository, LocalRepoError> {
     let cwd = std::env::current_dir().map_err(|source| LocalRepoError::WorkingDir { source })?;
-    locate_in(opts, &cwd, &|name| std::env::var(name).ok())
+    locate_in(opts, &cwd, &Environment::from_process())
 }
 
-/// [`locate`] with the working directory and environment passed in, so tests can pin them.
-fn locate_in(
+/// [`locate`] with the working directory and environment passed in.
+pub fn locate_in(
     opts: &LocateOptions,
     cwd: &Path,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &Environment,
 ) -> Result<LocalRepository, LocalRepoError> {
     let found = |raw: &str, source| LocalRepository {
         path: absolute(cwd, raw),
@@ -206,7 +208,10 @@ fn locate_in(
         match name {
             "user.home" => Some(user_home.clone()),
             "user.dir" => Some(cwd_text.clone().into_owned()),
-            _ => name.strip_prefix("env.").and_then(env),
+            _ => name
+                .strip_prefix("env.")
+                .and_then(|n| env.var(n))
+                .map(str::to_owned),
         }
     };
 
@@ -403,20 +408,11 @@ fn interpolate(raw: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
 }
 
 /// The Maven installation directory: the real location of `mvn` (symlinks resolved) two
-/// levels up, else `$MAVEN_HOME` or `$M2_HOME`. Only a directory with a `conf/` counts,
-/// since that is where the global `settings.xml` lives.
-pub fn maven_home(mvn_on_path: Option<&Path>) -> Option<PathBuf> {
-    maven_home_in(mvn_on_path, &|name| {
-        std::env::var_os(name).map(PathBuf::from)
-    })
-}
-
-fn maven_home_in(
-    mvn_on_path: Option<&Path>,
-    env: &dyn Fn(&str) -> Option<PathBuf>,
-) -> Option<PathBuf> {
+/// levels up, else `$MAVEN_HOME` or `$M2_HOME` of `env`. Only a directory with a `conf/`
+/// counts, since that is where the global `settings.xml` lives.
+pub fn maven_home(mvn: Option<&Path>, env: &Environment) -> Option<PathBuf> {
     let is_home = |dir: &Path| dir.join("conf").is_dir();
-    if let Some(mvn) = mvn_on_path
+    if let Some(mvn) = mvn
         && let Ok(real) = std::fs::canonicalize(mvn)
         && let Some(home) = real.parent().and_then(Path::parent)
     {
@@ -429,10 +425,7 @@ fn maven_home_in(
             return Some(libexec);
         }
     }
-    ["MAVEN_HOME", "M2_HOME"]
-        .into_iter()
-        .filter_map(env)
-        .find(|dir| is_home(dir))
+    env.maven_home()
 }
 
 /// Maven's base version: a timestamped snapshot `1.0-20240101.120000-3` lives in the
@@ -563,8 +556,8 @@ mod tests {
         }
     }
 
-    fn no_env(_: &str) -> Option<String> {
-        None
+    fn no_env() -> Environment {
+        Environment::from_vars::<&str, &str>([])
     }
 
     fn settings(dir: &Path, name: &str, local_repo: &str) -> PathBuf {
@@ -578,7 +571,7 @@ mod tests {
     }
 
     fn at(o: &LocateOptions, cwd: &Path) -> LocalRepository {
-        locate_in(o, cwd, &no_env).unwrap()
+        locate_in(o, cwd, &no_env()).unwrap()
     }
 
     #[test]
@@ -691,7 +684,7 @@ mod tests {
         let mut o = opts(home.path());
         o.user_settings = Some(user);
         o.user_properties.insert("foo".into(), "baz".into());
-        let env = |name: &str| (name == "FOO").then(|| "bar".to_owned());
+        let env = Environment::from_vars([("FOO", "bar")]);
         let repo = locate_in(&o, Path::new("/w"), &env).unwrap();
         let expected = format!(
             "{}/r-bar-baz-${{nope}}-${{env.NOPE}}",
@@ -749,7 +742,7 @@ mod tests {
         fs::write(&path, "<settings><localRepository>/x</localRepository>").unwrap();
         let mut o = opts(home.path());
         o.user_settings = Some(path.clone());
-        match locate_in(&o, Path::new("/w"), &no_env) {
+        match locate_in(&o, Path::new("/w"), &no_env()) {
             Err(e @ LocalRepoError::SettingsMalformed { .. }) => {
                 assert!(e.to_string().contains(&path.display().to_string()));
             }
@@ -757,7 +750,7 @@ mod tests {
         }
         fs::write(&path, "<settings><a></b></settings>").unwrap();
         assert!(matches!(
-            locate_in(&o, Path::new("/w"), &no_env),
+            locate_in(&o, Path::new("/w"), &no_env()),
             Err(LocalRepoError::SettingsMalformed { .. })
         ));
     }
@@ -770,13 +763,13 @@ mod tests {
         assert_eq!(at(&o, Path::new("/w")).source, RepositorySource::Default);
         o.user_settings = Some(home.path().join("nope.xml"));
         assert!(matches!(
-            locate_in(&o, Path::new("/w"), &no_env),
+            locate_in(&o, Path::new("/w"), &no_env()),
             Err(LocalRepoError::SettingsMissing { .. })
         ));
         // Issue 11: also when --local-repo decides the repository, as Maven refuses it.
         o.explicit = Some(home.path().join("repo"));
         assert!(matches!(
-            locate_in(&o, Path::new("/w"), &no_env),
+            locate_in(&o, Path::new("/w"), &no_env()),
             Err(LocalRepoError::SettingsMissing { .. })
         ));
     }
@@ -800,18 +793,18 @@ mod tests {
         fs::create_dir_all(&link_dir).unwrap();
         std::os::unix::fs::symlink(home.join("bin/mvn"), link_dir.join("mvn")).unwrap();
         let real_home = fs::canonicalize(&home).unwrap();
+        let none = Environment::from_vars::<&str, &str>([]);
         assert_eq!(
-            maven_home_in(Some(&link_dir.join("mvn")), &|_| None),
+            maven_home(Some(&link_dir.join("mvn")), &none),
             Some(real_home)
         );
-        let env_home = home.clone();
-        let env = move |name: &str| (name == "M2_HOME").then(|| env_home.clone());
-        assert_eq!(maven_home_in(None, &env), Some(home.clone()));
+        let env = Environment::from_vars([("M2_HOME", &home)]);
+        assert_eq!(maven_home(None, &env), Some(home.clone()));
         // A directory without conf/ is not a Maven home.
-        assert_eq!(maven_home_in(Some(&link_dir.join("nope")), &|_| None), None);
+        assert_eq!(maven_home(Some(&link_dir.join("nope")), &none), None);
         let bare = root.path().join("bare");
-        let env = move |_: &str| Some(bare.clone());
-        assert_eq!(maven_home_in(None, &env), None);
+        let env = Environment::from_vars([("MAVEN_HOME", &bare), ("M2_HOME", &bare)]);
+        assert_eq!(maven_home(None, &env), None);
     }
 
     fn repo() -> LocalRepository {

@@ -13,10 +13,8 @@ use crate::freshness::localrepo::LocalRepository;
 use miette::Diagnostic;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 use thiserror::Error;
 
 /// The stamp format this build writes. Schema 1 stamps (without build parameters and
@@ -61,7 +59,7 @@ pub struct Stamp {
     pub artifact: Option<ArtifactRecord>,
     /// blake3 hex of the POM installed next to the artifact.
     pub pom_blake3: String,
-    /// When the install finished, RFC 3339 in UTC (see [`rfc3339_utc`]).
+    /// When the install finished, RFC 3339 in UTC (see [`crate::fsutil::rfc3339_utc`]).
     pub installed_at: String,
     /// Which m2fresh wrote it, e.g. [`TOOL`].
     pub tool: String,
@@ -81,7 +79,7 @@ pub struct ArtifactRecord {
 impl ArtifactRecord {
     /// Hashes `path` and records its file name, size and blake3.
     pub fn from_file(path: &Path) -> io::Result<ArtifactRecord> {
-        let (size, blake3) = hash_file(path)?;
+        let (size, blake3) = crate::fsutil::hash_file(path)?;
         let file = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -156,7 +154,7 @@ pub fn stamp_path(repo: &LocalRepository, gav: &Gav) -> PathBuf {
 /// evidence rather than trust it.
 pub fn read_stamp(repo: &LocalRepository, gav: &Gav) -> Result<Option<Stamp>, StampError> {
     let path = stamp_path(repo, gav);
-    let bytes = match read_record(&path) {
+    let bytes = match crate::fsutil::read_record(&path) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return Ok(None),
         Err(source) => return Err(StampError::Read { path, source }),
@@ -195,149 +193,17 @@ pub fn write_stamp(repo: &LocalRepository, stamp: &Stamp) -> Result<PathBuf, Sta
         source: io::Error::other(e),
     })?;
     json.push(b'\n');
-    match write_atomically(&path, &json) {
+    match crate::fsutil::write_atomically(&path, &json) {
         Ok(()) => Ok(path),
         Err(source) => Err(StampError::Write { path, source }),
     }
-}
-
-/// Replaces `path` with `bytes` so that readers see the old or the new content, never a
-/// mix: a temporary file in the same directory, fsync, rename, then fsync the directory so
-/// the rename itself survives a crash. On failure the temporary file is removed.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().unwrap_or_default();
-    let mut prefix = std::ffi::OsString::from(".");
-    prefix.push(name);
-    prefix.push(".");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    // A temporary file is private (0600); the stamp is for everyone who reads the
-    // repository, as Maven's own files are (the umask still applies).
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    // Some filesystems refuse fsync on a directory; the data is already safe by then.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// The most m2fresh reads of one of its own files (a stamp, the tag ledger). A stamp
-/// lists every input of a module, so it grows with the module, but stays far below this.
-pub(crate) const MAX_RECORD_BYTES: u64 = 64 << 20;
-
-/// Reads a file m2fresh wrote into the local repository, which others can write too:
-/// `Ok(None)` when it does not exist; an error, never a wait or an endless read, when it
-/// is a FIFO, a device, a directory or larger than [`MAX_RECORD_BYTES`].
-pub(crate) fn read_record(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    // Opening a FIFO would wait for a writer; reading /dev/zero would never end.
-    if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a regular file",
-        ));
-    }
-    // Size 0 is empty: files of /proc say 0, then produce content or block.
-    if meta.len() == 0 {
-        return Ok(Some(Vec::new()));
-    }
-    let mut bytes = Vec::new();
-    File::open(path)?
-        .take(MAX_RECORD_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_RECORD_BYTES {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("larger than {} MiB", MAX_RECORD_BYTES >> 20),
-        ));
-    }
-    Ok(Some(bytes))
-}
-
-/// Opens (creating it) a lock file m2fresh keeps in the local repository. Something
-/// other than a regular file at that path is an error: opening a FIFO for writing would
-/// wait forever for a reader.
-pub(crate) fn open_lock_file(path: &Path) -> io::Result<File> {
-    if let Ok(meta) = std::fs::symlink_metadata(path)
-        && !meta.is_file()
-    {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a regular file; remove it",
-        ));
-    }
-    File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-}
-
-/// Size and blake3 hex of a file's bytes, read as a stream.
-pub fn hash_file(path: &Path) -> io::Result<(u64, String)> {
-    let file = File::open(path)?;
-    let mut hasher = blake3::Hasher::new();
-    hasher.update_reader(file)?;
-    Ok((hasher.count(), hasher.finalize().to_hex().to_string()))
-}
-
-/// `time` as RFC 3339 in UTC with whole seconds, e.g. `2024-02-29T13:05:09Z`.
-pub fn rfc3339_utc(time: SystemTime) -> String {
-    let secs: i64 = match time.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => {
-            // Round towards the past so that a fraction before the epoch is still 1969.
-            let d = e.duration();
-            let whole = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
-            -whole - i64::from(d.subsec_nanos() > 0)
-        }
-    };
-    let days = secs.div_euclid(86_400);
-    let of_day = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60
-    )
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`), so no date crate is needed for one timestamp.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    // Both are small positive numbers by construction.
-    (year, month as u32, day as u32)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::freshness::localrepo::RepositorySource;
-    use std::time::Duration;
+    use std::time::SystemTime;
 
     fn repo(dir: &Path) -> LocalRepository {
         LocalRepository {
@@ -367,7 +233,7 @@ mod tests {
                 blake3: "04".repeat(32),
             }),
             pom_blake3: "05".repeat(32),
-            installed_at: rfc3339_utc(SystemTime::now()),
+            installed_at: crate::fsutil::rfc3339_utc(SystemTime::now()),
             tool: TOOL.into(),
         }
     }
@@ -447,27 +313,6 @@ mod tests {
     }
 
     #[test]
-    fn fifos_and_devices_are_never_opened() {
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("stamp.json");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
-        let err = read_record(&fifo).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        assert!(open_lock_file(&fifo).is_err());
-        // /dev/zero would be read forever.
-        assert!(read_record(Path::new("/dev/zero")).is_err());
-        assert_eq!(read_record(&dir.path().join("none")).unwrap(), None);
-        let lock = dir.path().join("install.lock");
-        assert!(open_lock_file(&lock).is_ok() && open_lock_file(&lock).is_ok());
-    }
-
-    #[test]
     fn unknown_schema_is_its_own_error() {
         let dir = tempfile::tempdir().unwrap();
         let r = repo(dir.path());
@@ -511,34 +356,14 @@ mod tests {
     }
 
     #[test]
-    fn hash_file_matches_blake3_of_the_bytes() {
+    fn artifact_record_names_size_and_hash() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("core-1.0.jar");
         let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&path, &bytes).unwrap();
-        let (size, hex) = hash_file(&path).unwrap();
-        assert_eq!(size, 200_000);
-        assert_eq!(hex, blake3::hash(&bytes).to_hex().to_string());
         let record = ArtifactRecord::from_file(&path).unwrap();
         assert_eq!(record.file, "core-1.0.jar");
-        assert_eq!((record.size, record.blake3), (size, hex));
-        assert!(hash_file(&dir.path().join("missing")).is_err());
-    }
-
-    #[test]
-    fn rfc3339_formats_known_instants() {
-        let at = |secs: u64| rfc3339_utc(UNIX_EPOCH + Duration::from_secs(secs));
-        assert_eq!(at(0), "1970-01-01T00:00:00Z");
-        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(at(1_709_211_909), "2024-02-29T13:05:09Z");
-        assert_eq!(at(4_102_444_799), "2099-12-31T23:59:59Z");
-        assert_eq!(
-            rfc3339_utc(UNIX_EPOCH + Duration::from_millis(1_500)),
-            "1970-01-01T00:00:01Z"
-        );
-        assert_eq!(
-            rfc3339_utc(UNIX_EPOCH - Duration::from_millis(500)),
-            "1969-12-31T23:59:59Z"
-        );
+        assert_eq!(record.size, 200_000);
+        assert_eq!(record.blake3, blake3::hash(&bytes).to_hex().to_string());
     }
 }

@@ -141,10 +141,15 @@ impl ModuleStatus {
 pub struct Summary {
     /// Modules checked.
     pub total: usize,
+    /// Modules that are fresh.
     pub fresh: usize,
+    /// Modules that are stale.
     pub stale: usize,
+    /// Modules that are missing.
     pub missing: usize,
+    /// Modules that are unverified.
     pub unverified: usize,
+    /// Modules that are foreign.
     pub foreign: usize,
 }
 
@@ -255,11 +260,12 @@ pub fn artifact_path(repo: &LocalRepository, gav: &Gav, packaging: &str) -> Path
 
 fn artifact_info(path: &Path) -> Result<ArtifactInfo> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io("cannot read", path, e))?;
-    let (size, blake3) = stamp::hash_file(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let (size, blake3) =
+        crate::fsutil::hash_file(path).map_err(|e| Error::io("cannot read", path, e))?;
     Ok(ArtifactInfo {
         path: path.to_path_buf(),
         size,
-        modified: meta.modified().ok().map(stamp::rfc3339_utc),
+        modified: meta.modified().ok().map(crate::fsutil::rfc3339_utc),
         blake3,
     })
 }
@@ -378,7 +384,7 @@ pub fn replaced_since_stamp(
         return Ok(evidence);
     }
     let pom = repo.pom_path(&stamp.gav);
-    let detail = match stamp::hash_file(&pom) {
+    let detail = match crate::fsutil::hash_file(&pom) {
         Ok((_, blake3)) if blake3 == stamp.pom_blake3 => None,
         Ok((size, _)) => Some(format!(
             "the POM installed beside the artifact, {}, was edited or replaced after m2fresh \
@@ -568,7 +574,7 @@ fn unstamped_evidence(
             pom: Some(&m.pom),
             gav: &m.gav,
         };
-        let found = jar::inspect_jar(artifact, &exp).map_err(|e| Error::Other(Box::new(e)))?;
+        let found = jar::inspect_jar(artifact, &exp)?;
         ev.extend(found);
     }
     Ok(ev)
@@ -623,8 +629,10 @@ pub struct PathStep {
     pub from: String,
     /// The upstream module.
     pub to: String,
-    /// `compile dependency`, `parent`, ...
-    pub kind: String,
+    /// Why `from` needs `to`, as in `graph`'s edges: `"kind":"dependency"` with its
+    /// `"scope"`, `parent`, `plugin`, `plugin-dependency`, `extension`, `import`.
+    #[serde(flatten)]
+    pub kind: crate::maven::graph::EdgeKind,
     /// The POM that declares the edge.
     pub pom: String,
     /// Its line.
@@ -676,7 +684,7 @@ pub fn why(
             .map(|e| PathStep {
                 from: ws.module(e.from).key(),
                 to: ws.module(e.to).key(),
-                kind: e.kind.describe(),
+                kind: e.kind.clone(),
                 pom: ws.sources.name(e.loc.source),
                 line: ws.sources.line(&e.loc),
             })
@@ -694,4 +702,145 @@ pub fn why(
         path,
         module: status,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::freshness::localrepo::RepositorySource;
+    use crate::maven::workspace::{Discovery, LoadOptions};
+
+    const POM: &str = "<project><modelVersion>4.0.0</modelVersion><groupId>g</groupId>\
+        <artifactId>a</artifactId><version>1</version><packaging>pom</packaging>\
+        <properties><x>1</x></properties></project>";
+
+    /// A one-module workspace (`pom` packaging: the POM is the artifact) and a local
+    /// repository, both empty of anything else.
+    struct Setup {
+        _dir: tempfile::TempDir,
+        root: PathBuf,
+        repo: LocalRepository,
+    }
+
+    impl Setup {
+        fn new() -> Setup {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().join("ws");
+            std::fs::create_dir_all(&root).unwrap();
+            std::fs::write(root.join("pom.xml"), POM).unwrap();
+            let repo = LocalRepository {
+                path: dir.path().join("repo"),
+                source: RepositorySource::Explicit,
+            };
+            Setup {
+                _dir: dir,
+                root,
+                repo,
+            }
+        }
+
+        fn load(&self) -> (Workspace, ReactorGraph) {
+            let opts = LoadOptions {
+                discovery: Discovery::Scan,
+                local_repository: Some(self.repo.path.clone()),
+                environment: crate::environment::Environment::from_vars::<&str, &str>([]),
+                ..LoadOptions::default()
+            };
+            let ws = Workspace::load(&self.root, &opts).unwrap();
+            let graph = ReactorGraph::build(&ws).unwrap();
+            (ws, graph)
+        }
+
+        fn verdict(&self) -> ModuleStatus {
+            let (ws, graph) = self.load();
+            let report = check(&ws, &graph, &self.repo, &graph.order, &StatCache::new()).unwrap();
+            report.modules.into_iter().next().unwrap()
+        }
+
+        /// What `mvn install` leaves: the POM, copied.
+        fn install_pom(&self) -> PathBuf {
+            let gav = Gav::new("g", "a", "1");
+            let installed = self.repo.pom_path(&gav);
+            std::fs::create_dir_all(installed.parent().unwrap()).unwrap();
+            std::fs::copy(self.root.join("pom.xml"), &installed).unwrap();
+            installed
+        }
+
+        /// What `m2fresh install` leaves: the POM and a stamp of today's fingerprint.
+        fn stamp(&self) {
+            let (ws, graph) = self.load();
+            let parameters = fingerprint::params::BuildParameters::of(&ws);
+            let cache = StatCache::new();
+            let installed = crate::freshness::installed::Installed::new(&self.repo, &cache);
+            let ctx = fingerprint::Context {
+                cache: &cache,
+                parameters: &parameters,
+                installed: &installed,
+                repository: Some(&self.repo.path),
+            };
+            let fps = fingerprint::fingerprint(&ws, &graph, &graph.order, &ctx).unwrap();
+            let m = ws.module(graph.order[0]);
+            crate::building::install::write_install_stamp(
+                &self.repo,
+                &ws,
+                m,
+                fps.get(m.id).unwrap(),
+            )
+            .unwrap();
+        }
+    }
+
+    /// The verdict table: each status from the state of the local repository that
+    /// gives it, and the evidence that comes with it.
+    #[test]
+    fn each_state_of_the_repository_gives_its_verdict() {
+        let s = Setup::new();
+        let missing = s.verdict();
+        assert_eq!(missing.status, Status::Missing);
+        assert_eq!(missing.summary(), "not in the local repository");
+        assert!(missing.artifact.is_none() && missing.installed.is_none());
+
+        let installed = s.install_pom();
+        let unverified = s.verdict();
+        assert_eq!(unverified.status, Status::Unverified, "{unverified:?}");
+        assert!(unverified.stamp.is_none());
+        assert_eq!(unverified.installed.as_ref().unwrap().path, installed);
+
+        s.stamp();
+        let fresh = s.verdict();
+        assert_eq!(fresh.status, Status::Fresh, "{fresh:?}");
+        assert!(fresh.evidence.is_empty());
+        assert_eq!(fresh.stamp.as_ref().unwrap().fingerprint, fresh.fingerprint);
+
+        std::fs::write(s.root.join("pom.xml"), POM.replace("<x>1</x>", "<x>2</x>")).unwrap();
+        let stale = s.verdict();
+        assert_eq!(stale.status, Status::Stale, "{stale:?}");
+        assert!(
+            stale.evidence.iter().any(|e| e.detail.contains('x')),
+            "the evidence names the property: {:?}",
+            stale.evidence
+        );
+
+        std::fs::write(s.root.join("pom.xml"), POM).unwrap();
+        assert_eq!(
+            s.verdict().status,
+            Status::Fresh,
+            "back to what was stamped"
+        );
+        std::fs::write(&installed, POM.replace("<x>1</x>", "<x>3</x>")).unwrap();
+        let foreign = s.verdict();
+        assert_eq!(foreign.status, Status::Foreign, "{foreign:?}");
+        assert!(!foreign.evidence.is_empty());
+    }
+
+    #[test]
+    fn a_stamp_that_cannot_be_read_leaves_the_artifact_unverified() {
+        let s = Setup::new();
+        s.install_pom();
+        let stamp = stamp::stamp_path(&s.repo, &Gav::new("g", "a", "1"));
+        std::fs::write(&stamp, "{ not json").unwrap();
+        let v = s.verdict();
+        assert_eq!(v.status, Status::Unverified, "{v:?}");
+        assert_eq!(v.evidence[0].kind, EvidenceKind::StampUnreadable);
+    }
 }

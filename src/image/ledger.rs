@@ -11,7 +11,7 @@ use super::reference::{next_version, split_reference};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -134,15 +134,11 @@ impl TagLedger {
             source,
         })?;
         let lock_path = lock_path(&self.path);
-        let lock = crate::freshness::stamp::open_lock_file(&lock_path).map_err(|source| {
+        let lock = crate::fsutil::lock_exclusive(&lock_path, &|_| {}).map_err(|source| {
             ImageError::LedgerLock {
                 path: lock_path.clone(),
                 source,
             }
-        })?;
-        lock.lock().map_err(|source| ImageError::LedgerLock {
-            path: lock_path.clone(),
-            source,
         })?;
         // The lock is released when `lock` is dropped, also on the error paths.
         let mut merged = read_entries(&self.path)?;
@@ -159,7 +155,7 @@ impl TagLedger {
             path: self.path.clone(),
             source: io::Error::other(e),
         })?;
-        write_atomically(&dir, &self.path, text.as_bytes()).map_err(|source| {
+        crate::fsutil::write_atomically(&self.path, text.as_bytes()).map_err(|source| {
             ImageError::LedgerWrite {
                 path: self.path.clone(),
                 source,
@@ -179,7 +175,7 @@ fn lock_path(path: &Path) -> PathBuf {
 }
 
 fn read_entries(path: &Path) -> Result<BTreeMap<String, LedgerEntry>, ImageError> {
-    let bytes = match crate::freshness::stamp::read_record(path) {
+    let bytes = match crate::fsutil::read_record(path) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return Ok(BTreeMap::new()),
         Err(source) => {
@@ -201,14 +197,6 @@ fn read_entries(path: &Path) -> Result<BTreeMap<String, LedgerEntry>, ImageError
         });
     }
     Ok(file.images)
-}
-
-fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -206,6 +206,7 @@ pub enum BuildMethod {
 
 /// Options of `m2fresh image`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ImageOptions {
     /// The engine; [`Engine::Auto`] detects.
     pub engine: Engine,
@@ -365,7 +366,27 @@ const NO_SOURCE_HELP: &str =
 
 /// Everything that can go wrong while planning, guarding or running an image build.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[non_exhaustive]
 pub enum ImageError {
+    /// The image would be built with upstream artifacts that are not fresh in the local
+    /// repository — the old jar in the image, the bug m2fresh exists to catch.
+    #[error(
+        "the image of {target} would be built with upstream artifacts that are not fresh: {}",
+        not_fresh.iter().map(|m| format!("{} ({})", m.id, m.status.as_str())).collect::<Vec<_>>().join(", ")
+    )]
+    #[diagnostic(
+        code(m2fresh::image::stale_upstream),
+        help(
+            "install them first (`m2fresh build` installs, then builds the image), or allow it with --allow-stale"
+        )
+    )]
+    StaleUpstream {
+        /// The module whose image it is, `groupId:artifactId`.
+        target: String,
+        /// The upstream modules that are not fresh, with their evidence.
+        not_fresh: Vec<crate::freshness::status::ModuleStatus>,
+    },
+
     /// The module has no Jib plugin, no Dockerfile and no Docker Maven plugin.
     #[error("{}: no way to build a container image (no Jib plugin, no Dockerfile, no Docker Maven plugin)", .module.display())]
     #[diagnostic(code(m2fresh::image::no_source), help("{}", NO_SOURCE_HELP))]

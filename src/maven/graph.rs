@@ -18,7 +18,7 @@
 
 use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
 use crate::maven::pom::{Loc, text};
-use crate::maven::workspace::{ModuleId, Workspace};
+use crate::maven::workspace::{Module, ModuleId, Workspace};
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -263,105 +263,43 @@ impl ReactorGraph {
 fn candidate_edges(ws: &Workspace, findings: &mut Vec<Finding>) -> Vec<Edge> {
     let mut edges = Vec::new();
     for m in &ws.modules {
-        let mut add = |g: &str,
-                       a: &str,
-                       v: Option<&str>,
-                       kind: EdgeKind,
-                       loc: &Loc,
-                       version_loc: Option<&Loc>,
-                       findings: &mut Vec<Finding>| {
-            let candidates = ws.by_ga(&format!("{g}:{a}"));
-            if candidates.is_empty() {
-                return;
-            }
-            let v = v.unwrap_or("");
-            let specific = !(v.is_empty() || v.starts_with('[') || v.starts_with('('));
-            let mut matched = false;
-            for &to in candidates {
-                if specific && ws.module(to).gav.version != v {
-                    continue;
-                }
-                matched = true;
-                if to != m.id {
-                    edges.push(Edge {
-                        from: m.id,
-                        to,
-                        kind: kind.clone(),
-                        loc: loc.clone(),
-                    });
-                }
-            }
-            if !matched {
-                let versions: Vec<&str> = candidates
-                    .iter()
-                    .map(|id| ws.module(*id).gav.version.as_str())
-                    .collect();
-                findings.push(
-                    Finding::warning(
-                        &ws.sources,
-                        FindingKind::VersionMismatch,
-                        Some(m.key()),
-                        format!(
-                            "{} names {g}:{a}:{v} ({}), but the workspace has {g}:{a}:{}; Maven \
-                             does not build it from these sources and takes {v} from the \
-                             repository instead",
-                            m.key(),
-                            kind.describe(),
-                            versions.join(", ")
-                        ),
-                        version_loc.or(Some(loc)),
-                    )
-                    .with_help(format!(
-                        "use version {} (for example ${{project.version}}) to build against the sources",
-                        versions.first().copied().unwrap_or("")
-                    )),
-                );
-            }
-        };
         let e = &m.effective;
+        let mut link = |r: Reference, findings: &mut Vec<Finding>| {
+            link_reference(ws, m, r, &mut edges, findings)
+        };
         for d in &e.dependencies {
             let scope = text(&d.scope).unwrap_or("compile").to_string();
-            add(
-                text(&d.group_id).unwrap_or(""),
-                text(&d.artifact_id).unwrap_or(""),
-                text(&d.version),
-                EdgeKind::Dependency { scope },
-                &d.loc,
-                d.version.as_ref().map(|v| &v.loc),
+            link(
+                Reference::of_dependency(d, EdgeKind::Dependency { scope }),
                 findings,
             );
         }
         if let Some(p) = &m.parent {
             // The parent edge uses the declared coordinates; ProjectSorter matches them
-            // like any other.
-            add(
-                &p.gav.group_id,
-                &p.gav.artifact_id,
-                Some(&p.gav.version),
-                EdgeKind::Parent,
-                &p.loc,
-                None,
-                &mut Vec::new(),
-            );
+            // like any other (a mismatch is the model's business, not a finding here).
+            let parent = Reference {
+                group_id: &p.gav.group_id,
+                artifact_id: &p.gav.artifact_id,
+                version: Some(&p.gav.version),
+                kind: EdgeKind::Parent,
+                loc: &p.loc,
+                version_loc: None,
+            };
+            link(parent, &mut Vec::new());
         }
         for p in &e.build.plugins {
-            add(
-                p.group_id_or_default(),
-                text(&p.artifact_id).unwrap_or(""),
-                text(&p.version),
-                EdgeKind::Plugin,
-                &p.loc,
-                p.version.as_ref().map(|v| &v.loc),
-                findings,
-            );
+            let plugin = Reference {
+                group_id: p.group_id_or_default(),
+                artifact_id: text(&p.artifact_id).unwrap_or(""),
+                version: text(&p.version),
+                kind: EdgeKind::Plugin,
+                loc: &p.loc,
+                version_loc: p.version.as_ref().map(|v| &v.loc),
+            };
+            link(plugin, findings);
             for d in &p.dependencies {
-                add(
-                    text(&d.group_id).unwrap_or(""),
-                    text(&d.artifact_id).unwrap_or(""),
-                    text(&d.version),
-                    EdgeKind::PluginDependency,
-                    &d.loc,
-                    d.version.as_ref().map(|v| &v.loc),
+                link(
+                    Reference::of_dependency(d, EdgeKind::PluginDependency),
                     findings,
                 );
             }
@@ -390,15 +328,15 @@ fn candidate_edges(ws: &Workspace, findings: &mut Vec<Finding>) -> Vec<Edge> {
                 &x.loc,
                 findings,
             );
-            add(
-                text(&x.group_id).unwrap_or(""),
-                text(&x.artifact_id).unwrap_or(""),
-                text(&x.version),
-                EdgeKind::Extension,
-                &x.loc,
-                x.version.as_ref().map(|v| &v.loc),
-                findings,
-            );
+            let extension = Reference {
+                group_id: text(&x.group_id).unwrap_or(""),
+                artifact_id: text(&x.artifact_id).unwrap_or(""),
+                version: text(&x.version),
+                kind: EdgeKind::Extension,
+                loc: &x.loc,
+                version_loc: x.version.as_ref().map(|v| &v.loc),
+            };
+            link(extension, findings);
         }
         for (gav, loc) in &m.imports {
             if let Some(to) = ws.by_gav(gav) {
@@ -412,6 +350,94 @@ fn candidate_edges(ws: &Workspace, findings: &mut Vec<Finding>) -> Vec<Edge> {
         }
     }
     edges
+}
+
+/// Coordinates a module names in its model, which may be a workspace module.
+struct Reference<'a> {
+    group_id: &'a str,
+    artifact_id: &'a str,
+    version: Option<&'a str>,
+    kind: EdgeKind,
+    /// The declaration.
+    loc: &'a Loc,
+    /// The `<version>` element, where a version mismatch points.
+    version_loc: Option<&'a Loc>,
+}
+
+impl<'a> Reference<'a> {
+    fn of_dependency(d: &'a crate::maven::pom::Dependency, kind: EdgeKind) -> Self {
+        Reference {
+            group_id: text(&d.group_id).unwrap_or(""),
+            artifact_id: text(&d.artifact_id).unwrap_or(""),
+            version: text(&d.version),
+            kind,
+            loc: &d.loc,
+            version_loc: d.version.as_ref().map(|v| &v.loc),
+        }
+    }
+}
+
+/// The edges from `m` for one reference, as ProjectSorter links it: to every module of
+/// that groupId:artifactId whose version matches (any version for an empty version or a
+/// range). A specific version that no module has is a finding: Maven takes the jar from
+/// the repository.
+fn link_reference(
+    ws: &Workspace,
+    m: &Module,
+    r: Reference,
+    edges: &mut Vec<Edge>,
+    findings: &mut Vec<Finding>,
+) {
+    let candidates = ws.by_ga(&format!("{}:{}", r.group_id, r.artifact_id));
+    if candidates.is_empty() {
+        return;
+    }
+    let v = r.version.unwrap_or("");
+    let specific = !(v.is_empty() || v.starts_with('[') || v.starts_with('('));
+    let mut matched = false;
+    for &to in candidates {
+        if specific && ws.module(to).gav.version != v {
+            continue;
+        }
+        matched = true;
+        if to != m.id {
+            edges.push(Edge {
+                from: m.id,
+                to,
+                kind: r.kind.clone(),
+                loc: r.loc.clone(),
+            });
+        }
+    }
+    if !matched {
+        findings.push(version_mismatch(ws, m, &r, candidates));
+    }
+}
+
+fn version_mismatch(ws: &Workspace, m: &Module, r: &Reference, candidates: &[ModuleId]) -> Finding {
+    let (g, a, v) = (r.group_id, r.artifact_id, r.version.unwrap_or(""));
+    let versions: Vec<&str> = candidates
+        .iter()
+        .map(|id| ws.module(*id).gav.version.as_str())
+        .collect();
+    Finding::warning(
+        &ws.sources,
+        FindingKind::VersionMismatch,
+        Some(m.key()),
+        format!(
+            "{} names {g}:{a}:{v} ({}), but the workspace has {g}:{a}:{}; Maven \
+             does not build it from these sources and takes {v} from the \
+             repository instead",
+            m.key(),
+            r.kind.describe(),
+            versions.join(", ")
+        ),
+        r.version_loc.or(Some(r.loc)),
+    )
+    .with_help(format!(
+        "use version {} (for example ${{project.version}}) to build against the sources",
+        versions.first().copied().unwrap_or("")
+    ))
 }
 
 fn extension_finding(

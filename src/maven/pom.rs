@@ -180,23 +180,34 @@ pub struct Model {
     /// The `<project>` element.
     #[serde(skip)]
     pub loc: Loc,
+    /// `<groupId>`.
     pub group_id: Option<Value>,
+    /// `<artifactId>`.
     pub artifact_id: Option<Value>,
+    /// `<version>`.
     pub version: Option<Value>,
+    /// `<packaging>`.
     pub packaging: Option<Value>,
+    /// `<name>`.
     pub name: Option<Value>,
     /// `<prerequisites><maven>`: not inherited. Maven plugins name their Maven API
     /// dependencies with `${project.prerequisites.maven}`.
     pub prerequisites_maven: Option<Value>,
+    /// `<parent>`.
     pub parent: Option<Parent>,
+    /// `<properties>`, by name.
     pub properties: BTreeMap<String, Value>,
     /// Shared: the modules of a workspace mostly manage the same list (their root's, or
     /// an imported BOM's, interpolated alike), and the workspace keeps one copy of each
     /// distinct list. Change it with `Arc::make_mut`.
     pub dependency_management: Arc<Vec<Dependency>>,
+    /// `<dependencies>`.
     pub dependencies: Vec<Dependency>,
+    /// `<modules>`.
     pub modules: Vec<Value>,
+    /// `<build>`.
     pub build: Build,
+    /// `<profiles>`.
     #[serde(skip)]
     pub profiles: Vec<Profile>,
     /// What reading the file noticed (a skipped `<!DOCTYPE>`, undecodable bytes): Maven
@@ -209,10 +220,14 @@ pub struct Model {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Parent {
+    /// Where it is declared.
     #[serde(skip)]
     pub loc: Loc,
+    /// `<groupId>`.
     pub group_id: Option<Value>,
+    /// `<artifactId>`.
     pub artifact_id: Option<Value>,
+    /// `<version>`.
     pub version: Option<Value>,
     /// `None` when absent (Maven's default `../pom.xml`); an empty value for
     /// `<relativePath/>`.
@@ -223,18 +238,27 @@ pub struct Parent {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dependency {
+    /// Where it is declared.
     #[serde(skip)]
     pub loc: Loc,
+    /// `<groupId>`.
     pub group_id: Option<Value>,
+    /// `<artifactId>`.
     pub artifact_id: Option<Value>,
+    /// `<version>`.
     pub version: Option<Value>,
+    /// `<type>` (`jar` when not given: [`Dependency::type_or_default`]).
     #[serde(rename = "type")]
     pub type_: Option<Value>,
+    /// `<classifier>`.
     pub classifier: Option<Value>,
+    /// `<scope>`.
     pub scope: Option<Value>,
+    /// `<optional>`.
     pub optional: Option<Value>,
     /// `<systemPath>`, the file of a `system`-scoped dependency.
     pub system_path: Option<Value>,
+    /// `<exclusions>`: (groupId, artifactId) of each.
     pub exclusions: Vec<(Option<Value>, Option<Value>)>,
 }
 
@@ -276,15 +300,23 @@ impl Dependency {
 #[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Build {
+    /// `<sourceDirectory>`.
     pub source_directory: Option<Value>,
+    /// `<directory>`.
     pub directory: Option<Value>,
+    /// `<outputDirectory>`.
     pub output_directory: Option<Value>,
+    /// `<finalName>`.
     pub final_name: Option<Value>,
     /// `<filters>`: property files that resource filtering reads.
     pub filters: Vec<Value>,
+    /// `<resources>`.
     pub resources: Vec<Resource>,
+    /// `<plugins>`.
     pub plugins: Vec<Plugin>,
+    /// `<pluginManagement><plugins>`.
     pub plugin_management: Vec<Plugin>,
+    /// `<extensions>`.
     pub extensions: Vec<Extension>,
 }
 
@@ -292,12 +324,18 @@ pub struct Build {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {
+    /// Where it is declared.
     #[serde(skip)]
     pub loc: Loc,
+    /// `<directory>`.
     pub directory: Option<Value>,
+    /// `<targetPath>`.
     pub target_path: Option<Value>,
+    /// `<filtering>`.
     pub filtering: Option<Value>,
+    /// `<includes>`.
     pub includes: Vec<Value>,
+    /// `<excludes>`.
     pub excludes: Vec<Value>,
 }
 
@@ -305,15 +343,24 @@ pub struct Resource {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plugin {
+    /// Where it is declared.
     #[serde(skip)]
     pub loc: Loc,
+    /// `<groupId>`.
     pub group_id: Option<Value>,
+    /// `<artifactId>`.
     pub artifact_id: Option<Value>,
+    /// `<version>`.
     pub version: Option<Value>,
+    /// `<extensions>`.
     pub extensions: Option<Value>,
+    /// `<inherited>`.
     pub inherited: Option<Value>,
+    /// `<dependencies>`.
     pub dependencies: Vec<Dependency>,
+    /// `<configuration>`.
     pub configuration: Option<Config>,
+    /// `<executions>`.
     pub executions: Vec<Execution>,
 }
 
@@ -337,10 +384,15 @@ impl Plugin {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Execution {
+    /// `<id>`.
     pub id: Option<Value>,
+    /// `<phase>`.
     pub phase: Option<Value>,
+    /// `<goals>`.
     pub goals: Vec<Value>,
+    /// `<inherited>`.
     pub inherited: Option<Value>,
+    /// `<configuration>`.
     pub configuration: Option<Config>,
 }
 
@@ -348,20 +400,28 @@ pub struct Execution {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Extension {
+    /// Where it is declared.
     #[serde(skip)]
     pub loc: Loc,
+    /// `<groupId>`.
     pub group_id: Option<Value>,
+    /// `<artifactId>`.
     pub artifact_id: Option<Value>,
+    /// `<version>`.
     pub version: Option<Value>,
 }
 
 /// A plugin's free-form `<configuration>` tree.
 #[derive(Clone, Debug, Serialize)]
 pub struct Config {
+    /// `<name>`.
     pub name: String,
+    /// The element's attributes, in document order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attrs: Vec<(String, String)>,
+    /// The element's text.
     pub value: Option<Value>,
+    /// The child elements, in document order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Config>,
 }
@@ -385,13 +445,21 @@ impl Config {
 /// A `<profile>`.
 #[derive(Clone, Debug)]
 pub struct Profile {
+    /// Where it is declared.
     pub loc: Loc,
+    /// `<id>`.
     pub id: Option<Value>,
+    /// `<activation>`.
     pub activation: Option<Activation>,
+    /// `<properties>`, by name.
     pub properties: BTreeMap<String, Value>,
+    /// `<dependencyManagement><dependencies>`.
     pub dependency_management: Vec<Dependency>,
+    /// `<dependencies>`.
     pub dependencies: Vec<Dependency>,
+    /// `<modules>`.
     pub modules: Vec<Value>,
+    /// `<build>`.
     pub build: Build,
 }
 
@@ -405,21 +473,32 @@ impl Profile {
 /// A profile's `<activation>`.
 #[derive(Clone, Debug, Default)]
 pub struct Activation {
+    /// `<activeByDefault>`.
     pub active_by_default: Option<Value>,
+    /// `<jdk>`.
     pub jdk: Option<Value>,
+    /// `<property><name>`.
     pub property_name: Option<Value>,
+    /// `<property><value>`.
     pub property_value: Option<Value>,
+    /// `<file><exists>`.
     pub file_exists: Option<Value>,
+    /// `<file><missing>`.
     pub file_missing: Option<Value>,
+    /// `<os>`.
     pub os: Option<OsCondition>,
 }
 
 /// An `<activation><os>` condition; each value may start with `!` to negate it.
 #[derive(Clone, Debug, Default)]
 pub struct OsCondition {
+    /// `<name>`.
     pub name: Option<Value>,
+    /// `<family>`.
     pub family: Option<Value>,
+    /// `<arch>`.
     pub arch: Option<Value>,
+    /// `<version>`.
     pub version: Option<Value>,
 }
 

@@ -11,6 +11,7 @@
 //! `dependencyManagement` injected into the dependencies.
 
 use crate::coords::Gav;
+use crate::environment::Environment;
 use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
 use crate::maven::model::{BuiltModel, Loader, ModelContext, ParentLink, RawPom, normalize};
 use crate::maven::pom::{Dependency, Loc, Model, SourceId, Sources, text};
@@ -53,11 +54,24 @@ pub struct LoadOptions {
     ///
     /// [`Project::open`]: crate::project::Project::open
     pub maven_config: Option<MavenConfig>,
+    /// The environment (`MAVEN_OPTS`, `${env.*}`, `JAVA_HOME` and `PATH` for
+    /// `java.version`); default: this process's.
+    pub environment: Environment,
 }
 
-/// The index of a module in [`Workspace::modules`].
+/// A module of one [`Workspace`]: only the workspace makes them
+/// ([`Workspace::find`], [`Workspace::modules`], the graph), so an id always names one of
+/// its modules. Ids of two workspaces must not be mixed (a [`crate::project::Project::reopen`]ed
+/// project has ids of its own).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct ModuleId(pub usize);
+pub struct ModuleId(pub(crate) usize);
+
+impl ModuleId {
+    /// The module's position in [`Workspace::modules`] (Maven's project-collection order).
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
 
 /// One module of the workspace with its effective model.
 #[derive(Debug)]
@@ -166,156 +180,19 @@ impl Workspace {
             Some(config) => config.clone(),
             None => read_maven_config(&project_directory)?,
         };
-        let mut user = maven_config.user_properties.clone();
-        user.extend(opts.user_properties.clone());
-        let mut ctx = ModelContext::from_environment(user);
-        let maven_opts = std::env::var("MAVEN_OPTS").unwrap_or_default();
-        let jvm_properties = jvm_system_properties(&project_directory, &maven_opts)?;
-        ctx.activation.system.extend(jvm_properties.clone());
-        let profile_args: Vec<String> = maven_config
-            .profiles
-            .iter()
-            .chain(&opts.profiles)
-            .cloned()
+        let context = BuildContext::new(opts, &project_directory, &maven_config)?;
+        let loader = Loader::with_sources(&root, context.model, context.sources);
+        let (discovery, built) = discover(&loader, &root, opts.discovery)?;
+        let mut findings: Vec<Finding> = core_extensions(&loader, &project_directory)
+            .into_iter()
             .collect();
-        // Settings are interpolated with the user, then system properties (`env.*`
-        // among them).
-        let mut sources = Sources::default();
-        let settings = {
-            let a = &ctx.activation;
-            let lookup = |name: &str| a.user.get(name).or_else(|| a.system.get(name)).cloned();
-            crate::maven::settings::read_profiles(&opts.settings, &mut sources, &lookup)
-                .map_err(|e| Error::Other(Box::new(e)))?
-        };
-        // `<activeProfiles>` first, as Maven sets them before adding `-P`; deactivation
-        // wins either way.
-        ctx.activation.active_ids.extend(settings.active_profiles);
-        ctx.external_profiles = settings.profiles;
-        for p in &profile_args {
-            ctx.activation.add_profile_args(p);
-        }
-        ctx.local_repository = opts.local_repository.clone();
-
-        let loader = Loader::with_sources(&root, ctx, sources);
-        let root_pom = root.join("pom.xml");
-        let discovery = match opts.discovery {
-            Discovery::Auto => {
-                if root_pom.is_file() && declares_modules(&loader.read(&root_pom)?.model) {
-                    Discovery::Aggregator
-                } else {
-                    Discovery::Scan
-                }
-            }
-            other => other,
-        };
-        let mut findings = Vec::new();
-        let built: Vec<BuiltModel> = match discovery {
-            Discovery::Aggregator | Discovery::Auto => {
-                if !root_pom.is_file() {
-                    return Err(Error::usage(
-                        format!("{} has no pom.xml to aggregate from", root.display()),
-                        Some("use --scan to find every pom.xml below the directory".into()),
-                    ));
-                }
-                collect_aggregated(&loader, &root_pom)?
-            }
-            Discovery::Scan => {
-                let poms = scan(&root)?;
-                let raws: Vec<Arc<RawPom>> =
-                    loader.read_all(&poms).into_iter().collect::<Result<_>>()?;
-                raws.par_iter()
-                    .map(|raw| loader.build(raw))
-                    .collect::<Result<Vec<_>>>()?
-            }
-        };
-        if project_directory.join(".mvn/extensions.xml").is_file() {
-            findings.push(
-                Finding::warning(
-                    &loader.sources(),
-                    FindingKind::CoreExtensions,
-                    None,
-                    format!(
-                        "{} loads Maven core extensions; m2fresh cannot emulate what they \
-                         change (versions, the reactor), so its graph may differ from Maven's",
-                        project_directory.join(".mvn/extensions.xml").display()
-                    ),
-                    None,
-                )
-                .with_help("compare `m2fresh order` with Maven's reactor build order once"),
-            );
-        }
-
-        let mut modules: Vec<Module> = Vec::with_capacity(built.len());
-        let mut by_gav: HashMap<Gav, ModuleId> = HashMap::with_capacity(built.len());
-        for b in built {
-            findings.extend(b.findings.iter().cloned());
-            if let Some(&first) = by_gav.get(&b.gav) {
-                let other = &modules[first.0];
-                if discovery == Discovery::Scan {
-                    findings.push(
-                        Finding::warning(
-                            &loader.sources(),
-                            FindingKind::DuplicateCoordinates,
-                            Some(b.gav.ga()),
-                            format!(
-                                "{} has the same coordinates {} as {}; m2fresh keeps the first",
-                                rel(&root, &b.pom.path),
-                                b.gav,
-                                other.rel_pom
-                            ),
-                            b.effective.artifact_id.as_ref().map(|v| &v.loc),
-                        )
-                        .with_help(
-                            "give one of them other coordinates, or exclude it from the workspace",
-                        ),
-                    );
-                    continue;
-                }
-                let sources = loader.sources();
-                return Err(PomDiagnostic::at(
-                    &sources,
-                    "m2fresh::maven::workspace::duplicate",
-                    format!("Project '{}' is duplicated in the reactor", b.gav),
-                    b.effective.artifact_id.as_ref().map(|v| &v.loc),
-                    "this project",
-                )
-                .with_related(PomDiagnostic::at(
-                    &sources,
-                    "m2fresh::maven::workspace::duplicate",
-                    format!("{} has the same coordinates", other.rel_pom),
-                    other.effective.artifact_id.as_ref().map(|v| &v.loc),
-                    "and this one",
-                ))
-                .with_help("each module of a reactor needs its own groupId:artifactId:version")
-                .into());
-            }
-            let id = ModuleId(modules.len());
-            by_gav.insert(b.gav.clone(), id);
-            modules.push(Module {
-                id,
-                rel_pom: rel(&root, &b.pom.path),
-                rel_dir: {
-                    let d = rel(&root, &b.pom.dir);
-                    if d.is_empty() { ".".into() } else { d }
-                },
-                dir: b.pom.dir.clone(),
-                pom: b.pom.path.clone(),
-                source: b.pom.source,
-                raw: b.pom.clone(),
-                gav: b.gav,
-                packaging: b.packaging,
-                effective: b.effective,
-                parent: b.parent,
-                lineage: b.lineage.iter().map(|p| p.path.clone()).collect(),
-                active_profiles: b.active_profiles,
-                imports: Vec::new(),
-            });
-        }
+        let (mut modules, by_gav) = index_modules(&loader, &root, discovery, built, &mut findings)?;
         let mut by_ga: HashMap<String, Vec<ModuleId>> = HashMap::new();
         for m in &modules {
             by_ga.entry(m.gav.ga()).or_default().push(m.id);
         }
 
+        // Maven's second phase, once every module has been through the first.
         import_boms(&loader, &mut modules, &by_gav, &mut findings)?;
         for m in &mut modules {
             crate::maven::model::merge::inject_dependency_management(&mut m.effective);
@@ -323,27 +200,7 @@ impl Workspace {
         let ctx = loader.context().clone();
         findings.extend(unknown_profiles(&loader, &ctx));
         let sources = loader.into_sources();
-        for m in &modules {
-            for d in &m.effective.dependencies {
-                if text(&d.version).is_none_or(str::is_empty) {
-                    findings.push(
-                        Finding::warning(
-                            &sources,
-                            FindingKind::MissingVersion,
-                            Some(m.key()),
-                            format!(
-                                "the dependency {}:{} has no version and nothing manages one; \
-                                 Maven refuses this POM",
-                                text(&d.group_id).unwrap_or("?"),
-                                text(&d.artifact_id).unwrap_or("?")
-                            ),
-                            Some(&d.loc),
-                        )
-                        .with_help("add a <version>, or manage it in <dependencyManagement>"),
-                    );
-                }
-            }
-        }
+        findings.extend(missing_versions(&sources, &modules));
         Ok(Workspace {
             root,
             discovery,
@@ -353,8 +210,8 @@ impl Workspace {
             context: ctx,
             maven_config,
             project_directory,
-            jvm_properties,
-            profile_args,
+            jvm_properties: context.jvm_properties,
+            profile_args: context.profile_args,
             by_gav,
             by_ga,
         })
@@ -380,6 +237,10 @@ impl Workspace {
     }
 
     /// The module with this id.
+    ///
+    /// # Panics
+    ///
+    /// When `id` is of another workspace with fewer modules.
     pub fn module(&self, id: ModuleId) -> &Module {
         &self.modules[id.0]
     }
@@ -630,6 +491,225 @@ fn aggregates(dir: &Path, child: &Path) -> bool {
         };
         named == child
     })
+}
+
+/// What the models are built with: the properties (user, system, the JVM's), the `-P`
+/// arguments, the settings' profiles, the local repository.
+struct BuildContext {
+    model: ModelContext,
+    /// The settings files read, for diagnostics.
+    sources: Sources,
+    jvm_properties: BTreeMap<String, String>,
+    profile_args: Vec<String>,
+}
+
+impl BuildContext {
+    fn new(
+        opts: &LoadOptions,
+        project_directory: &Path,
+        maven_config: &MavenConfig,
+    ) -> Result<BuildContext> {
+        let mut user = maven_config.user_properties.clone();
+        user.extend(opts.user_properties.clone());
+        let mut ctx = ModelContext::from_environment(user, &opts.environment);
+        let maven_opts = opts.environment.maven_opts().unwrap_or_default();
+        let jvm_properties = jvm_system_properties(project_directory, maven_opts)?;
+        ctx.activation.system.extend(jvm_properties.clone());
+        let profile_args: Vec<String> = maven_config
+            .profiles
+            .iter()
+            .chain(&opts.profiles)
+            .cloned()
+            .collect();
+        // Settings are interpolated with the user, then system properties (`env.*`
+        // among them).
+        let mut sources = Sources::default();
+        let settings = {
+            let a = &ctx.activation;
+            let lookup = |name: &str| a.user.get(name).or_else(|| a.system.get(name)).cloned();
+            crate::maven::settings::read_profiles(&opts.settings, &mut sources, &lookup)?
+        };
+        // `<activeProfiles>` first, as Maven sets them before adding `-P`; deactivation
+        // wins either way.
+        ctx.activation.active_ids.extend(settings.active_profiles);
+        ctx.external_profiles = settings.profiles;
+        for p in &profile_args {
+            ctx.activation.add_profile_args(p);
+        }
+        ctx.local_repository = opts.local_repository.clone();
+        Ok(BuildContext {
+            model: ctx,
+            sources,
+            jvm_properties,
+            profile_args,
+        })
+    }
+}
+
+/// The discovery mode ([`Discovery::Auto`] decided by the root POM) and the first-phase
+/// model of every module it finds.
+fn discover(
+    loader: &Loader,
+    root: &Path,
+    requested: Discovery,
+) -> Result<(Discovery, Vec<BuiltModel>)> {
+    let root_pom = root.join("pom.xml");
+    let aggregates = || -> Result<bool> {
+        Ok(root_pom.is_file() && declares_modules(&loader.read(&root_pom)?.model))
+    };
+    let discovery = match requested {
+        Discovery::Auto if aggregates()? => Discovery::Aggregator,
+        Discovery::Auto => Discovery::Scan,
+        other => other,
+    };
+    if discovery == Discovery::Scan {
+        let poms = scan(root)?;
+        let raws: Vec<Arc<RawPom>> = loader.read_all(&poms).into_iter().collect::<Result<_>>()?;
+        let built = raws
+            .par_iter()
+            .map(|raw| loader.build(raw))
+            .collect::<Result<Vec<_>>>()?;
+        return Ok((discovery, built));
+    }
+    if !root_pom.is_file() {
+        return Err(Error::usage(
+            format!("{} has no pom.xml to aggregate from", root.display()),
+            Some("use --scan to find every pom.xml below the directory".into()),
+        ));
+    }
+    Ok((discovery, collect_aggregated(loader, &root_pom)?))
+}
+
+/// The finding for `.mvn/extensions.xml`, which m2fresh cannot emulate.
+fn core_extensions(loader: &Loader, project_directory: &Path) -> Option<Finding> {
+    let file = project_directory.join(".mvn/extensions.xml");
+    if !file.is_file() {
+        return None;
+    }
+    Some(
+        Finding::warning(
+            &loader.sources(),
+            FindingKind::CoreExtensions,
+            None,
+            format!(
+                "{} loads Maven core extensions; m2fresh cannot emulate what they \
+                 change (versions, the reactor), so its graph may differ from Maven's",
+                file.display()
+            ),
+            None,
+        )
+        .with_help("compare `m2fresh order` with Maven's reactor build order once"),
+    )
+}
+
+/// The modules in collection order, each with its id. Two POMs with the same coordinates
+/// are an error in a reactor, as in Maven; in scan mode the first is kept, with a finding.
+fn index_modules(
+    loader: &Loader,
+    root: &Path,
+    discovery: Discovery,
+    built: Vec<BuiltModel>,
+    findings: &mut Vec<Finding>,
+) -> Result<(Vec<Module>, HashMap<Gav, ModuleId>)> {
+    let mut modules: Vec<Module> = Vec::with_capacity(built.len());
+    let mut by_gav: HashMap<Gav, ModuleId> = HashMap::with_capacity(built.len());
+    for b in built {
+        findings.extend(b.findings.iter().cloned());
+        if let Some(&first) = by_gav.get(&b.gav) {
+            let other = &modules[first.0];
+            if discovery == Discovery::Scan {
+                findings.push(duplicate_finding(loader, root, &b, other));
+                continue;
+            }
+            return Err(duplicate_error(loader, &b, other));
+        }
+        let id = ModuleId(modules.len());
+        by_gav.insert(b.gav.clone(), id);
+        modules.push(Module {
+            id,
+            rel_pom: rel(root, &b.pom.path),
+            rel_dir: {
+                let d = rel(root, &b.pom.dir);
+                if d.is_empty() { ".".into() } else { d }
+            },
+            dir: b.pom.dir.clone(),
+            pom: b.pom.path.clone(),
+            source: b.pom.source,
+            raw: b.pom.clone(),
+            gav: b.gav,
+            packaging: b.packaging,
+            effective: b.effective,
+            parent: b.parent,
+            lineage: b.lineage.iter().map(|p| p.path.clone()).collect(),
+            active_profiles: b.active_profiles,
+            imports: Vec::new(),
+        });
+    }
+    Ok((modules, by_gav))
+}
+
+fn duplicate_finding(loader: &Loader, root: &Path, b: &BuiltModel, other: &Module) -> Finding {
+    Finding::warning(
+        &loader.sources(),
+        FindingKind::DuplicateCoordinates,
+        Some(b.gav.ga()),
+        format!(
+            "{} has the same coordinates {} as {}; m2fresh keeps the first",
+            rel(root, &b.pom.path),
+            b.gav,
+            other.rel_pom
+        ),
+        b.effective.artifact_id.as_ref().map(|v| &v.loc),
+    )
+    .with_help("give one of them other coordinates, or exclude it from the workspace")
+}
+
+fn duplicate_error(loader: &Loader, b: &BuiltModel, other: &Module) -> Error {
+    let sources = loader.sources();
+    PomDiagnostic::at(
+        &sources,
+        "m2fresh::maven::workspace::duplicate",
+        format!("Project '{}' is duplicated in the reactor", b.gav),
+        b.effective.artifact_id.as_ref().map(|v| &v.loc),
+        "this project",
+    )
+    .with_related(PomDiagnostic::at(
+        &sources,
+        "m2fresh::maven::workspace::duplicate",
+        format!("{} has the same coordinates", other.rel_pom),
+        other.effective.artifact_id.as_ref().map(|v| &v.loc),
+        "and this one",
+    ))
+    .with_help("each module of a reactor needs its own groupId:artifactId:version")
+    .into()
+}
+
+/// A finding for each dependency left without a version after management: Maven refuses
+/// such a POM.
+fn missing_versions(sources: &Sources, modules: &[Module]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for m in modules {
+        for d in &m.effective.dependencies {
+            if text(&d.version).is_none_or(str::is_empty) {
+                findings.push(
+                    Finding::warning(
+                        sources,
+                        FindingKind::MissingVersion,
+                        Some(m.key()),
+                        format!(
+                            "the dependency {}:{} has no version and nothing manages one; \
+                             Maven refuses this POM",
+                            text(&d.group_id).unwrap_or("?"),
+                            text(&d.artifact_id).unwrap_or("?")
+                        ),
+                        Some(&d.loc),
+                    )
+                    .with_help("add a <version>, or manage it in <dependencyManagement>"),
+                );
+            }
+        }
+    }
+    findings
 }
 
 /// Maven's multi-module project directory: the nearest directory at or above `start`

@@ -1915,12 +1915,10 @@ fn read_workspace_bytes(data: &[u8]) {
     fs::create_dir_all(&root).expect("mkdir");
     let settings = dir.path().join("settings.xml");
     write(&settings, "<settings/>");
-    let opts = OpenOptions {
-        local_repo: Some(dir.path().join("repo")),
-        settings: Some(settings),
-        no_cache: true,
-        ..OpenOptions::default()
-    };
+    let opts = OpenOptions::new()
+        .local_repository(dir.path().join("repo"))
+        .settings(settings)
+        .stat_cache(m2fresh::project::StatCachePolicy::Disabled);
     let project = match Project::open(&root, &opts) {
         Ok(p) => p,
         Err(e) => return render(&e),

@@ -89,6 +89,40 @@ fn the_services_image_command() {
     );
 }
 
+/// Issue 18 (and issue 13, item 2): the packaging step builds the model that `install`
+/// builds and stamps — the same `-D`, `-P`, settings file and local repository. It used
+/// to drop `-D` and `-P`.
+#[test]
+fn the_packaging_step_builds_the_stamped_model() {
+    let project = Project::copy_fixture("xuecheng");
+    let repo = LocalRepo::empty();
+    let (code, plan) = run_json(
+        m2fresh_in(&project.root, &repo)
+            .args(["-D", "flag=X", "-P", "extra"])
+            .args(["image", "xc-service-portalview", "--engine", "docker"]),
+    );
+    assert_eq!(code, 0, "{plan}");
+    let mvn: Vec<&str> = plan["steps"][0]["argv"]
+        .as_array()
+        .expect("argv")
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect();
+    let settings = repo.settings().display().to_string();
+    let local = format!("-Dmaven.repo.local={}", repo.path().display());
+    for expected in [
+        &["-Dflag=X"][..],
+        &["-P", "extra"],
+        &["-s", settings.as_str()],
+        &[local.as_str()],
+    ] {
+        assert!(
+            mvn.windows(expected.len()).any(|w| w == expected),
+            "{expected:?} in {mvn:?}"
+        );
+    }
+}
+
 /// The same tag for other content is refused with the next version suggested; a content
 /// tag changes with the content.
 #[test]

@@ -12,6 +12,8 @@ mod hardening;
 mod image;
 mod inputs;
 mod install;
+mod json_documents;
+mod library;
 mod reactor;
 mod root;
 

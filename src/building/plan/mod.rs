@@ -174,3 +174,162 @@ pub fn plan(ws: &Workspace, graph: &ReactorGraph, report: &CheckReport, opts: Pl
         waits,
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::freshness::status::ModuleStatus;
+    use crate::maven::workspace::{Discovery, LoadOptions};
+
+    /// A scan workspace: `p` (the parent POM), `a` (child of `p`), `b` (child of `p`,
+    /// depends on `a`), `c` (child of `p`, alone).
+    pub(crate) fn three_modules() -> (tempfile::TempDir, Workspace, ReactorGraph) {
+        let dir = tempfile::tempdir().unwrap();
+        let module = |name: &str, body: &str| {
+            std::fs::create_dir_all(dir.path().join(name)).unwrap();
+            std::fs::write(
+                dir.path().join(name).join("pom.xml"),
+                format!(
+                    "<project><modelVersion>4.0.0</modelVersion>{body}<groupId>g</groupId>\
+                     <artifactId>{name}</artifactId><version>1</version></project>"
+                ),
+            )
+            .unwrap();
+        };
+        let parent = "<parent><groupId>g</groupId><artifactId>p</artifactId>\
+                      <version>1</version><relativePath>../p</relativePath></parent>";
+        module("p", "<packaging>pom</packaging>");
+        module("a", parent);
+        module(
+            "b",
+            &format!(
+                "{parent}<dependencies><dependency><groupId>g</groupId><artifactId>a\
+                 </artifactId><version>1</version></dependency></dependencies>"
+            ),
+        );
+        module("c", parent);
+        let opts = LoadOptions {
+            discovery: Discovery::Scan,
+            environment: crate::environment::Environment::from_vars::<&str, &str>([]),
+            ..LoadOptions::default()
+        };
+        let ws = Workspace::load(dir.path(), &opts).unwrap();
+        let graph = ReactorGraph::build(&ws).unwrap();
+        (dir, ws, graph)
+    }
+
+    fn report(ws: &Workspace, graph: &ReactorGraph, statuses: &[(&str, Status)]) -> CheckReport {
+        let modules = graph
+            .order
+            .iter()
+            .map(|&id| {
+                let m = ws.module(id);
+                let status = statuses
+                    .iter()
+                    .find(|(a, _)| *a == m.gav.artifact_id)
+                    .map_or(Status::Fresh, |(_, s)| *s);
+                ModuleStatus {
+                    module: id,
+                    id: m.key(),
+                    version: m.gav.version.clone(),
+                    packaging: m.packaging.clone(),
+                    status,
+                    artifact: None,
+                    fingerprint: String::new(),
+                    evidence: Vec::new(),
+                    installed: None,
+                    stamp: None,
+                }
+            })
+            .collect();
+        CheckReport {
+            schema: crate::report::SCHEMA,
+            local_repository: "/r".into(),
+            modules,
+            summary: Default::default(),
+        }
+    }
+
+    fn planned(plan: &Plan) -> Vec<(&str, Vec<&str>)> {
+        plan.install
+            .iter()
+            .map(|p| {
+                (
+                    p.id.as_str(),
+                    p.waits_for.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn everything_not_fresh_is_planned_in_build_order_waiting_for_its_nearest() {
+        let (_dir, ws, graph) = three_modules();
+        let r = report(
+            &ws,
+            &graph,
+            &[
+                ("p", Status::Missing),
+                ("a", Status::Stale),
+                ("b", Status::Unverified),
+            ],
+        );
+        let plan = plan(&ws, &graph, &r, PlanOptions::default());
+        assert_eq!(
+            planned(&plan),
+            vec![
+                ("g:p", vec![]),
+                ("g:a", vec!["g:p"]),
+                // b waits for p too, through a; only the nearest is shown.
+                ("g:b", vec!["g:a"]),
+            ]
+        );
+        assert_eq!(plan.fresh, vec!["g:c"]);
+        let (p, a, b) = (
+            plan.install[0].module,
+            plan.install[1].module,
+            plan.install[2].module,
+        );
+        assert!(plan.waits_on(b, p) && plan.waits_on(b, a) && !plan.waits_on(a, b));
+        assert_eq!(
+            plan.install[0].reason,
+            "missing: not in the local repository"
+        );
+        let mut queue = plan.queue().unwrap();
+        assert_eq!(queue.dequeue(), Some(p), "the parent alone is ready");
+        assert_eq!(queue.dequeue(), None);
+    }
+
+    #[test]
+    fn a_trusted_unverified_module_is_planned_only_when_its_upstream_is() {
+        let (_dir, ws, graph) = three_modules();
+        let trust = PlanOptions {
+            trust_unverified: true,
+        };
+        let r = report(
+            &ws,
+            &graph,
+            &[("b", Status::Unverified), ("c", Status::Unverified)],
+        );
+        assert!(plan(&ws, &graph, &r, trust).is_empty(), "trusted");
+        let r = report(
+            &ws,
+            &graph,
+            &[
+                ("a", Status::Stale),
+                ("b", Status::Unverified),
+                ("c", Status::Unverified),
+            ],
+        );
+        let plan = plan(&ws, &graph, &r, trust);
+        assert_eq!(
+            planned(&plan),
+            vec![("g:a", vec![]), ("g:b", vec!["g:a"])],
+            "c is trusted, b is built against a reinstalled a"
+        );
+        assert_eq!(
+            plan.install[1].reason,
+            "trusted, but built against g:a, which is reinstalled"
+        );
+    }
+}

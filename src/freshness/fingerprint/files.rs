@@ -748,7 +748,7 @@ impl StatCache {
             entries: entries.clone(),
         };
         let json = serde_json::to_vec(&file).map_err(io::Error::other)?;
-        crate::freshness::stamp::write_atomically(path, &json)
+        crate::fsutil::write_atomically(path, &json)
     }
 
     /// Hits, misses and bytes read since this cache was created or loaded.

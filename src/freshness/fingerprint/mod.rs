@@ -211,8 +211,7 @@ pub fn fingerprint(
                 })
                 .collect();
             let model = digest::ModelDigest::of(m, &lineage, &paths);
-            let digests = files::digest_roots(&m.dir, &inputs::roots(&layout, m), ctx.cache)
-                .map_err(|e| Error::Other(Box::new(e)))?;
+            let digests = files::digest_roots(&m.dir, &inputs::roots(&layout, m), ctx.cache)?;
             let external = external_artifacts(ws, graph, m)
                 .into_iter()
                 .map(|a| (a.key(), ctx.installed.identity(&a)))

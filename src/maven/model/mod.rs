@@ -12,6 +12,7 @@ pub mod merge;
 pub mod profiles;
 
 use crate::coords::Gav;
+use crate::environment::Environment;
 use crate::error::{Error, Finding, FindingKind, PomDiagnostic, Result};
 use crate::maven::pom::{
     Dependency, Loc, Model, Profile, Resource, SourceId, Sources, Value, text,
@@ -40,10 +41,10 @@ pub struct ModelContext {
 impl ModelContext {
     /// A context with this machine's system properties (`java.version` from the JDK Maven
     /// would use, `os.*`, `user.*`, `env.*`) and the given user properties.
-    pub fn from_environment(user: BTreeMap<String, String>) -> Self {
+    pub fn from_environment(user: BTreeMap<String, String>, env: &Environment) -> Self {
         let mut activation = ActivationContext {
             user,
-            system: system_properties(),
+            system: system_properties(env),
             ..Default::default()
         };
         activation.system.retain(|k, _| !k.is_empty());
@@ -60,14 +61,12 @@ impl ModelContext {
     }
 }
 
-/// System properties as a Maven run on this machine would see them. `java.version` comes
-/// from `$JAVA_HOME/release` (or the `java` on `PATH`), without starting a JVM.
-pub fn system_properties() -> BTreeMap<String, String> {
+/// System properties as a Maven run in `env` would see them. `java.version` comes from
+/// `$JAVA_HOME/release` (or the `java` on `PATH`), without starting a JVM.
+pub fn system_properties(env: &Environment) -> BTreeMap<String, String> {
     let mut sys = BTreeMap::new();
-    for (k, v) in std::env::vars_os() {
-        if let (Some(k), Some(v)) = (k.to_str(), v.to_str()) {
-            sys.insert(format!("env.{k}"), v.to_string());
-        }
+    for (k, v) in env.vars() {
+        sys.insert(format!("env.{k}"), v.to_string());
     }
     let os_name = match std::env::consts::OS {
         "linux" => "Linux",
@@ -90,13 +89,13 @@ pub fn system_properties() -> BTreeMap<String, String> {
         if cfg!(windows) { ";" } else { ":" }.into(),
     );
     sys.insert("line.separator".into(), "\n".into());
-    if let Some(home) = std::env::var_os("HOME") {
+    if let Some(home) = env.home() {
         sys.insert("user.home".into(), home.to_string_lossy().into_owned());
     }
     if let Ok(dir) = std::env::current_dir() {
         sys.insert("user.dir".into(), dir.display().to_string());
     }
-    if let Some((home, version)) = detect_jdk() {
+    if let Some((home, version)) = detect_jdk(env) {
         sys.insert("java.home".into(), home.display().to_string());
         sys.insert("java.version".into(), version);
     }
@@ -105,15 +104,12 @@ pub fn system_properties() -> BTreeMap<String, String> {
 
 /// The JDK Maven would run on: `$JAVA_HOME`, else the `java` found on `PATH`; its version
 /// from the `release` file.
-pub fn detect_jdk() -> Option<(PathBuf, String)> {
-    let home = std::env::var_os("JAVA_HOME")
-        .map(PathBuf::from)
+pub fn detect_jdk(env: &Environment) -> Option<(PathBuf, String)> {
+    let home = env
+        .java_home()
         .filter(|h| h.join("release").is_file())
         .or_else(|| {
-            let path = std::env::var_os("PATH")?;
-            let java = std::env::split_paths(&path)
-                .map(|d| d.join("java"))
-                .find(|j| j.is_file())?;
+            let java = env.find_program("java")?;
             let real = std::fs::canonicalize(java).ok()?;
             Some(real.parent()?.parent()?.to_path_buf())
         })?;
