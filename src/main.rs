@@ -224,6 +224,17 @@ enum Command {
         #[command(flatten)]
         install: InstallArgs,
     },
+    /// Compare the public API of two versions: binary and source compatibility (JLS 13,
+    /// as japicmp), and changed compile-time constants that consumers have inlined.
+    /// Exit 1 when consumers break or must be recompiled.
+    Api {
+        /// The old version: a jar, a class directory, g:a:v in the local repository, or a
+        /// module (its installed artifact).
+        old: String,
+        /// The new version, as OLD (a module: its freshly built target/ artifact).
+        /// Default: OLD's module, built.
+        new: Option<String>,
+    },
     /// Explain one module: how the target needs it, what is installed, what differs.
     Why {
         /// The module to explain.
@@ -412,6 +423,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             run_image(g, target, image, Some(install))
         }
+        Command::Api { old, new } => run_api(g, old, new.as_deref()),
         Command::Why { module, target } => {
             let project = open(g)?;
             let module = project.workspace.find(module)?;
@@ -606,6 +618,55 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// The jars or class directories `OLD` and `NEW` name; the workspace is opened only
+/// when one of them names a module.
+fn interface_inputs(g: &Global, old: &str, new: Option<&str>) -> Result<(PathBuf, PathBuf), Error> {
+    use m2fresh::api::input::{self, Side};
+    let specs: Vec<&str> = std::iter::once(old).chain(new).collect();
+    let project = if specs.iter().any(|s| input::needs_workspace(s)) {
+        Some(open(g)?)
+    } else {
+        None
+    };
+    let repository = match project {
+        Some(p) => Some(p.repository.clone()),
+        None if specs.iter().any(|s| input::is_coordinates(s)) => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| Error::io("cannot read the current directory", ".", e))?;
+            let props = load_options(g).user_properties;
+            Some(m2fresh::project::locate_repository(
+                &cwd,
+                &props,
+                g.local_repo.clone(),
+                g.settings.clone(),
+            )?)
+        }
+        None => None,
+    };
+    let ws = project.map(|p| &p.workspace);
+    let fail = |e: m2fresh::api::ApiError| Error::Other(Box::new(e));
+    let old_path = input::resolve(old, Side::Installed, ws, repository.as_ref()).map_err(fail)?;
+    let new_path =
+        input::resolve(new.unwrap_or(old), Side::Built, ws, repository.as_ref()).map_err(fail)?;
+    Ok((old_path, new_path))
+}
+
+fn run_api(g: &Global, old: &str, new: Option<&str>) -> Result<ExitCode, Error> {
+    let (old_path, new_path) = interface_inputs(g, old, new)?;
+    let report =
+        m2fresh::api::compare_paths(&old_path, &new_path).map_err(|e| Error::Other(Box::new(e)))?;
+    match g.format {
+        Format::Json => print_json(&report)?,
+        Format::Text => print(&cli::interface::render_api_text(&report))?,
+        other => return Err(no_format("api", other)),
+    }
+    Ok(if report.affects_consumers() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

@@ -1,4 +1,5 @@
 //! The command line's presentation: text rendering and live progress.
 
+pub mod interface;
 pub mod progress;
 pub mod render;
