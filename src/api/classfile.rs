@@ -277,13 +277,12 @@ fn convert(class: &cafebabe::ClassFile<'_>) -> Class {
     let name = dotted(&class.this_class);
     let mut access = class.access_flags.bits();
     for attribute in &class.attributes {
-        if let AttributeData::InnerClasses(entries) = &attribute.data {
-            if let Some(entry) = entries
+        if let AttributeData::InnerClasses(entries) = &attribute.data
+            && let Some(entry) = entries
                 .iter()
                 .find(|e| e.inner_class_info.as_ref() == &*class.this_class)
-            {
-                access = entry.access_flags.bits();
-            }
+        {
+            access = entry.access_flags.bits();
         }
     }
     Class {

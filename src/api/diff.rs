@@ -14,7 +14,7 @@ use super::archive::ClassSet;
 use super::classfile::{
     self, ABSTRACT, ANNOTATION, Access, Class, ENUM, FINAL, Field, INTERFACE, Method, SYNTHETIC,
 };
-use super::hierarchy::{self, Ancestor, OBJECT_METHODS};
+use super::hierarchy::{self, Ancestor};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -121,6 +121,7 @@ pub fn compare(old: &ClassSet, new: &ClassSet) -> Vec<Change> {
     let mut cmp = Comparison {
         old,
         new,
+        pool: hierarchy::Pool { new, old },
         members,
         out: Vec::new(),
     };
@@ -211,9 +212,14 @@ struct Members<'a> {
 
 impl<'a> Members<'a> {
     fn pair(old: Option<&'a Class>, new: Option<&'a Class>) -> Members<'a> {
-        let old_methods: Vec<&Method> = old.map(|c| c.methods.iter().collect()).unwrap_or_default();
+        // Synthetic members (bridges, accessors) are not API: japicmp filters them out
+        // before matching, so a method replaced by a bridge of the same erasure is removed.
+        let real = |m: &&Method| m.access & SYNTHETIC == 0;
+        let old_methods: Vec<&Method> = old
+            .map(|c| c.methods.iter().filter(real).collect())
+            .unwrap_or_default();
         let mut new_methods: Vec<Option<&Method>> = new
-            .map(|c| c.methods.iter().map(Some).collect())
+            .map(|c| c.methods.iter().filter(real).map(Some).collect())
             .unwrap_or_default();
         let mut methods = Vec::new();
         for om in old_methods {
@@ -235,20 +241,26 @@ impl<'a> Members<'a> {
             old: None,
             new: Some(nm),
         }));
-        let mut fields: Vec<Pair<'a, Field>> = old
-            .map(|c| {
+        let real_fields = |c: Option<&'a Class>| -> Vec<&'a Field> {
+            c.map(|c| {
                 c.fields
                     .iter()
-                    .map(|of| Pair {
-                        old: Some(of),
-                        new: new.and_then(|n| n.fields.iter().find(|nf| nf.name == of.name)),
-                    })
+                    .filter(|f| f.access & SYNTHETIC == 0)
                     .collect()
             })
-            .unwrap_or_default();
-        if let Some(n) = new {
-            for nf in &n.fields {
-                if !old.is_some_and(|o| o.fields.iter().any(|of| of.name == nf.name)) {
+            .unwrap_or_default()
+        };
+        let (old_fields, new_fields) = (real_fields(old), real_fields(new));
+        let mut fields: Vec<Pair<'a, Field>> = old_fields
+            .iter()
+            .map(|of| Pair {
+                old: Some(*of),
+                new: new_fields.iter().find(|nf| nf.name == of.name).copied(),
+            })
+            .collect();
+        {
+            for nf in new_fields {
+                if !old_fields.iter().any(|of| of.name == nf.name) {
                     fields.push(Pair {
                         old: None,
                         new: Some(nf),
@@ -294,6 +306,7 @@ fn extendable(class: Option<&Class>) -> bool {
 struct Comparison<'a> {
     old: &'a ClassSet,
     new: &'a ClassSet,
+    pool: hierarchy::Pool<'a>,
     members: HashMap<&'a str, Members<'a>>,
     out: Vec<Change>,
 }
@@ -429,14 +442,23 @@ impl<'a> Comparison<'a> {
 
     /// The superclass as japicmp sees it: `None` when it is neither in the version nor
     /// in the JDK (a missing class is ignored).
-    fn resolvable<'s>(set: &ClassSet, super_class: Option<&'s str>) -> Option<&'s str> {
-        super_class.filter(|s| set.get(s).is_some() || hierarchy::is_jdk(s))
+    fn resolvable<'s>(&self, super_class: Option<&'s str>) -> Option<&'s str> {
+        super_class.filter(|s| !self.pool.is_missing(s))
+    }
+
+    /// The interfaces of the type in the old version, and in the new version.
+    fn interfaces(&self, name: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+        let of = |c: Option<&Class>| {
+            c.map(|c| hierarchy::all_interfaces(&self.pool, c))
+                .unwrap_or_default()
+        };
+        (of(self.old.get(name)), of(self.new.get(name)))
     }
 
     fn superclass_rules(&mut self, name: &str, o: &Class, n: &Class) {
         use ChangeKind::*;
-        let old_super = Self::resolvable(self.old, o.super_class.as_deref());
-        let new_super = Self::resolvable(self.new, n.super_class.as_deref());
+        let old_super = self.resolvable(o.super_class.as_deref());
+        let new_super = self.resolvable(n.super_class.as_deref());
         let object = "java.lang.Object";
         let removed = match (old_super, new_super) {
             (Some(a), Some(b)) if a != b => {
@@ -449,7 +471,7 @@ impl<'a> Comparison<'a> {
                 } else if a == object {
                     Some(false)
                 } else {
-                    let chain = hierarchy::superclasses(self.new, name);
+                    let chain = hierarchy::superclasses(&self.pool, name);
                     Some(!chain.iter().any(|x| x.name() == a))
                 }
             }
@@ -476,8 +498,7 @@ impl<'a> Comparison<'a> {
     }
 
     fn interface_rules(&mut self, name: &str) {
-        let before = hierarchy::all_interfaces(self.old, name);
-        let after = hierarchy::all_interfaces(self.new, name);
+        let (before, after) = self.interfaces(name);
         for gone in before.difference(&after) {
             let detail = format!("no longer implements {gone}");
             self.push(name, None, ChangeKind::InterfaceRemoved, detail);
@@ -524,11 +545,12 @@ fn declares<'a>(
     }
 }
 
-/// Whether `java.lang.Object` declares a method with this name and descriptor.
-fn object_declares(name: &str, descriptor: &str) -> bool {
-    OBJECT_METHODS
+/// Whether the JDK class `class` declares a method with this name and descriptor (as
+/// far as the table knows it).
+fn jdk_declares(class: &str, name: &str, descriptor: &str) -> bool {
+    hierarchy::jdk_methods(class)
         .iter()
-        .any(|(n, d)| *n == name && *d == descriptor)
+        .any(|(n, d, _)| *n == name && *d == descriptor)
 }
 
 fn flags_changed(old: u16, new: u16, flag: u16) -> Option<bool> {

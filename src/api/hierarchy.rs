@@ -8,6 +8,7 @@
 //! as a class missing from the jar does (`--ignore-missing-classes`).
 
 use super::archive::ClassSet;
+use super::classfile::Class;
 use std::collections::BTreeSet;
 
 /// JDK types: name, superclass (classes only), directly implemented interfaces.
@@ -162,20 +163,36 @@ const JDK: &[(&str, Option<&str>, &[&str])] = &[
     ),
 ];
 
-/// The public and protected methods of `java.lang.Object`: name and descriptor.
-pub const OBJECT_METHODS: &[(&str, &str)] = &[
-    ("equals", "(Ljava/lang/Object;)Z"),
-    ("hashCode", "()I"),
-    ("toString", "()Ljava/lang/String;"),
-    ("getClass", "()Ljava/lang/Class;"),
-    ("notify", "()V"),
-    ("notifyAll", "()V"),
-    ("wait", "()V"),
-    ("wait", "(J)V"),
-    ("wait", "(JI)V"),
-    ("clone", "()Ljava/lang/Object;"),
-    ("finalize", "()V"),
-];
+/// The classes a lookup by name sees: the new version's, else the old version's. This
+/// is japicmp's one common class pool (its default `ONE_COMMON_CLASSPATH`), where the new
+/// archive's classes replace the old ones: an old class's superclass and interfaces,
+/// looked up by name, are the new versions of those types.
+#[derive(Clone, Copy, Debug)]
+pub struct Pool<'a> {
+    /// The new version.
+    pub new: &'a ClassSet,
+    /// The old version.
+    pub old: &'a ClassSet,
+}
+
+impl<'a> Pool<'a> {
+    /// The class named `name`: the new version's, else the old version's.
+    pub fn get(&self, name: &str) -> Option<&'a Class> {
+        self.new.get(name).or_else(|| self.old.get(name))
+    }
+
+    fn entry(&self, name: &str) -> Option<(&'a String, &'a Class)> {
+        self.new
+            .classes
+            .get_key_value(name)
+            .or_else(|| self.old.classes.get_key_value(name))
+    }
+
+    /// Whether the type is neither in the pool nor in the JDK (a missing class).
+    pub fn is_missing(&self, name: &str) -> bool {
+        self.get(name).is_none() && !is_jdk(name)
+    }
+}
 
 /// The bound on any walk up a hierarchy: a crafted jar may contain a cycle.
 const MAX_DEPTH: usize = 256;
@@ -212,14 +229,14 @@ impl<'a> Ancestor<'a> {
 /// The superclasses of `name` in `set`, nearest first, ending at the first class that is
 /// neither in `set` nor a JDK class (missing classes are ignored, as with japicmp's
 /// `--ignore-missing-classes`).
-pub fn superclasses<'a>(set: &'a ClassSet, name: &str) -> Vec<Ancestor<'a>> {
+pub fn superclasses<'a>(pool: &Pool<'a>, name: &str) -> Vec<Ancestor<'a>> {
     let mut chain = Vec::new();
-    let mut next: Option<&'a str> = set.get(name).and_then(|c| c.super_class.as_deref());
+    let mut next: Option<&'a str> = pool.get(name).and_then(|c| c.super_class.as_deref());
     while let Some(current) = next {
         if chain.len() >= MAX_DEPTH || chain.iter().any(|a: &Ancestor| a.name() == current) {
             break;
         }
-        if let Some(class) = set.classes.get_key_value(current) {
+        if let Some(class) = pool.entry(current) {
             chain.push(Ancestor::Here(class.0.as_str()));
             next = class.1.super_class.as_deref();
         } else if let Some((name, sup, _)) = JDK.iter().find(|(n, _, _)| *n == current) {
@@ -238,26 +255,70 @@ pub fn superclasses<'a>(set: &'a ClassSet, name: &str) -> Vec<Ancestor<'a>> {
 }
 
 /// Every interface `name` implements in `set`: declared ones, their super-interfaces,
-/// and those of its superclasses, as far as `set` and the JDK table know them.
-pub fn all_interfaces(set: &ClassSet, name: &str) -> BTreeSet<String> {
+/// and those of its superclasses, collected as japicmp collects them through javassist:
+/// a type one of whose declared interfaces is missing (neither in `set` nor in the JDK)
+/// contributes nothing more, not even its superclass's interfaces.
+pub fn all_interfaces(pool: &Pool<'_>, start: &Class) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let mut types = vec![name.to_string()];
-    types.extend(superclasses(set, name).iter().map(|a| a.name().to_string()));
-    let mut pending: Vec<String> = Vec::new();
-    for t in &types {
-        pending.extend(direct_interfaces(set, t));
-    }
-    while let Some(interface) = pending.pop() {
-        if out.len() >= MAX_DEPTH * 16 || !out.insert(interface.clone()) {
-            continue;
-        }
-        pending.extend(direct_interfaces(set, &interface));
-    }
+    collect_class(pool, Some(start), &start.name, &mut out, 0);
     out
 }
 
-fn direct_interfaces(set: &ClassSet, name: &str) -> Vec<String> {
-    if let Some(class) = set.get(name) {
+fn collect_class(
+    pool: &Pool<'_>,
+    class: Option<&Class>,
+    name: &str,
+    out: &mut BTreeSet<String>,
+    depth: usize,
+) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let interfaces = match class {
+        Some(class) => class.interfaces.clone(),
+        None => direct_interfaces(pool, name),
+    };
+    if interfaces.iter().any(|i| pool.is_missing(i)) {
+        return;
+    }
+    for interface in &interfaces {
+        out.insert(interface.clone());
+        if collect_super_interfaces(pool, interface, out, depth + 1).is_err() {
+            return;
+        }
+    }
+    let super_class = match class {
+        Some(class) => class.super_class.clone(),
+        None => jdk(name).and_then(|(s, _)| s.map(str::to_string)),
+    };
+    if let Some(super_class) = super_class.filter(|s| !pool.is_missing(s)) {
+        let resolved = pool.get(&super_class);
+        collect_class(pool, resolved, &super_class, out, depth + 1);
+    }
+}
+
+fn collect_super_interfaces(
+    pool: &Pool<'_>,
+    interface: &str,
+    out: &mut BTreeSet<String>,
+    depth: usize,
+) -> Result<(), ()> {
+    if depth > MAX_DEPTH {
+        return Ok(());
+    }
+    let supers = direct_interfaces(pool, interface);
+    if supers.iter().any(|i| pool.is_missing(i)) {
+        return Err(());
+    }
+    for s in supers {
+        out.insert(s.clone());
+        collect_super_interfaces(pool, &s, out, depth + 1)?;
+    }
+    Ok(())
+}
+
+fn direct_interfaces(pool: &Pool<'_>, name: &str) -> Vec<String> {
+    if let Some(class) = pool.get(name) {
         class.interfaces.clone()
     } else if let Some((_, interfaces)) = jdk(name) {
         interfaces.iter().map(|s| s.to_string()).collect()
@@ -266,9 +327,115 @@ fn direct_interfaces(set: &ClassSet, name: &str) -> Vec<String> {
     }
 }
 
+/// The public and protected methods the table knows a JDK class to declare: name,
+/// descriptor, and whether it is abstract. `java.lang.Object`'s for a class it does not
+/// know (every class inherits them).
+pub fn jdk_methods(name: &str) -> &'static [JdkMethod] {
+    JDK_METHODS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[], |(_, methods)| *methods)
+}
+
+const COLLECTION: &str = "(Ljava/util/Collection;)Z";
+/// A method the table knows: name, descriptor, abstract.
+type JdkMethod = (&'static str, &'static str, bool);
+
+const JDK_METHODS: &[(&str, &[JdkMethod])] = &[
+    (
+        "java.lang.Object",
+        &[
+            ("equals", "(Ljava/lang/Object;)Z", false),
+            ("hashCode", "()I", false),
+            ("toString", "()Ljava/lang/String;", false),
+            ("getClass", "()Ljava/lang/Class;", false),
+            ("notify", "()V", false),
+            ("notifyAll", "()V", false),
+            ("wait", "()V", false),
+            ("wait", "(J)V", false),
+            ("wait", "(JI)V", false),
+            ("clone", "()Ljava/lang/Object;", false),
+            ("finalize", "()V", false),
+        ],
+    ),
+    (
+        "java.util.AbstractCollection",
+        &[
+            ("iterator", "()Ljava/util/Iterator;", true),
+            ("size", "()I", true),
+            ("isEmpty", "()Z", false),
+            ("contains", "(Ljava/lang/Object;)Z", false),
+            ("toArray", "()[Ljava/lang/Object;", false),
+            ("toArray", "([Ljava/lang/Object;)[Ljava/lang/Object;", false),
+            ("add", "(Ljava/lang/Object;)Z", false),
+            ("remove", "(Ljava/lang/Object;)Z", false),
+            ("containsAll", COLLECTION, false),
+            ("addAll", COLLECTION, false),
+            ("removeAll", COLLECTION, false),
+            ("retainAll", COLLECTION, false),
+            ("clear", "()V", false),
+            ("toString", "()Ljava/lang/String;", false),
+        ],
+    ),
+    (
+        "java.util.AbstractList",
+        &[
+            ("add", "(Ljava/lang/Object;)Z", false),
+            ("get", "(I)Ljava/lang/Object;", true),
+            ("set", "(ILjava/lang/Object;)Ljava/lang/Object;", false),
+            ("add", "(ILjava/lang/Object;)V", false),
+            ("remove", "(I)Ljava/lang/Object;", false),
+            ("indexOf", "(Ljava/lang/Object;)I", false),
+            ("lastIndexOf", "(Ljava/lang/Object;)I", false),
+            ("clear", "()V", false),
+            ("addAll", "(ILjava/util/Collection;)Z", false),
+            ("iterator", "()Ljava/util/Iterator;", false),
+            ("listIterator", "()Ljava/util/ListIterator;", false),
+            ("listIterator", "(I)Ljava/util/ListIterator;", false),
+            ("subList", "(II)Ljava/util/List;", false),
+            ("equals", "(Ljava/lang/Object;)Z", false),
+            ("hashCode", "()I", false),
+            ("removeRange", "(II)V", false),
+        ],
+    ),
+    (
+        "java.util.AbstractSet",
+        &[
+            ("equals", "(Ljava/lang/Object;)Z", false),
+            ("hashCode", "()I", false),
+            ("removeAll", COLLECTION, false),
+        ],
+    ),
+    (
+        "java.util.AbstractMap",
+        &[
+            ("size", "()I", false),
+            ("isEmpty", "()Z", false),
+            ("containsValue", "(Ljava/lang/Object;)Z", false),
+            ("containsKey", "(Ljava/lang/Object;)Z", false),
+            ("get", "(Ljava/lang/Object;)Ljava/lang/Object;", false),
+            (
+                "put",
+                "(Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;",
+                false,
+            ),
+            ("remove", "(Ljava/lang/Object;)Ljava/lang/Object;", false),
+            ("putAll", "(Ljava/util/Map;)V", false),
+            ("clear", "()V", false),
+            ("keySet", "()Ljava/util/Set;", false),
+            ("values", "()Ljava/util/Collection;", false),
+            ("entrySet", "()Ljava/util/Set;", true),
+            ("equals", "(Ljava/lang/Object;)Z", false),
+            ("hashCode", "()I", false),
+            ("toString", "()Ljava/lang/String;", false),
+            ("clone", "()Ljava/lang/Object;", false),
+        ],
+    ),
+];
+
 /// Whether the exception type `name` is checked (not below `RuntimeException` or
 /// `Error`), looking it up in `sets` and the JDK table; an unknown type counts as checked.
-pub fn is_checked_exception(sets: &[&ClassSet], name: &str) -> bool {
+pub fn is_checked_exception(pool: &Pool<'_>, name: &str) -> bool {
     let mut current = name.to_string();
     for _ in 0..MAX_DEPTH {
         if current == "java.lang.RuntimeException" || current == "java.lang.Error" {
@@ -277,9 +444,9 @@ pub fn is_checked_exception(sets: &[&ClassSet], name: &str) -> bool {
         if current == "java.lang.Exception" || current == "java.lang.Throwable" {
             return true;
         }
-        let parent = sets
-            .iter()
-            .find_map(|s| s.get(&current).and_then(|c| c.super_class.clone()))
+        let parent = pool
+            .get(&current)
+            .and_then(|c| c.super_class.clone())
             .or_else(|| jdk(&current).and_then(|(s, _)| s.map(str::to_string)));
         match parent {
             Some(p) => current = p,
