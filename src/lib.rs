@@ -53,6 +53,7 @@
 
 pub mod api;
 pub mod building;
+pub mod contract;
 pub mod coords;
 pub mod error;
 pub mod freshness;

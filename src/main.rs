@@ -235,6 +235,16 @@ enum Command {
         /// Default: OLD's module, built.
         new: Option<String>,
     },
+    /// The REST endpoints a service declares in its compiled classes (Spring MVC, JAX-RS,
+    /// ServiceComb), and with OLD what changed. Exit 1 when endpoints were removed,
+    /// moved or changed.
+    Contract {
+        /// A module (its target/ output, with its upstream's), a jar, a class directory,
+        /// or g:a:v.
+        target: String,
+        /// The old version, as TARGET (a module: its installed artifacts).
+        old: Option<String>,
+    },
     /// Explain one module: how the target needs it, what is installed, what differs.
     Why {
         /// The module to explain.
@@ -424,6 +434,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             run_image(g, target, image, Some(install))
         }
         Command::Api { old, new } => run_api(g, old, new.as_deref()),
+        Command::Contract { target, old } => run_contract(g, target, old.as_deref()),
         Command::Why { module, target } => {
             let project = open(g)?;
             let module = project.workspace.find(module)?;
@@ -631,6 +642,27 @@ fn interface_inputs(g: &Global, old: &str, new: Option<&str>) -> Result<(PathBuf
     } else {
         None
     };
+    let (ws, _, repository) = interface_context(g, &specs, project)?;
+    let fail = |e: m2fresh::api::ApiError| Error::Other(Box::new(e));
+    let old_path = input::resolve(old, Side::Installed, ws, repository.as_ref()).map_err(fail)?;
+    let new_path =
+        input::resolve(new.unwrap_or(old), Side::Built, ws, repository.as_ref()).map_err(fail)?;
+    Ok((old_path, new_path))
+}
+
+/// The workspace (when open) and the local repository (when some spec needs one).
+type InterfaceContext = (
+    Option<&'static Workspace>,
+    Option<&'static ReactorGraph>,
+    Option<m2fresh::freshness::localrepo::LocalRepository>,
+);
+
+fn interface_context(
+    g: &Global,
+    specs: &[&str],
+    project: Option<&'static Project>,
+) -> Result<InterfaceContext, Error> {
+    use m2fresh::api::input;
     let repository = match project {
         Some(p) => Some(p.repository.clone()),
         None if specs.iter().any(|s| input::is_coordinates(s)) => {
@@ -646,12 +678,41 @@ fn interface_inputs(g: &Global, old: &str, new: Option<&str>) -> Result<(PathBuf
         }
         None => None,
     };
-    let ws = project.map(|p| &p.workspace);
+    Ok((
+        project.map(|p| &p.workspace),
+        project.map(|p| &p.graph),
+        repository,
+    ))
+}
+
+fn run_contract(g: &Global, target: &str, old: Option<&str>) -> Result<ExitCode, Error> {
+    use m2fresh::api::input::{self, Side};
+    use m2fresh::contract;
+    let specs: Vec<&str> = std::iter::once(target).chain(old).collect();
+    let project = if specs.iter().any(|s| input::needs_workspace(s)) {
+        Some(open(g)?)
+    } else {
+        None
+    };
+    let (_, _, repository) = interface_context(g, &specs, project)?;
+    let ws = project.map(|p| (&p.workspace, &p.graph));
     let fail = |e: m2fresh::api::ApiError| Error::Other(Box::new(e));
-    let old_path = input::resolve(old, Side::Installed, ws, repository.as_ref()).map_err(fail)?;
-    let new_path =
-        input::resolve(new.unwrap_or(old), Side::Built, ws, repository.as_ref()).map_err(fail)?;
-    Ok((old_path, new_path))
+    let new = contract::input_for(target, Side::Built, ws, repository.as_ref()).map_err(fail)?;
+    let old = old
+        .map(|o| contract::input_for(o, Side::Installed, ws, repository.as_ref()))
+        .transpose()
+        .map_err(fail)?;
+    let report = contract::contract(&new, old.as_ref()).map_err(fail)?;
+    match g.format {
+        Format::Json => print_json(&report)?,
+        Format::Text => print(&cli::interface::render_contract_text(&report))?,
+        other => return Err(no_format("contract", other)),
+    }
+    Ok(if report.breaks_callers() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn run_api(g: &Global, old: &str, new: Option<&str>) -> Result<ExitCode, Error> {

@@ -224,6 +224,36 @@ pub enum Value {
     Array(Vec<Value>),
 }
 
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::String(s) => write!(f, "{s:?}"),
+            Value::Primitive(p) => f.write_str(p),
+            Value::Enum { type_name, name } => {
+                let short = type_name.rsplit('.').next().unwrap_or(type_name);
+                write!(f, "{short}.{name}")
+            }
+            Value::Class(c) => write!(f, "{}.class", java_type(c)),
+            Value::Annotation(a) => write!(f, "{a}"),
+            Value::Array(items) => {
+                let items: Vec<String> = items.iter().map(Value::to_string).collect();
+                write!(f, "{{{}}}", items.join(", "))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Annotation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let elements: Vec<String> = self
+            .elements
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
+        write!(f, "@{}({})", self.type_name, elements.join(", "))
+    }
+}
+
 impl Value {
     /// The strings of a string or an array of strings (`value = "/a"` or `{"/a", "/b"}`).
     pub fn strings(&self) -> Vec<&str> {

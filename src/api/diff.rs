@@ -40,6 +40,7 @@ pub enum ChangeKind {
     GenericsChanged,
     AnnotationAdded,
     AnnotationRemoved,
+    AnnotationChanged,
     MethodRemoved,
     MethodAdded,
     MethodAddedToInterface,
@@ -77,7 +78,9 @@ impl ChangeKind {
         use ChangeKind::*;
         match self {
             TypeAdded | SuperclassAdded | InterfaceAdded | AnnotationAdded | AnnotationRemoved
-            | MethodAdded | ConstructorAdded | FieldAdded | ConstantChanged => (true, true),
+            | AnnotationChanged | MethodAdded | ConstructorAdded | FieldAdded | ConstantChanged => {
+                (true, true)
+            }
             NowCheckedException
             | GenericsChanged
             | MethodAddedToInterface
@@ -525,6 +528,14 @@ fn annotation_changes(
     }
     for added in after.difference(&before) {
         push(ChangeKind::AnnotationAdded, format!("@{added} added"));
+    }
+    for a in old {
+        if let Some(b) = new.iter().find(|b| b.type_name == a.type_name)
+            && a.elements != b.elements
+        {
+            let detail = format!("{a} is now {b}");
+            push(ChangeKind::AnnotationChanged, detail);
+        }
     }
 }
 

@@ -18,8 +18,8 @@ pub enum Side {
     Built,
 }
 
-/// Resolves `spec` to a jar or class directory. A path that exists wins, then
-/// `g:a:v`, then a module of `workspace` (when one is open).
+/// Resolves `spec` to a jar or class directory: a file, then `g:a:v`, then a module of
+/// `workspace` (a module's directory names the module), then a directory of classes.
 pub fn resolve(
     spec: &str,
     side: Side,
@@ -27,40 +27,33 @@ pub fn resolve(
     repository: Option<&LocalRepository>,
 ) -> Result<PathBuf, ApiError> {
     let path = Path::new(spec);
-    if path.exists() {
+    if path.is_file() {
         return Ok(path.to_path_buf());
     }
+    let no_repository = || ApiError::NotFound {
+        message: format!("{spec}: no local repository to look in"),
+        help: Some("pass --local-repo".into()),
+    };
     if is_coordinates(spec) {
         let parts: Vec<&str> = spec.split(':').collect();
         let gav = Gav::new(parts[0], parts[1], parts[2]);
-        let repository = repository.ok_or_else(|| ApiError::NotFound {
-            message: format!("{spec}: no local repository to look in"),
-            help: Some("pass --local-repo".into()),
-        })?;
-        return installed(repository, &gav, "jar");
+        return installed(repository.ok_or_else(no_repository)?, &gav, "jar");
     }
-    let Some(workspace) = workspace else {
-        return Err(ApiError::NotFound {
-            message: format!("{spec} is neither a file nor groupId:artifactId:version"),
-            help: Some("name a jar, a class directory, g:a:v, or a module of the workspace".into()),
-        });
-    };
-    let module = workspace
-        .find(spec)
-        .map(|id| workspace.module(id))
-        .map_err(|e| ApiError::NotFound {
-            message: format!("{spec} is not a file, g:a:v, or a module of the workspace ({e})"),
+    let module = workspace.and_then(|ws| ws.find(spec).ok().map(|id| ws.module(id)));
+    match (module, side) {
+        (Some(module), Side::Installed) => installed(
+            repository.ok_or_else(no_repository)?,
+            &module.gav,
+            &module.packaging,
+        ),
+        (Some(module), Side::Built) => built(module),
+        (None, _) if path.is_dir() => Ok(path.to_path_buf()),
+        (None, _) => Err(ApiError::NotFound {
+            message: format!(
+                "{spec} is not a jar, a class directory, groupId:artifactId:version, or a module of the workspace"
+            ),
             help: Some("name a jar, a class directory, g:a:v, or a module".into()),
-        })?;
-    match side {
-        Side::Installed => {
-            let repository = repository.ok_or_else(|| ApiError::NotFound {
-                message: format!("{spec}: no local repository to look in"),
-                help: Some("pass --local-repo".into()),
-            })?;
-            installed(repository, &module.gav, &module.packaging)
-        }
-        Side::Built => built(module),
+        }),
     }
 }
 
@@ -119,10 +112,11 @@ pub fn built(module: &Module) -> Result<PathBuf, ApiError> {
 /// Whether `spec` is `groupId:artifactId:version` (and not a file that exists).
 pub fn is_coordinates(spec: &str) -> bool {
     let parts: Vec<&str> = spec.split(':').collect();
-    !Path::new(spec).exists() && parts.len() == 3 && parts.iter().all(|p| !p.is_empty())
+    !Path::new(spec).is_file() && parts.len() == 3 && parts.iter().all(|p| !p.is_empty())
 }
 
-/// Whether resolving `spec` needs the workspace (it is neither a file nor coordinates).
+/// Whether resolving `spec` may need the workspace: it is neither a file nor
+/// coordinates (a directory may be a module's).
 pub fn needs_workspace(spec: &str) -> bool {
-    !Path::new(spec).exists() && !is_coordinates(spec)
+    !Path::new(spec).is_file() && !is_coordinates(spec)
 }

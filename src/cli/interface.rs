@@ -48,3 +48,33 @@ pub fn render_api_text(report: &ApiReport) -> String {
     ));
     out
 }
+
+/// The endpoints, then the changes when there is an old version.
+pub fn render_contract_text(report: &m2fresh::contract::ContractReport) -> String {
+    let mut out = String::new();
+    for e in &report.endpoints {
+        out.push_str(&format!(
+            "{:<7} {:<40} {}#{}\n",
+            e.method, e.path, e.type_name, e.handler
+        ));
+    }
+    out.push_str(&format!("{} endpoints\n", report.endpoints.len()));
+    if let Some(changes) = &report.changes {
+        out.push_str(&format!("\n{} changes:\n", changes.len()));
+        for c in changes {
+            let change = serde_json::to_value(c.change)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let from = c
+                .old_path
+                .as_deref()
+                .map_or(String::new(), |p| format!(" (was {p})"));
+            out.push_str(&format!(
+                "  {:<8} {:<7} {}{from}  {}#{}\n",
+                change, c.method, c.path, c.type_name, c.handler
+            ));
+        }
+    }
+    out
+}
