@@ -78,7 +78,7 @@ impl fmt::Display for Access {
 }
 
 /// One class, interface, enum or annotation type.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Class {
     /// The binary name with dots: `com.example.Outer$Inner`.
     pub name: String,
@@ -100,7 +100,7 @@ pub struct Class {
 }
 
 /// A declared field.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Field {
     /// Its name.
     pub name: String,
@@ -117,7 +117,7 @@ pub struct Field {
 }
 
 /// A declared method or constructor.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Method {
     /// Its name (`<init>` for a constructor).
     pub name: String,
@@ -157,7 +157,7 @@ impl Method {
 }
 
 /// A compile-time constant value.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Constant {
     /// `int`, `short`, `char`, `byte`, `boolean`.
     Int(i32),
@@ -184,7 +184,7 @@ impl fmt::Display for Constant {
 }
 
 /// An annotation and its element values.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Annotation {
     /// The annotation type, dotted: `org.springframework.web.bind.annotation.GetMapping`.
     pub type_name: String,
@@ -203,7 +203,7 @@ impl Annotation {
 }
 
 /// An annotation element value.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// A string.
     String(String),

@@ -571,3 +571,154 @@ fn flags_changed(old: u16, new: u16, flag: u16) -> Option<bool> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::classfile::{Constant, PUBLIC, STATIC};
+
+    fn class(name: &str, super_class: &str, methods: Vec<Method>, fields: Vec<Field>) -> Class {
+        Class {
+            name: name.into(),
+            access: PUBLIC,
+            super_class: Some(super_class.into()),
+            interfaces: Vec::new(),
+            signature: None,
+            annotations: Vec::new(),
+            fields,
+            methods,
+        }
+    }
+
+    fn method(name: &str, descriptor: &str, access: u16) -> Method {
+        Method {
+            name: name.into(),
+            descriptor: descriptor.into(),
+            access,
+            signature: None,
+            exceptions: Vec::new(),
+            annotations: Vec::new(),
+        }
+    }
+
+    fn constant(name: &str, value: &str) -> Field {
+        Field {
+            name: name.into(),
+            descriptor: "Ljava/lang/String;".into(),
+            access: PUBLIC | STATIC | FINAL,
+            signature: None,
+            constant: Some(Constant::String(value.into())),
+            annotations: Vec::new(),
+        }
+    }
+
+    fn set(classes: Vec<Class>) -> ClassSet {
+        ClassSet {
+            classes: classes.into_iter().map(|c| (c.name.clone(), c)).collect(),
+            ..ClassSet::default()
+        }
+    }
+
+    fn kinds(changes: &[Change]) -> Vec<(&str, Option<&str>, ChangeKind)> {
+        changes
+            .iter()
+            .map(|c| (c.type_name.as_str(), c.member.as_deref(), c.change))
+            .collect()
+    }
+
+    #[test]
+    fn a_changed_constant_must_be_recompiled_into_consumers() {
+        let old = set(vec![class(
+            "a.Api",
+            "java.lang.Object",
+            vec![],
+            vec![constant("PREFIX", "/cms")],
+        )]);
+        let new = set(vec![class(
+            "a.Api",
+            "java.lang.Object",
+            vec![],
+            vec![constant("PREFIX", "/api/cms")],
+        )]);
+        let changes = compare(&old, &new);
+        assert_eq!(
+            kinds(&changes),
+            vec![("a.Api", Some("PREFIX"), ChangeKind::ConstantChanged)]
+        );
+        assert!(changes[0].binary_compatible && changes[0].source_compatible);
+        assert!(
+            changes[0].detail.contains("must be recompiled"),
+            "{}",
+            changes[0].detail
+        );
+    }
+
+    #[test]
+    fn a_method_pulled_up_into_a_superclass_is_not_removed() {
+        let run = method("run", "()V", PUBLIC);
+        let old = set(vec![
+            class("a.Base", "java.lang.Object", vec![], vec![]),
+            class("a.Impl", "a.Base", vec![run.clone()], vec![]),
+        ]);
+        let new = set(vec![
+            class("a.Base", "java.lang.Object", vec![run], vec![]),
+            class("a.Impl", "a.Base", vec![], vec![]),
+        ]);
+        let changes = compare(&old, &new);
+        assert_eq!(
+            kinds(&changes),
+            vec![("a.Base", Some("run()"), ChangeKind::MethodAdded)]
+        );
+    }
+
+    #[test]
+    fn a_removed_method_breaks_the_type_and_its_subclasses() {
+        let old = set(vec![
+            class(
+                "a.Base",
+                "java.lang.Object",
+                vec![method("run", "(I)V", PUBLIC)],
+                vec![],
+            ),
+            class("a.Impl", "a.Base", vec![], vec![]),
+        ]);
+        let new = set(vec![
+            class("a.Base", "java.lang.Object", vec![], vec![]),
+            class("a.Impl", "a.Base", vec![], vec![]),
+        ]);
+        let changes = compare(&old, &new);
+        assert_eq!(
+            kinds(&changes),
+            vec![
+                ("a.Base", Some("run(int)"), ChangeKind::MethodRemoved),
+                ("a.Impl", None, ChangeKind::MethodRemovedInSuperclass),
+            ]
+        );
+        assert!(changes.iter().all(|c| !c.binary_compatible));
+    }
+
+    #[test]
+    fn a_covariant_return_with_a_bridge_stays_binary_compatible() {
+        let old = set(vec![class(
+            "a.It",
+            "java.lang.Object",
+            vec![method("next", "()Ljava/lang/Object;", PUBLIC)],
+            vec![],
+        )]);
+        let new = set(vec![class(
+            "a.It",
+            "java.lang.Object",
+            vec![
+                method("next", "()Ljava/lang/String;", PUBLIC),
+                method("next", "()Ljava/lang/Object;", PUBLIC | SYNTHETIC | 0x0040),
+            ],
+            vec![],
+        )]);
+        let changes = compare(&old, &new);
+        assert_eq!(
+            kinds(&changes),
+            vec![("a.It", Some("next()"), ChangeKind::MethodReturnTypeChanged)]
+        );
+        assert!(changes[0].binary_compatible);
+    }
+}

@@ -7,6 +7,7 @@
 //! - [`hierarchy`]: superclass chains and interfaces, and the JDK types rules need;
 //! - [`diff`]: the changes, classified binary- and source-compatible as japicmp does
 //!   (JLS ch. 13), plus changed compile-time constants;
+//! - [`snapshot`]: an installed artifact's interface, kept before `install` overwrites it;
 //! - [`input`]: what `OLD` and `NEW` name (a jar, `g:a:v` in the local repository, a
 //!   module's installed or freshly built artifact).
 //!
@@ -28,6 +29,7 @@ pub mod classfile;
 pub mod diff;
 pub mod hierarchy;
 pub mod input;
+pub mod snapshot;
 
 use miette::Diagnostic;
 use serde::Serialize;

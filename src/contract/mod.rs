@@ -7,6 +7,7 @@
 //! from its classes *and* its workspace upstream: [`module_classpath`].
 
 pub mod scan;
+pub mod service;
 
 use crate::api::ApiError;
 use crate::api::archive::{self, ClassSet};
@@ -21,7 +22,9 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA: u32 = 1;
 
 /// Which framework declared an endpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Framework {
     /// `@RestController` / `@Controller` with `@RequestMapping` and its shortcuts.
@@ -35,7 +38,7 @@ pub enum Framework {
 }
 
 /// One REST endpoint.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {
     /// The HTTP method (`GET`...), or `ANY` for a mapping without one.

@@ -340,3 +340,202 @@ pub fn join(base: &str, path: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::classfile::{PUBLIC, Value};
+    use crate::contract::{EndpointChangeKind, diff};
+
+    fn annotation(type_name: &str, elements: Vec<(&str, Value)>) -> Annotation {
+        Annotation {
+            type_name: type_name.into(),
+            elements: elements.into_iter().map(|(n, v)| (n.into(), v)).collect(),
+        }
+    }
+
+    fn method(name: &str, descriptor: &str, annotations: Vec<Annotation>) -> Method {
+        Method {
+            name: name.into(),
+            descriptor: descriptor.into(),
+            access: PUBLIC,
+            signature: None,
+            exceptions: Vec::new(),
+            annotations,
+        }
+    }
+
+    fn class(name: &str, access: u16, annotations: Vec<Annotation>, methods: Vec<Method>) -> Class {
+        Class {
+            name: name.into(),
+            access,
+            super_class: Some("java.lang.Object".into()),
+            interfaces: Vec::new(),
+            signature: None,
+            annotations,
+            fields: Vec::new(),
+            methods,
+        }
+    }
+
+    fn set(classes: Vec<Class>) -> ClassSet {
+        ClassSet {
+            classes: classes.into_iter().map(|c| (c.name.clone(), c)).collect(),
+            ..ClassSet::default()
+        }
+    }
+
+    fn s(v: &str) -> Value {
+        Value::String(v.into())
+    }
+
+    #[test]
+    fn jaxrs_resources_join_class_and_method_paths() {
+        let resource = class(
+            "demo.Orders",
+            PUBLIC,
+            vec![
+                annotation("jakarta.ws.rs.Path", vec![("value", s("/orders/"))]),
+                annotation(
+                    "jakarta.ws.rs.Produces",
+                    vec![("value", Value::Array(vec![s("application/json")]))],
+                ),
+            ],
+            vec![
+                method(
+                    "list",
+                    "()Ljava/util/List;",
+                    vec![annotation("jakarta.ws.rs.GET", vec![])],
+                ),
+                method(
+                    "create",
+                    "(Ljava/lang/String;)V",
+                    vec![
+                        annotation("jakarta.ws.rs.POST", vec![]),
+                        annotation("jakarta.ws.rs.Path", vec![("value", s("new"))]),
+                    ],
+                ),
+                method("helper", "()V", vec![]),
+            ],
+        );
+        let own = set(vec![resource]);
+        let found = endpoints(&Classpath {
+            own: &own,
+            libraries: &[],
+        });
+        let routes: Vec<(&str, &str, &str)> = found
+            .iter()
+            .map(|e| (e.method.as_str(), e.path.as_str(), e.handler.as_str()))
+            .collect();
+        assert_eq!(
+            routes,
+            vec![
+                ("GET", "/orders", "list()"),
+                ("POST", "/orders/new", "create(java.lang.String)")
+            ]
+        );
+        assert!(
+            found
+                .iter()
+                .all(|e| e.produces == vec!["application/json".to_string()])
+        );
+        assert!(found.iter().all(|e| e.framework == Framework::JaxRs));
+    }
+
+    #[test]
+    fn servicecomb_rpc_schemas_expose_every_public_method() {
+        let rpc = class(
+            "demo.Hello",
+            PUBLIC,
+            vec![annotation(RPC_SCHEMA, vec![("schemaId", s("hello"))])],
+            vec![method(
+                "sayHi",
+                "(Ljava/lang/String;)Ljava/lang/String;",
+                vec![],
+            )],
+        );
+        let own = set(vec![rpc]);
+        let found = endpoints(&Classpath {
+            own: &own,
+            libraries: &[],
+        });
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].method.as_str(), found[0].path.as_str()),
+            ("POST", "/hello/sayHi")
+        );
+        assert_eq!(found[0].framework, Framework::ServicecombRpc);
+    }
+
+    #[test]
+    fn spring_mappings_come_from_the_interface_of_a_library() {
+        let api = {
+            let mut c = class(
+                "demo.Api",
+                PUBLIC | INTERFACE | ABSTRACT,
+                vec![annotation(
+                    &format!("{SPRING}RequestMapping"),
+                    vec![("value", Value::Array(vec![s("/v1")]))],
+                )],
+                vec![method(
+                    "get",
+                    "(I)Ljava/lang/String;",
+                    vec![annotation(
+                        &format!("{SPRING}GetMapping"),
+                        vec![("value", Value::Array(vec![s("/item/{id}")]))],
+                    )],
+                )],
+            );
+            c.methods[0].access |= ABSTRACT;
+            c
+        };
+        let mut controller = class(
+            "demo.Controller",
+            PUBLIC,
+            vec![annotation(SPRING_CONTROLLERS[1], vec![])],
+            vec![method("get", "(I)Ljava/lang/String;", vec![])],
+        );
+        controller.interfaces = vec!["demo.Api".into()];
+        let own = set(vec![controller]);
+        let libraries = [set(vec![api])];
+        let found = endpoints(&Classpath {
+            own: &own,
+            libraries: &libraries,
+        });
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].method.as_str(), found[0].path.as_str()),
+            ("GET", "/v1/item/{id}")
+        );
+        assert_eq!(found[0].type_name, "demo.Controller");
+    }
+
+    #[test]
+    fn a_diff_tells_moved_from_removed_and_added() {
+        let e = |path: &str, handler: &str| Endpoint {
+            method: "GET".into(),
+            path: path.into(),
+            type_name: "demo.C".into(),
+            handler: handler.into(),
+            framework: Framework::SpringMvc,
+            produces: Vec::new(),
+            consumes: Vec::new(),
+        };
+        let old = [e("/a", "a()"), e("/gone", "gone()")];
+        let new = [e("/v2/a", "a()"), e("/fresh", "fresh()")];
+        let kinds: Vec<(EndpointChangeKind, String)> = diff(&old, &new)
+            .into_iter()
+            .map(|c| (c.change, c.path))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (EndpointChangeKind::Added, "/fresh".to_string()),
+                (EndpointChangeKind::Removed, "/gone".to_string()),
+                (EndpointChangeKind::Moved, "/v2/a".to_string()),
+            ]
+        );
+        assert_eq!(join("/", ""), "/");
+        assert_eq!(join("/cms/page/", "/list"), "/cms/page/list");
+    }
+}
