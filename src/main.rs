@@ -610,6 +610,8 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         profiles: g.profiles.clone(),
         per_module: args.per_module,
     };
+    // The interfaces of the artifacts about to be overwritten, to say what changed.
+    let kept = m2fresh::api::impact::keep(project, &plan);
     let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len());
     let result = m2fresh::building::install::install(
         project,
@@ -621,9 +623,22 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     );
     progress.finish();
     let result = result?;
+    let interfaces = m2fresh::api::impact::report(project, &kept, &result);
     match g.format {
-        Format::Json => print_json(&result)?,
-        _ => say_raw!("{}", render::render_install_text(&result)),
+        Format::Json => {
+            let mut doc = serde_json::to_value(&result)
+                .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
+            if let Some(map) = doc.as_object_mut() {
+                let value = serde_json::to_value(&interfaces)
+                    .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
+                map.insert("interfaces".into(), value);
+            }
+            print_json(&doc)?
+        }
+        _ => {
+            say_raw!("{}", render::render_install_text(&result));
+            say_raw!("{}", cli::interface::render_impact_text(&interfaces));
+        }
     }
     Ok(if result.is_success() {
         ExitCode::SUCCESS

@@ -8,6 +8,7 @@
 //! - [`diff`]: the changes, classified binary- and source-compatible as japicmp does
 //!   (JLS ch. 13), plus changed compile-time constants;
 //! - [`snapshot`]: an installed artifact's interface, kept before `install` overwrites it;
+//! - [`impact`]: the install flow's report of what changed and what follows from it;
 //! - [`input`]: what `OLD` and `NEW` name (a jar, `g:a:v` in the local repository, a
 //!   module's installed or freshly built artifact).
 //!
@@ -28,6 +29,7 @@ pub mod archive;
 pub mod classfile;
 pub mod diff;
 pub mod hierarchy;
+pub mod impact;
 pub mod input;
 pub mod snapshot;
 

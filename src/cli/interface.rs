@@ -78,3 +78,49 @@ pub fn render_contract_text(report: &m2fresh::contract::ContractReport) -> Strin
     }
     out
 }
+
+/// What the install changed in the installed modules' interfaces.
+pub fn render_impact_text(modules: &[m2fresh::api::impact::ModuleInterface]) -> String {
+    let mut out = String::new();
+    for m in modules {
+        out.push_str(&format!("\ninterface of {} changed:\n", m.id));
+        for c in &m.changes {
+            let member = c
+                .member
+                .as_deref()
+                .map_or(String::new(), |m| format!(".{m}"));
+            out.push_str(&format!("  {}{member}: {}\n", c.type_name, c.detail));
+        }
+        for c in &m.contract {
+            let from = c
+                .old_path
+                .as_deref()
+                .map_or(String::new(), |p| format!(" (was {p})"));
+            let change = serde_json::to_value(c.change)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  endpoint {change}: {} {}{from}\n",
+                c.method, c.path
+            ));
+        }
+        if !m.consumers_rebuilt.is_empty() {
+            out.push_str(&format!(
+                "  consumers rebuilt: {}\n",
+                m.consumers_rebuilt.join(", ")
+            ));
+        }
+        let affects = m.api.binary_incompatible > 0 || m.api.constants_changed > 0;
+        if affects && !m.consumers_not_rebuilt.is_empty() {
+            out.push_str(&format!(
+                "  consumers NOT rebuilt (they keep the old constants or link against the old API): {}\n",
+                m.consumers_not_rebuilt.join(", ")
+            ));
+        }
+        for line in m.service.iter().flat_map(|s| &s.advice) {
+            out.push_str(&format!("  service: {line}\n"));
+        }
+    }
+    out
+}

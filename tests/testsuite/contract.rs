@@ -141,6 +141,56 @@ fn a_changed_prefix_is_an_inlined_constant_and_moved_endpoints() {
              "handler": "findList(int,int)"},
         ])
     );
+
+    // The install flow says it all: what changed, who was rebuilt, what the service needs.
+    let (code, install) = run_json(m2fresh_in(&project.root, &repo).args([
+        "install",
+        "xc-service-manage-cms",
+        "xc-service-portalview",
+        "--offline",
+        "-j",
+        "1",
+    ]));
+    assert_eq!(code, 0, "{install:#}");
+    let interfaces = install["interfaces"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let of = |id: &str| {
+        interfaces
+            .iter()
+            .find(|m| m["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no interface report for {id}: {install:#}"))
+    };
+    let api = of("com.xuecheng:xc-service-api");
+    assert_eq!(api["api"]["constantsChanged"], 1);
+    assert_eq!(
+        api["consumersRebuilt"],
+        json!([
+            "com.xuecheng:xc-service-manage-cms",
+            "com.xuecheng:xc-service-portalview"
+        ])
+    );
+    let service = of("com.xuecheng:xc-service-manage-cms");
+    let moved: Vec<&Value> = service["contract"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["change"] == "moved")
+        .collect();
+    assert_eq!(moved.len(), 2, "{service:#}");
+    assert_eq!(
+        service["service"]["version"]["key"],
+        "servicecomb.service.version"
+    );
+    assert_eq!(service["service"]["version"]["value"], "1.0.0");
+    assert_eq!(service["service"]["versionChanged"], false);
+    let advice = service["service"]["advice"].to_string();
+    assert!(
+        advice.contains("registry may still hold the old contract") && advice.contains("new tag"),
+        "{advice}"
+    );
 }
 
 #[test]
