@@ -27,7 +27,7 @@
 //! | execution | [`building::exec`] | running Maven jobs over the queue, logs, cancellation |
 //! | install | [`building::install`] | Maven `install` for a plan, one reactor or one Maven per module; stamps |
 //! | image | [`image`] | the image build command and the tag guard |
-//! | interface changes | [`api`], [`contract`] | class-file API diff with JLS 13 compatibility and changed constants (`api`); REST endpoints from compiled classes and their diff (`contract`) |
+//! | interface changes | [`api`], [`contract`] | class-file API diff with JLS 13 compatibility and changed constants (`api`); REST endpoints from compiled classes and their diff (`contract`); what an install changed, who was rebuilt, what a service must re-register ([`api::impact`]) |
 //! | operations | [`project`] | a workspace opened once: targets, check, image — what the CLI calls |
 //! | output | [`report`] | the versioned JSON schema, DOT and Mermaid |
 //! | support | [`coords`], [`error`] | Maven coordinates; errors, diagnostics and findings |

@@ -74,7 +74,7 @@ pub fn keep(project: &Project, plan: &Plan) -> Kept {
         }
         let Some(artifact) = repo
             .main_artifact(&m.gav, &m.packaging)
-            .filter(|p| p.is_file())
+            .filter(|p| inside_repository(&repo.path, p))
         else {
             continue;
         };
@@ -162,6 +162,17 @@ pub fn report(project: &Project, kept: &Kept, installed: &InstallReport) -> Vec<
         });
     }
     out
+}
+
+/// Whether `artifact` is a regular file inside the repository: coordinates are text from
+/// POMs, and the snapshot is written beside the artifact before `install` checks them.
+fn inside_repository(repository: &Path, artifact: &Path) -> bool {
+    let (Ok(repository), Ok(artifact)) = (repository.canonicalize(), artifact.canonicalize())
+    else {
+        return false;
+    };
+    artifact.starts_with(&repository)
+        && std::fs::symlink_metadata(&artifact).is_ok_and(|m| m.file_type().is_file())
 }
 
 fn advise(name: &str, old: Option<&ServiceVersion>, new: Option<ServiceVersion>) -> ServiceAdvice {
