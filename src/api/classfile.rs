@@ -525,6 +525,38 @@ mod tests {
         assert_eq!(parameter_descriptors("(L"), Vec::<&str>::new());
     }
 
+    /// `public class A` (Java 17), by hand: the constant pool names `A` and its superclass.
+    fn minimal_class() -> Vec<u8> {
+        let mut b = vec![0xCA, 0xFE, 0xBA, 0xBE, 0, 0, 0, 61, 0, 5];
+        for (i, utf8) in [(1u16, "A"), (3, "java/lang/Object")] {
+            b.push(1);
+            b.extend((utf8.len() as u16).to_be_bytes());
+            b.extend(utf8.as_bytes());
+            b.push(7);
+            b.extend(i.to_be_bytes());
+        }
+        b.extend([0x00, 0x21, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0]);
+        b
+    }
+
+    #[test]
+    fn a_minimal_class_parses_and_every_mutation_is_handled() {
+        let class = minimal_class();
+        let parsed = parse(&class).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.name, "A");
+        assert_eq!(parsed.super_class.as_deref(), Some("java.lang.Object"));
+        for end in 0..class.len() {
+            assert!(parse(&class[..end]).is_err(), "truncated at {end}");
+        }
+        for at in 0..class.len() {
+            for flip in [0x01u8, 0x80, 0xFF] {
+                let mut mutated = class.clone();
+                mutated[at] ^= flip;
+                let _ = parse(&mutated);
+            }
+        }
+    }
+
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert!(parse(b"").is_err());
