@@ -1,5 +1,5 @@
 //! Interface changes in the install flow: before `install` overwrites the planned
-//! modules' artifacts, [`keep`] takes a [snapshot](super::snapshot) of each; after it,
+//! modules' artifacts, [`keep`] takes a [`super::snapshot`] of each; after it,
 //! [`report`] compares them with what was installed and says, per module, what changed
 //! in its API and REST contract, which workspace consumers were rebuilt for it (and which
 //! were not), and for a service whose contract changed, that the registry may still hold
