@@ -224,6 +224,27 @@ enum Command {
         #[command(flatten)]
         install: InstallArgs,
     },
+    /// Compare the public API of two versions: binary and source compatibility (JLS 13,
+    /// as japicmp), and changed compile-time constants that consumers have inlined.
+    /// Exit 1 when consumers break or must be recompiled.
+    Api {
+        /// The old version: a jar, a class directory, g:a:v in the local repository, or a
+        /// module (its installed artifact).
+        old: String,
+        /// The new version, as OLD (a module: its freshly built target/ artifact).
+        /// Default: OLD's module, built.
+        new: Option<String>,
+    },
+    /// The REST endpoints a service declares in its compiled classes (Spring MVC, JAX-RS,
+    /// ServiceComb), and with OLD what changed. Exit 1 when endpoints were removed,
+    /// moved or changed.
+    Contract {
+        /// A module (its target/ output, with its upstream's), a jar, a class directory,
+        /// or g:a:v.
+        target: String,
+        /// The old version, as TARGET (a module: its installed artifacts).
+        old: Option<String>,
+    },
     /// Explain one module: how the target needs it, what is installed, what differs.
     Why {
         /// The module to explain.
@@ -412,6 +433,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             run_image(g, target, image, Some(install))
         }
+        Command::Api { old, new } => run_api(g, old, new.as_deref()),
+        Command::Contract { target, old } => run_contract(g, target, old.as_deref()),
         Command::Why { module, target } => {
             let project = open(g)?;
             let module = project.workspace.find(module)?;
@@ -578,14 +601,29 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     opts.mvn = args.mvn.clone();
     opts.maven_args = maven_args;
     opts.per_module = args.per_module;
+    // The interfaces of the artifacts about to be overwritten, to say what changed.
+    let kept = m2fresh::api::impact::keep(project, &plan);
     let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len());
     let result =
         m2fresh::building::install::install(&lock, project, &plan, &opts, &progress, &cancel);
     progress.finish();
     let result = result?;
+    let interfaces = m2fresh::api::impact::report(project, &kept, &result);
     match g.format {
-        Format::Json => print_json(&result)?,
-        _ => say_raw!("{}", render::render_install_text(&result)),
+        Format::Json => {
+            let mut doc = serde_json::to_value(&result)
+                .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
+            if let Some(map) = doc.as_object_mut() {
+                let value = serde_json::to_value(&interfaces)
+                    .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
+                map.insert("interfaces".into(), value);
+            }
+            print_json(&doc)?
+        }
+        _ => {
+            say_raw!("{}", render::render_install_text(&result));
+            say_raw!("{}", cli::interface::render_impact_text(&interfaces));
+        }
     }
     Ok(if result.is_success() {
         ExitCode::SUCCESS
@@ -600,6 +638,113 @@ fn say_diagnostic(report: miette::Report) {
     let rendered = format!("{report:?}");
     let colors = std::io::IsTerminal::is_terminal(&std::io::stderr());
     say!("{}", sanitize::diagnostic(&rendered, colors));
+}
+
+/// The jars or class directories `OLD` and `NEW` name; the workspace is opened only
+/// when one of them names a module.
+fn interface_inputs(g: &Global, old: &str, new: Option<&str>) -> Result<(PathBuf, PathBuf), Error> {
+    use m2fresh::api::input::{self, Side};
+    let specs: Vec<&str> = std::iter::once(old).chain(new).collect();
+    let project = if specs.iter().any(|s| input::needs_workspace(s)) {
+        Some(open(g)?)
+    } else {
+        None
+    };
+    let (ws, _, repository) = interface_context(g, &specs, project)?;
+    let fail = |e: m2fresh::api::ApiError| Error::Other(Box::new(e));
+    let old_path = input::resolve(old, Side::Installed, ws, repository.as_ref()).map_err(fail)?;
+    let new_path =
+        input::resolve(new.unwrap_or(old), Side::Built, ws, repository.as_ref()).map_err(fail)?;
+    Ok((old_path, new_path))
+}
+
+/// The workspace (when open) and the local repository (when some spec needs one).
+type InterfaceContext = (
+    Option<&'static Workspace>,
+    Option<&'static ReactorGraph>,
+    Option<m2fresh::freshness::localrepo::LocalRepository>,
+);
+
+fn interface_context(
+    g: &Global,
+    specs: &[&str],
+    project: Option<&'static Project>,
+) -> Result<InterfaceContext, Error> {
+    use m2fresh::api::input;
+    let repository = match project {
+        Some(p) => Some(p.repository.clone()),
+        None if specs.iter().any(|s| input::is_coordinates(s)) => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| Error::io("cannot read the current directory", ".", e))?;
+            let props: std::collections::BTreeMap<String, String> = g
+                .define
+                .iter()
+                .map(|d| {
+                    let (k, v) = d.split_once('=').unwrap_or((d.as_str(), "true"));
+                    (k.to_string(), v.to_string())
+                })
+                .collect();
+            Some(m2fresh::project::locate_repository(
+                &cwd,
+                &props,
+                g.local_repo.clone(),
+                g.settings.clone(),
+                &m2fresh::environment::Environment::from_process(),
+            )?)
+        }
+        None => None,
+    };
+    Ok((
+        project.map(|p| &p.workspace),
+        project.map(|p| &p.graph),
+        repository,
+    ))
+}
+
+fn run_contract(g: &Global, target: &str, old: Option<&str>) -> Result<ExitCode, Error> {
+    use m2fresh::api::input::{self, Side};
+    use m2fresh::contract;
+    let specs: Vec<&str> = std::iter::once(target).chain(old).collect();
+    let project = if specs.iter().any(|s| input::needs_workspace(s)) {
+        Some(open(g)?)
+    } else {
+        None
+    };
+    let (_, _, repository) = interface_context(g, &specs, project)?;
+    let ws = project.map(|p| (&p.workspace, &p.graph));
+    let fail = |e: m2fresh::api::ApiError| Error::Other(Box::new(e));
+    let new = contract::input_for(target, Side::Built, ws, repository.as_ref()).map_err(fail)?;
+    let old = old
+        .map(|o| contract::input_for(o, Side::Installed, ws, repository.as_ref()))
+        .transpose()
+        .map_err(fail)?;
+    let report = contract::contract(&new, old.as_ref()).map_err(fail)?;
+    match g.format {
+        Format::Json => print_json(&report)?,
+        Format::Text => print(&cli::interface::render_contract_text(&report))?,
+        other => return Err(no_format("contract", other)),
+    }
+    Ok(if report.breaks_callers() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_api(g: &Global, old: &str, new: Option<&str>) -> Result<ExitCode, Error> {
+    let (old_path, new_path) = interface_inputs(g, old, new)?;
+    let report =
+        m2fresh::api::compare_paths(&old_path, &new_path).map_err(|e| Error::Other(Box::new(e)))?;
+    match g.format {
+        Format::Json => print_json(&report)?,
+        Format::Text => print(&cli::interface::render_api_text(&report))?,
+        other => return Err(no_format("api", other)),
+    }
+    Ok(if report.affects_consumers() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn no_format(command: &str, format: Format) -> Error {

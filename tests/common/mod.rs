@@ -36,6 +36,14 @@ pub const XUECHENG_BUILD_ORDER: [&str; 7] = [
     "xc-service-portalview",
 ];
 
+/// The projects of `fixtures/xuecheng-rest` whose builds bring what the REST fixture
+/// needs into the seed (spring-web and its dependencies), in build order.
+pub const XUECHENG_REST_SEED_ORDER: [&str; 3] = [
+    "xc-framework-parent",
+    "xc-framework-model",
+    "xc-service-api",
+];
+
 /// Environment variables through which a user's Maven setup would reach the Maven we
 /// start (read by the `mvn` launcher script or by Maven 3.9+).
 pub const MAVEN_ENV: [&str; 6] = [
@@ -468,6 +476,14 @@ fn seed_key() -> String {
         hasher.update(project.as_bytes());
         hasher.update(&bytes);
     }
+    let rest = fixtures_dir().join("xuecheng-rest");
+    for project in XUECHENG_REST_SEED_ORDER {
+        let pom = rest.join(project).join("pom.xml");
+        let bytes = fs::read(&pom).unwrap_or_else(|e| panic!("cannot read {}: {e}", pom.display()));
+        hasher.update(b"xuecheng-rest/");
+        hasher.update(project.as_bytes());
+        hasher.update(&bytes);
+    }
     hasher.finalize().to_hex().to_string()
 }
 
@@ -509,8 +525,23 @@ fn build_seed(base: &Path, repository: &Path) -> Result<(), String> {
         "-DskipTests",
     ];
     steps.push(("xc-service-portalview", &jib_args[..]));
-    for (project, goals) in steps {
-        let dir = projects.join(project);
+    // The REST fixture's dependencies (spring-web), so its tests run offline too.
+    let rest = work.join("xuecheng-rest");
+    copy_tree(
+        &fixtures_dir().join("xuecheng-rest"),
+        &rest,
+        is_not_build_output,
+    );
+    let rest_steps: Vec<(PathBuf, &[&str])> = XUECHENG_REST_SEED_ORDER
+        .iter()
+        .map(|project| (rest.join(project), &["clean", "install", "-DskipTests"][..]))
+        .collect();
+    let steps: Vec<(PathBuf, &[&str])> = steps
+        .into_iter()
+        .map(|(project, goals)| (projects.join(project), goals))
+        .chain(rest_steps)
+        .collect();
+    for (dir, goals) in steps {
         let output = isolated_mvn(&dir, repository, &settings)
             .arg("--no-transfer-progress")
             .args(goals)

@@ -5,6 +5,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod api;
+mod contract;
 mod differential;
 mod errors;
 mod freshness;
