@@ -86,6 +86,14 @@ pub struct Module {
     pub parent: Option<ParentLink>,
     /// The POM files it inherits from (itself first).
     pub lineage: Vec<PathBuf>,
+    /// The POMs it inherits from as read (itself first), for the full effective model
+    /// ([`crate::maven::effective`]), which rebuilds the model from their sources.
+    pub lineage_poms: Vec<Arc<RawPom>>,
+    /// For each POM of [`Module::lineage_poms`], the indices of its active profiles.
+    pub lineage_profiles: Vec<Vec<usize>>,
+    /// The indices of the active settings profiles in
+    /// [`crate::maven::model::ModelContext::external_profiles`].
+    pub external_profiles: Vec<usize>,
     /// Its own active profiles.
     pub active_profiles: Vec<String>,
     /// BOMs it imports, with the declaration.
@@ -296,6 +304,9 @@ impl Workspace {
                 effective: b.effective,
                 parent: b.parent,
                 lineage: b.lineage.iter().map(|p| p.path.clone()).collect(),
+                lineage_poms: b.lineage,
+                lineage_profiles: b.lineage_profiles,
+                external_profiles: b.external_profiles,
                 active_profiles: b.active_profiles,
                 imports: Vec::new(),
             });

@@ -41,6 +41,9 @@ pub struct Interpolator<'a> {
     /// `${project.version}` used by fifty managed dependencies is looked up once. With
     /// each expansion, the undefined expressions met inside it.
     memo: RefCell<FastMap<String, Expansion>>,
+    /// Model fields beyond the ones [`Model`] has (`project.url`, `project.scm.url`,
+    /// ...), for the full effective model ([`crate::maven::effective`]).
+    more_fields: Option<&'a dyn Fn(&str) -> Option<String>>,
 }
 
 /// A memoized expansion.
@@ -93,7 +96,15 @@ impl<'a> Interpolator<'a> {
             system,
             expanded: Cell::new(0),
             memo: RefCell::new(FastMap::default()),
+            more_fields: None,
         }
+    }
+
+    /// Also resolves `project.*` paths the typed [`Model`] does not hold with `fields`
+    /// (given the path after `project.`), after the ones it holds.
+    pub fn with_more_fields(mut self, fields: &'a dyn Fn(&str) -> Option<String>) -> Self {
+        self.more_fields = Some(fields);
+        self
     }
 
     /// Interpolates one text.
@@ -243,6 +254,7 @@ impl<'a> Interpolator<'a> {
             _ => None,
         };
         v.map(str::to_owned)
+            .or_else(|| self.more_fields.and_then(|f| f(path)))
     }
 }
 
