@@ -56,6 +56,9 @@ pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> R
     for (i, raw) in module.lineage_poms.iter().enumerate() {
         let mut node = read_pom(&ws.sources, raw.source)?;
         merge::merge_duplicates(&mut node);
+        if i == 0 {
+            interpolate_file_activations(&mut node, &module.dir, ws);
+        }
         let active = module
             .lineage_profiles
             .get(i)
@@ -121,6 +124,48 @@ pub fn read_pom(sources: &Sources, source: SourceId) -> Result<Node> {
         ))
     })?;
     Ok(read::object(&root, Class::Model, source))
+}
+
+/// `ProfileActivationFilePathInterpolator`: a profile's `<file>` condition (`exists`,
+/// else `missing`) is kept interpolated (`${basedir}`, the POM's own properties, user and
+/// system properties) and aligned to the project's directory.
+fn interpolate_file_activations(model: &mut Node, basedir: &Path, ws: &Workspace) {
+    let own: BTreeMap<String, String> = model
+        .child("properties")
+        .map(|p| {
+            p.children
+                .iter()
+                .map(|c| (c.name.clone(), c.text.clone().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let a = &ws.context.activation;
+    let lookup = |name: &str| -> Option<String> {
+        if name == "basedir" {
+            return Some(basedir.display().to_string());
+        }
+        own.get(name)
+            .or_else(|| a.user.get(name))
+            .or_else(|| a.system.get(name))
+            .cloned()
+    };
+    use crate::maven::model::interpolate::{OnCycle, expand_simple};
+    let Some(profiles) = model.child_mut("profiles") else {
+        return;
+    };
+    for p in &mut profiles.children {
+        let Some(file) = p.child_mut("activation").and_then(|a| a.child_mut("file")) else {
+            continue;
+        };
+        let exists = file.text_at("exists").is_some_and(|t| !t.is_empty());
+        let name = if exists { "exists" } else { "missing" };
+        if let Some(n) = file.child_mut(name)
+            && let Some(t) = n.text.as_mut().filter(|t| !t.is_empty())
+            && let Ok(v) = expand_simple(t, &lookup, OnCycle::KeepLiteral)
+        {
+            *t = align_path(&v, basedir);
+        }
+    }
 }
 
 fn inject_profiles(model: &mut Node, active: &[usize]) {

@@ -539,8 +539,11 @@ fn inherit_plugins(target: &mut Node, source: &Node, cx: &Ctx) {
             .child("executions")
             .is_some_and(|e| !e.children.is_empty());
         if is_inherited(p) || has_executions {
+            // Maven starts from a plugin whose groupId is unset (not defaulted), so the
+            // parent's groupId is taken.
             let mut plugin = Node::new("plugin");
             plugin.loc = p.loc.clone();
+            plugin.children.extend(p.child("groupId").cloned());
             merge(&mut plugin, p, Class::Plugin, cx);
             master.put(plugin, true);
         }
@@ -678,6 +681,7 @@ fn report_plugins(target: &mut Node, source: &Node, cx: &Ctx) -> bool {
         for s in src.children.iter().filter(|s| is_inherited(s)) {
             let mut plugin = Node::new("plugin");
             plugin.loc = s.loc.clone();
+            plugin.children.extend(s.child("groupId").cloned());
             merge(&mut plugin, s, Class::ReportPlugin, cx);
             merged.put(plugin, true);
         }
