@@ -433,13 +433,18 @@ fn run_effective_pom(
     use m2fresh::maven::effective::{EffectiveModels, runtime::MavenRuntime};
     let project = open(g)?;
     let ws = &project.workspace;
-    let ids: Vec<ModuleId> = if names.is_empty() {
+    let runtime = MavenRuntime::find(&ws.root, mvn);
+    // Maven 3.9 sorts the reactor once, 3.8 twice (see ReactorGraph::first_pass_order).
+    let order = if runtime.sorts_reactor_once() {
+        project.graph.first_pass_order()
+    } else {
         project.graph.order.clone()
+    };
+    let ids: Vec<ModuleId> = if names.is_empty() {
+        order
     } else {
         let wanted = project.resolve(names)?;
-        let mut ids: Vec<ModuleId> = project
-            .graph
-            .order
+        let mut ids: Vec<ModuleId> = order
             .iter()
             .copied()
             .filter(|id| wanted.contains(id))
@@ -447,7 +452,7 @@ fn run_effective_pom(
         ids.dedup();
         ids
     };
-    let models = EffectiveModels::new(ws, MavenRuntime::find(&ws.root, mvn));
+    let models = EffectiveModels::new(ws, runtime);
     if g.verbose {
         say!(
             "effective POMs as Maven {} builds them",

@@ -190,6 +190,11 @@ impl MavenRuntime {
         r
     }
 
+    /// Whether this Maven sorts the reactor once (3.9) rather than twice (3.8).
+    pub fn sorts_reactor_once(&self) -> bool {
+        version_at_least(&self.version, 3, 9)
+    }
+
     /// The plugins a packaging's lifecycles bind by default, as maven-core's
     /// `DefaultLifecyclePluginAnalyzer` lists them (lifecycles by id, each lifecycle's
     /// phases in `HashMap` order, a plugin's executions `default-<goal>`); `None` for a
