@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod effective_pom;
 mod errors;
 mod freshness;
 mod hardening;

@@ -91,10 +91,35 @@ fn object(node: &Node, class: Class, top: bool) -> Node {
     out
 }
 
+/// The iteration order of a `Properties` that Maven's reader filled with these keys in
+/// this order, then cloned once (`Model.clone()` before profile injection): what the
+/// writer's `keySet()` walk meets.
+fn properties_order(entries: Vec<Node>) -> Vec<Node> {
+    cloned_order(read_order(entries))
+}
+
+/// `Properties.clone()` (Java 9+): a `ConcurrentHashMap` presized for the entries
+/// (`tryPresize`), filled in the original's iteration order.
+fn cloned_order(entries: Vec<Node>) -> Vec<Node> {
+    let count = entries.len();
+    let wanted = (count + (count >> 1) + 1).next_power_of_two();
+    let mut size = 16usize.max(wanted);
+    while wanted > size - (size >> 2) {
+        size *= 2;
+    }
+    let mut keyed: Vec<(usize, usize, Node)> = entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| (spread(java_hash(&e.name)) as usize & (size - 1), i, e))
+        .collect();
+    keyed.sort_by_key(|(bin, i, _)| (*bin, *i));
+    keyed.into_iter().map(|(_, _, e)| e).collect()
+}
+
 /// The iteration order of a `java.util.Properties` (a `ConcurrentHashMap` of initial
 /// capacity 8 since Java 9) filled with these keys in this order: bins of the table in
 /// order, each bin's keys as its resizes left them.
-fn properties_order(entries: Vec<Node>) -> Vec<Node> {
+fn read_order(entries: Vec<Node>) -> Vec<Node> {
     let mut size = 16usize;
     let mut table: Vec<Vec<(u32, Node)>> = vec![Vec::new(); size];
     let mut count = 0usize;
@@ -217,7 +242,7 @@ pub fn xml(out: &mut String, node: &Node, depth: usize, verbose: Option<&dyn Loc
         out.push('\n');
         return;
     }
-    out.push_str(">");
+    out.push('>');
     if let Some(c) = comment {
         out.push_str("  <!-- ");
         out.push_str(&c.replace("--", "- -"));
@@ -305,15 +330,45 @@ mod tests {
         assert_eq!(keys, ["a", "b"]);
     }
 
+    fn names(keys: &str) -> Vec<Node> {
+        keys.split(',').map(|k| Node::with_text(k, "")).collect()
+    }
+
+    fn joined(nodes: Vec<Node>) -> String {
+        nodes
+            .into_iter()
+            .map(|n| n.name)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     #[test]
-    fn properties_iterate_as_a_java_concurrent_hash_map() {
-        // java: Properties p = new Properties(); put x1..x13 in order; p.keySet()
-        let keys: Vec<Node> = (1..=13)
-            .map(|i| Node::with_text(format!("x{i}"), ""))
-            .collect();
-        let order: Vec<String> = properties_order(keys).into_iter().map(|n| n.name).collect();
-        // "x1".."x9" hash to consecutive values; their bins follow the hash.
-        assert_eq!(order.len(), 13);
-        assert_eq!(order[0], "x1");
+    fn properties_iterate_as_java_17_does() {
+        // What Java 17 prints for `new Properties()` filled in this order: its keySet(),
+        // then its clone's keySet().
+        let keys = names("x1,x2,x3,x4,x5,x6,x7,x8,x9,x10,x11,x12,x13");
+        assert_eq!(
+            joined(read_order(keys.clone())),
+            "x8,x9,x10,x12,x1,x11,x2,x3,x13,x4,x5,x6,x7"
+        );
+        assert_eq!(
+            joined(properties_order(keys)),
+            "x8,x9,x10,x12,x11,x13,x1,x2,x3,x4,x5,x6,x7"
+        );
+        let keys = names(
+            "java.version,project.build.sourceEncoding,spring-boot.version,skipTests,\
+             maven.compiler.source,maven.compiler.target,lombok.version,a,b,c,d,e,f,g,h,i,j,k,\
+             l,m,n,o,p,q,r,s,t",
+        );
+        assert_eq!(
+            joined(read_order(keys.clone())),
+            "spring-boot.version,project.build.sourceEncoding,skipTests,a,b,c,d,java.version,e,\
+             maven.compiler.source,f,g,h,i,j,k,l,m,n,o,lombok.version,p,q,maven.compiler.target,r,s,t"
+        );
+        assert_eq!(
+            joined(properties_order(keys)),
+            "maven.compiler.source,spring-boot.version,project.build.sourceEncoding,skipTests,a,\
+             b,c,d,java.version,e,f,g,h,i,j,k,l,m,n,o,lombok.version,p,q,maven.compiler.target,r,s,t"
+        );
     }
 }

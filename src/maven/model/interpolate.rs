@@ -43,8 +43,11 @@ pub struct Interpolator<'a> {
     memo: RefCell<FastMap<String, Expansion>>,
     /// Model fields beyond the ones [`Model`] has (`project.url`, `project.scm.url`,
     /// ...), for the full effective model ([`crate::maven::effective`]).
-    more_fields: Option<&'a dyn Fn(&str) -> Option<String>>,
+    more_fields: Option<&'a FieldLookup<'a>>,
 }
+
+/// Looks up a model field by its path after `project.`.
+pub type FieldLookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
 /// A memoized expansion.
 struct Expansion {
@@ -102,7 +105,7 @@ impl<'a> Interpolator<'a> {
 
     /// Also resolves `project.*` paths the typed [`Model`] does not hold with `fields`
     /// (given the path after `project.`), after the ones it holds.
-    pub fn with_more_fields(mut self, fields: &'a dyn Fn(&str) -> Option<String>) -> Self {
+    pub fn with_more_fields(mut self, fields: &'a FieldLookup<'a>) -> Self {
         self.more_fields = Some(fields);
         self
     }

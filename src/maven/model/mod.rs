@@ -494,6 +494,20 @@ impl Loader {
             ));
         }
         add_super_pom_defaults(&mut merged);
+        // Maven's ModelVersionProcessor: CI-friendly user properties overwrite the model's
+        // own (the effective model's `<properties>` show the -D value).
+        for key in ["revision", "changelist", "sha1"] {
+            if let Some(v) = self.ctx.activation.user.get(key) {
+                let loc = merged.loc.clone();
+                merged.properties.insert(
+                    key.to_string(),
+                    Value {
+                        text: v.clone(),
+                        loc,
+                    },
+                );
+            }
+        }
 
         let snapshot = interpolation_view(&merged);
         let interpolator = Interpolator::new(
