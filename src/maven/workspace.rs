@@ -172,6 +172,12 @@ impl Workspace {
         user.extend(opts.user_properties.clone());
         let mut ctx = ModelContext::from_environment(user);
         let maven_opts = std::env::var("MAVEN_OPTS").unwrap_or_default();
+        // The `mvn` launcher always sets this one (the directory with `.mvn`, else where
+        // Maven runs: here, the workspace root).
+        ctx.activation.system.insert(
+            "maven.multiModuleProjectDirectory".into(),
+            project_directory.display().to_string(),
+        );
         ctx.activation
             .system
             .extend(jvm_system_properties(&project_directory, &maven_opts)?);

@@ -46,6 +46,9 @@ pub struct Inputs<'a> {
     pub super_pom: &'a Node,
     /// The super POM's active profiles (indices).
     pub super_profiles: &'a [usize],
+    /// The system properties of a Maven run (the workspace's, with `maven.version` and
+    /// `maven.home` of this Maven).
+    pub system: &'a BTreeMap<String, String>,
 }
 
 /// Builds the full effective model of `module` (not yet rendered). Notes (an unknown
@@ -78,7 +81,7 @@ pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> R
     members.push(super_pom);
     let mut model = assemble(members);
 
-    interpolate(&mut model, module, ws)?;
+    interpolate(&mut model, module, ws, inputs.system)?;
     normalize_urls(&mut model);
     align_paths(&mut model, &module.dir);
     merge::inject_plugin_management(&mut model);
@@ -92,6 +95,7 @@ pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> R
             inputs.runtime.version
         )),
     }
+    note_extensions(&model, module, notes);
     import_boms(&mut model, module, notes);
     merge::inject_dependency_management(&mut model);
     default_scopes(&mut model);
@@ -285,7 +289,12 @@ fn path_adjustment(parent: &Node, child_name: &str, child_directory: &str) -> St
 /// Interpolates the project's model with the typed loader's interpolator (its lookup
 /// order, recursion checks and expansion limits), asking this tree for the model fields
 /// the typed model does not hold.
-fn interpolate(model: &mut Node, module: &Module, ws: &Workspace) -> Result<()> {
+fn interpolate(
+    model: &mut Node,
+    module: &Module,
+    ws: &Workspace,
+    system: &BTreeMap<String, String>,
+) -> Result<()> {
     let user = &ws.context.activation.user;
     // Maven's ModelVersionProcessor: CI-friendly user properties overwrite the model's.
     for key in ["revision", "changelist", "sha1"] {
@@ -300,8 +309,8 @@ fn interpolate(model: &mut Node, module: &Module, ws: &Workspace) -> Result<()> 
     let snapshot = model.clone();
     let view = typed_view(&snapshot, &module.dir, &module.raw.model.loc);
     let fields = |path: &str| field(&snapshot, path);
-    let interpolator = Interpolator::new(&module.dir, &view, user, &ws.context.activation.system)
-        .with_more_fields(&fields);
+    let interpolator =
+        Interpolator::new(&module.dir, &view, user, system).with_more_fields(&fields);
     let mut failure: Option<Error> = None;
     interpolate_node(model, &interpolator, &mut failure, &ws.sources);
     failure.map_or(Ok(()), Err)
@@ -558,6 +567,51 @@ pub fn align_path(path: &str, basedir: &Path) -> String {
         s.pop();
     }
     s
+}
+
+/// Build extensions (`<extensions>` of the build, plugins with
+/// `<extensions>true</extensions>`) run inside Maven and may change the model (the
+/// `os-maven-plugin`'s `os.detected.*` properties, a publishing plugin's executions):
+/// m2fresh does not run them, and says so.
+fn note_extensions(model: &Node, module: &Module, notes: &mut Vec<String>) {
+    let Some(build) = model.child("build") else {
+        return;
+    };
+    let key = |p: &Node| {
+        format!(
+            "{}:{}",
+            p.text_at("groupId").unwrap_or("org.apache.maven.plugins"),
+            p.text_at("artifactId").unwrap_or("")
+        )
+    };
+    let mut found: Vec<String> = build
+        .child("extensions")
+        .map(|e| e.children.iter().map(key).collect())
+        .unwrap_or_default();
+    for p in build
+        .child("plugins")
+        .map(|p| p.children.as_slice())
+        .unwrap_or(&[])
+    {
+        if p.text_at("extensions")
+            .is_some_and(|e| e.eq_ignore_ascii_case("true"))
+        {
+            found.push(key(p));
+        }
+    }
+    for ext in found {
+        let note = format!(
+            "{ext} is a build extension (first met in {}): Maven lets it change the model \
+             (properties, executions), m2fresh does not run it, so effective POMs may differ there",
+            module.key()
+        );
+        if !notes
+            .iter()
+            .any(|n| n.starts_with(&format!("{ext} is a build extension")))
+        {
+            notes.push(note);
+        }
+    }
 }
 
 /// BOM imports: the import entries leave `dependencyManagement`, and what the typed

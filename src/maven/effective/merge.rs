@@ -148,9 +148,19 @@ fn generic(target: &mut Node, source: &Node, class: Class, f: &Field, cx: &Ctx) 
             let Some(src) = source.child(f.name) else {
                 return;
             };
+            let created = target.child(f.name).is_none();
             let tgt = target.child_or_insert(f.name);
             if tgt.loc.is_none() {
                 tgt.loc = src.loc.clone();
+            }
+            // ModelMerger creates these with a default unset, so the source's is taken.
+            let unset = match (class, f.name) {
+                (Class::Model, "scm") => Some("tag"),
+                (Class::Model, "parent") => Some("relativePath"),
+                _ => None,
+            };
+            if created && let Some(name) = unset {
+                tgt.children.extend(src.child(name).cloned());
             }
             merge(tgt, src, c, cx);
         }

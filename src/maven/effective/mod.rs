@@ -40,6 +40,7 @@ pub struct EffectiveModels<'w> {
     runtime: MavenRuntime,
     super_pom: Node,
     super_profiles: Vec<usize>,
+    system: std::collections::BTreeMap<String, String>,
     sources: Sources,
     super_source: SourceId,
     memo: Mutex<HashMap<ModuleId, Arc<Node>>>,
@@ -72,11 +73,18 @@ impl<'w> EffectiveModels<'w> {
             })
             .unwrap_or_default();
         let notes = Mutex::new(runtime.notes.clone());
+        // What the Maven launcher adds to the system properties.
+        let mut system = workspace.context.activation.system.clone();
+        system.insert("maven.version".into(), runtime.version.clone());
+        if let Some(home) = &runtime.home {
+            system.insert("maven.home".into(), home.display().to_string());
+        }
         EffectiveModels {
             workspace,
             runtime,
             super_pom,
             super_profiles,
+            system,
             sources,
             super_source,
             memo: Mutex::new(HashMap::new()),
@@ -106,10 +114,11 @@ impl<'w> EffectiveModels<'w> {
             runtime: &self.runtime,
             super_pom: &self.super_pom,
             super_profiles: &self.super_profiles,
+            system: &self.system,
         };
-        let mut notes = Vec::new();
+        let mut notes = lock(&self.notes).clone();
         let model = build::build(&inputs, self.workspace.module(id), &mut notes)?;
-        lock(&self.notes).extend(notes);
+        *lock(&self.notes) = notes;
         let rendered = Arc::new(write::render(&model));
         lock(&self.memo).insert(id, rendered.clone());
         Ok(rendered)

@@ -84,11 +84,22 @@ fn object(node: &Node, class: Class, top: bool) -> Node {
             Kind::Dom => {
                 let mut n = child.clone();
                 n.name = f.name.to_string();
+                dom_attribute_order(&mut n);
                 out.children.push(n);
             }
         }
     }
     out
+}
+
+/// plexus' `Xpp3Dom` keeps attributes in a `HashMap`: the writer meets them in its order.
+fn dom_attribute_order(node: &mut Node) {
+    if node.attrs.len() > 1 {
+        node.attrs = super::runtime::java_hash_map_order(std::mem::take(&mut node.attrs));
+    }
+    for c in &mut node.children {
+        dom_attribute_order(c);
+    }
 }
 
 /// The iteration order of a `Properties` that Maven's reader filled with these keys in
