@@ -452,7 +452,8 @@ fn run_effective_pom(
         ids.dedup();
         ids
     };
-    let models = EffectiveModels::new(ws, runtime);
+    let models =
+        EffectiveModels::new(ws, runtime).with_build_timestamp(std::time::SystemTime::now());
     if g.verbose {
         say!(
             "effective POMs as Maven {} builds them",

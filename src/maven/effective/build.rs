@@ -49,6 +49,9 @@ pub struct Inputs<'a> {
     /// The system properties of a Maven run (the workspace's, with `maven.version` and
     /// `maven.home` of this Maven).
     pub system: &'a BTreeMap<String, String>,
+    /// The build's start time for `${maven.build.timestamp}`; `None` keeps the expression
+    /// as written (what the fingerprint wants: the same model on every run).
+    pub timestamp: Option<std::time::SystemTime>,
 }
 
 /// Builds the full effective model of `module` (not yet rendered). Notes (an unknown
@@ -81,6 +84,22 @@ pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> R
     members.push(super_pom);
     let mut model = assemble(members);
 
+    if let Some(at) = inputs.timestamp {
+        let format = model.text_at("properties/maven.build.timestamp.format");
+        match build_timestamp(format, at) {
+            Some(stamp) => walk_texts(&mut model, &mut |t: &mut String| {
+                if t.contains("${maven.build.timestamp}") {
+                    *t = t.replace("${maven.build.timestamp}", &stamp);
+                }
+            }),
+            None => notes.push(format!(
+                "{}: maven.build.timestamp.format `{}` uses letters m2fresh does not format; \
+                 ${{maven.build.timestamp}} is kept as written",
+                module.key(),
+                format.unwrap_or("")
+            )),
+        }
+    }
     interpolate(&mut model, module, ws, inputs.system)?;
     normalize_urls(&mut model);
     align_paths(&mut model, &module.dir);
@@ -880,5 +899,98 @@ mod tests {
         assert_eq!(path_adjustment(&parent, "api", "api"), "services");
         assert_eq!(path_adjustment(&parent, "x", "other"), "");
         assert_eq!(path_adjustment(&parent, "none", "none"), "");
+    }
+}
+
+/// `${maven.build.timestamp}` as Maven prints it: the build's start time in UTC,
+/// formatted with the model's `maven.build.timestamp.format` (a `SimpleDateFormat`
+/// pattern; default `yyyy-MM-dd'T'HH:mm:ss'Z'`). `None` for a pattern using letters
+/// beyond years, months, days, hours, minutes, seconds and milliseconds.
+pub fn build_timestamp(format: Option<&str>, at: std::time::SystemTime) -> Option<String> {
+    let since = at.duration_since(std::time::UNIX_EPOCH).ok()?;
+    let secs = since.as_secs();
+    let days = i64::try_from(secs / 86_400).ok()?;
+    let (y, mo, d) = civil_from_days(days);
+    let rem = secs % 86_400;
+    let fields = |c: char| -> Option<i64> {
+        Some(match c {
+            'y' => y,
+            'M' => mo,
+            'd' => d,
+            'H' => (rem / 3600) as i64,
+            'm' => ((rem % 3600) / 60) as i64,
+            's' => (rem % 60) as i64,
+            'S' => i64::from(since.subsec_millis()),
+            _ => return None,
+        })
+    };
+    let pattern: Vec<char> = format
+        .unwrap_or("yyyy-MM-dd'T'HH:mm:ss'Z'")
+        .chars()
+        .collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < pattern.len() {
+        let c = pattern[i];
+        if c == '\'' {
+            let end = pattern[i + 1..].iter().position(|&q| q == '\'')? + i + 1;
+            if end == i + 1 {
+                out.push('\'');
+            } else {
+                out.extend(&pattern[i + 1..end]);
+            }
+            i = end + 1;
+        } else if c.is_ascii_alphabetic() {
+            let run = pattern[i..].iter().take_while(|&&x| x == c).count();
+            let v = fields(c)?;
+            if c == 'y' && run == 2 {
+                out.push_str(&format!("{:02}", v % 100));
+            } else {
+                out.push_str(&format!("{v:0run$}"));
+            }
+            i += run;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// Days since 1970-01-01 to (year, month, day), Howard Hinnant's algorithm.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod timestamp_tests {
+    use super::*;
+
+    #[test]
+    fn build_timestamps_are_formatted_as_simple_date_format_does() {
+        // 2026-12-01T00:15:44.123Z
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_796_084_144_123);
+        assert_eq!(
+            build_timestamp(None, at).as_deref(),
+            Some("2026-12-01T00:15:44Z")
+        );
+        assert_eq!(
+            build_timestamp(Some("yyyyMMddHHmmss"), at).as_deref(),
+            Some("20261201001544")
+        );
+        assert_eq!(
+            build_timestamp(Some("yy.MM.dd 'at' HH:mm:ss.SSS"), at).as_deref(),
+            Some("26.12.01 at 00:15:44.123")
+        );
+        assert_eq!(build_timestamp(Some("EEE"), at), None);
     }
 }

@@ -45,6 +45,7 @@ pub struct EffectiveModels<'w> {
     super_source: SourceId,
     memo: Mutex<HashMap<ModuleId, Arc<Node>>>,
     notes: Mutex<Vec<String>>,
+    timestamp: Option<std::time::SystemTime>,
 }
 
 impl<'w> EffectiveModels<'w> {
@@ -89,7 +90,15 @@ impl<'w> EffectiveModels<'w> {
             super_source,
             memo: Mutex::new(HashMap::new()),
             notes,
+            timestamp: None,
         }
+    }
+
+    /// Substitutes `${maven.build.timestamp}` with this build start time, as Maven does
+    /// (by default it is kept as written, so that the model is the same on every run).
+    pub fn with_build_timestamp(mut self, at: std::time::SystemTime) -> Self {
+        self.timestamp = Some(at);
+        self
     }
 
     /// The Maven whose rules are applied.
@@ -115,6 +124,7 @@ impl<'w> EffectiveModels<'w> {
             super_pom: &self.super_pom,
             super_profiles: &self.super_profiles,
             system: &self.system,
+            timestamp: self.timestamp,
         };
         let mut notes = lock(&self.notes).clone();
         let model = build::build(&inputs, self.workspace.module(id), &mut notes)?;
