@@ -46,6 +46,10 @@ pub struct Inputs<'a> {
     pub super_pom: &'a Node,
     /// The super POM's active profiles (indices).
     pub super_profiles: &'a [usize],
+    /// Where lifecycle bindings say they come from.
+    pub bindings: &'a Loc,
+    /// Where the reporting converter's additions say they come from.
+    pub converter: &'a Loc,
     /// The system properties of a Maven run (the workspace's, with `maven.version` and
     /// `maven.home` of this Maven).
     pub system: &'a BTreeMap<String, String>,
@@ -105,7 +109,10 @@ pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> R
     align_paths(&mut model, &module.dir);
     merge::inject_plugin_management(&mut model);
     let packaging = model.text_at("packaging").unwrap_or("jar").to_string();
-    match inputs.runtime.default_plugins(&packaging) {
+    match inputs
+        .runtime
+        .default_plugins_at(&packaging, Some(inputs.bindings))
+    {
         Some(plugins) => merge::inject_lifecycle(&mut model, &plugins),
         None => notes.push(format!(
             "{}: packaging `{packaging}` has no default lifecycle bindings in Maven {} (a \
@@ -119,7 +126,7 @@ pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> R
     merge::inject_dependency_management(&mut model);
     default_scopes(&mut model);
     expand_report_configuration(&mut model);
-    convert_reporting(&mut model);
+    convert_reporting(&mut model, inputs.converter);
     merge::expand_plugin_configuration(&mut model);
     Ok(model)
 }
@@ -744,7 +751,7 @@ fn expand_report_configuration(model: &mut Node) {
 
 /// `DefaultReportingConverter`: `<reporting>` becomes the site plugin's `reportPlugins`
 /// and `outputDirectory` configuration.
-fn convert_reporting(model: &mut Node) {
+fn convert_reporting(model: &mut Node, converter: &Loc) {
     let Some(reporting) = model.child("reporting").cloned() else {
         return;
     };
@@ -781,13 +788,10 @@ fn convert_reporting(model: &mut Node) {
         return;
     }
     if config.child("outputDirectory").is_none()
-        && let Some(dir) = reporting
-            .text_at("outputDirectory")
-            .filter(|d| !d.is_empty())
+        && let Some(dir) = reporting.child("outputDirectory")
+        && dir.text.as_deref().is_some_and(|d| !d.is_empty())
     {
-        config
-            .children
-            .push(Node::with_text("outputDirectory", dir));
+        config.children.push(dir.clone());
     }
     let mut report_plugins = Node::new("reportPlugins");
     let mut has_info = false;
@@ -809,12 +813,14 @@ fn convert_reporting(model: &mut Node) {
     }
     if !exclude && !has_info {
         let mut dom = Node::new("reportPlugin");
-        dom.children
-            .push(Node::with_text("groupId", "org.apache.maven.plugins"));
-        dom.children.push(Node::with_text(
-            "artifactId",
-            "maven-project-info-reports-plugin",
-        ));
+        for (name, value) in [
+            ("groupId", "org.apache.maven.plugins"),
+            ("artifactId", "maven-project-info-reports-plugin"),
+        ] {
+            let mut n = Node::with_text(name, value);
+            n.loc = Some(converter.clone());
+            dom.children.push(n);
+        }
         report_plugins.children.push(dom);
     }
     config.children.push(report_plugins);

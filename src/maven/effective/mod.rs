@@ -43,6 +43,8 @@ pub struct EffectiveModels<'w> {
     system: std::collections::BTreeMap<String, String>,
     sources: Sources,
     super_source: SourceId,
+    bindings: Loc,
+    converter: Loc,
     memo: Mutex<HashMap<ModuleId, Arc<Node>>>,
     notes: Mutex<Vec<String>>,
     timestamp: Option<std::time::SystemTime>,
@@ -60,6 +62,28 @@ impl<'w> EffectiveModels<'w> {
             ),
             runtime.super_pom.clone().into(),
         );
+        let bindings = Loc {
+            source: sources.add(
+                "default-bindings.xml".into(),
+                format!(
+                    "org.apache.maven:maven-core:{}:default-lifecycle-bindings",
+                    runtime.version
+                ),
+                "".into(),
+            ),
+            span: 0..0,
+        };
+        let converter = Loc {
+            source: sources.add(
+                "reporting-converter".into(),
+                format!(
+                    "org.apache.maven:maven-model-builder:{}:reporting-converter",
+                    runtime.version
+                ),
+                "".into(),
+            ),
+            span: 0..0,
+        };
         let super_pom =
             build::read_pom(&sources, super_source).unwrap_or_else(|_| Node::new("project"));
         let super_profiles = crate::maven::pom::parse_model(&runtime.super_pom, super_source)
@@ -88,6 +112,8 @@ impl<'w> EffectiveModels<'w> {
             system,
             sources,
             super_source,
+            bindings,
+            converter,
             memo: Mutex::new(HashMap::new()),
             notes,
             timestamp: None,
@@ -123,6 +149,8 @@ impl<'w> EffectiveModels<'w> {
             runtime: &self.runtime,
             super_pom: &self.super_pom,
             super_profiles: &self.super_profiles,
+            bindings: &self.bindings,
+            converter: &self.converter,
             system: &self.system,
             timestamp: self.timestamp,
         };
@@ -135,10 +163,13 @@ impl<'w> EffectiveModels<'w> {
     }
 
     /// Where each value came from, for `--verbose`.
-    fn locations(&self) -> impl Fn(SourceId) -> Option<String> + '_ {
+    fn locations(&self) -> impl Fn(SourceId) -> Option<(String, bool)> + '_ {
         move |source| {
             if source == self.super_source {
-                return Some(self.sources.name(source));
+                return Some((self.sources.name(source), true));
+            }
+            if source == self.bindings.source || source == self.converter.source {
+                return Some((self.sources.name(source), false));
             }
             let m = self
                 .workspace
@@ -155,7 +186,7 @@ impl<'w> EffectiveModels<'w> {
             let v = crate::maven::pom::text(&model.version)
                 .or_else(|| parent.and_then(|p| crate::maven::pom::text(&p.version)))
                 .unwrap_or("[unknown-version]");
-            Some(format!("{g}:{a}:{v}"))
+            Some((format!("{g}:{a}:{v}"), true))
         }
     }
 

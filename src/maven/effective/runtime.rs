@@ -12,6 +12,7 @@
 //! downloaded its Maven yet).
 
 use super::Node;
+use crate::maven::pom::Loc;
 use crate::maven::xml::{self, Element};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -200,6 +201,12 @@ impl MavenRuntime {
     /// phases in `HashMap` order, a plugin's executions `default-<goal>`); `None` for a
     /// packaging Maven does not know without an extension.
     pub fn default_plugins(&self, packaging: &str) -> Option<Vec<Node>> {
+        self.default_plugins_at(packaging, None)
+    }
+
+    /// [`MavenRuntime::default_plugins`], each value located at `loc` (for `--verbose`:
+    /// Maven says `maven-core:V:default-lifecycle-bindings`).
+    pub fn default_plugins_at(&self, packaging: &str, loc: Option<&Loc>) -> Option<Vec<Node>> {
         let default = default_phases(&self.default_bindings, packaging)?;
         let mut lifecycles: Vec<(String, Vec<(String, String)>)> =
             vec![("default".into(), default)];
@@ -214,7 +221,7 @@ impl MavenRuntime {
         for (_, phases) in lifecycles {
             for (phase, goals) in java_hash_map_order(phases) {
                 for goal in goals.split(',').map(str::trim).filter(|g| !g.is_empty()) {
-                    bind(&mut plugins, &phase, goal);
+                    bind(&mut plugins, &phase, goal, loc);
                 }
             }
         }
@@ -223,7 +230,12 @@ impl MavenRuntime {
 }
 
 /// Adds one `groupId:artifactId[:version]:goal` binding to the plugin list.
-fn bind(plugins: &mut Vec<Node>, phase: &str, spec: &str) {
+fn bind(plugins: &mut Vec<Node>, phase: &str, spec: &str, loc: Option<&Loc>) {
+    let text = |name: &str, value: &str| {
+        let mut n = Node::with_text(name, value);
+        n.loc = loc.cloned();
+        n
+    };
     let parts: Vec<&str> = spec.split(':').filter(|p| !p.is_empty()).collect();
     let (g, a, v, goal) = match parts.as_slice() {
         [g, a, goal] => (*g, *a, None, *goal),
@@ -237,8 +249,8 @@ fn bind(plugins: &mut Vec<Node>, phase: &str, spec: &str) {
         Some(i) => i,
         None => {
             let mut p = Node::new("plugin");
-            p.children.push(Node::with_text("groupId", g));
-            p.children.push(Node::with_text("artifactId", a));
+            p.children.push(text("groupId", g));
+            p.children.push(text("artifactId", a));
             p.children.push(Node::new("executions"));
             plugins.push(p);
             plugins.len() - 1
@@ -248,7 +260,7 @@ fn bind(plugins: &mut Vec<Node>, phase: &str, spec: &str) {
     if plugin.child("version").is_none()
         && let Some(v) = v
     {
-        plugin.children.push(Node::with_text("version", v));
+        plugin.children.push(text("version", v));
     }
     let executions = plugin.child_or_insert("executions");
     let base = format!("default-{goal}");
@@ -263,10 +275,10 @@ fn bind(plugins: &mut Vec<Node>, phase: &str, spec: &str) {
         n += 1;
     }
     let mut execution = Node::new("execution");
-    execution.children.push(Node::with_text("id", id));
-    execution.children.push(Node::with_text("phase", phase));
+    execution.children.push(text("id", &id));
+    execution.children.push(text("phase", phase));
     let mut goals = Node::new("goals");
-    goals.children.push(Node::with_text("goal", goal));
+    goals.children.push(text("goal", goal));
     execution.children.push(goals);
     executions.children.push(execution);
 }

@@ -206,15 +206,19 @@ pub trait Locations {
 pub struct ModelIds<'a> {
     /// The source texts.
     pub sources: &'a Sources,
-    /// The model id (`groupId:artifactId:version`) of each source that is a POM.
-    pub ids: &'a dyn Fn(crate::maven::pom::SourceId) -> Option<String>,
+    /// The model id (`groupId:artifactId:version`) of each source that is a POM, and
+    /// whether its lines mean something.
+    pub ids: &'a dyn Fn(crate::maven::pom::SourceId) -> Option<(String, bool)>,
 }
 
 impl Locations for ModelIds<'_> {
     fn describe(&self, loc: &Loc) -> Option<String> {
-        let line = self.sources.line(loc);
-        let id = (self.ids)(loc.source).unwrap_or_else(|| self.sources.name(loc.source));
-        Some(format!("{id}, line {line}"))
+        let (id, lines) =
+            (self.ids)(loc.source).unwrap_or_else(|| (self.sources.name(loc.source), true));
+        if !lines {
+            return Some(id);
+        }
+        Some(format!("{id}, line {}", self.sources.line(loc)))
     }
 }
 
@@ -243,7 +247,7 @@ pub fn xml(out: &mut String, node: &Node, depth: usize, verbose: Option<&dyn Loc
                 out.push_str(&node.name);
                 out.push('>');
             }
-            None => out.push_str("/>"),
+            None => out.push_str(" />"),
         }
         if let Some(c) = comment {
             out.push_str("  <!-- ");
@@ -253,13 +257,8 @@ pub fn xml(out: &mut String, node: &Node, depth: usize, verbose: Option<&dyn Loc
         out.push('\n');
         return;
     }
-    out.push('>');
-    if let Some(c) = comment {
-        out.push_str("  <!-- ");
-        out.push_str(&c.replace("--", "- -"));
-        out.push_str(" -->");
-    }
-    out.push('\n');
+    // Maven's verbose writer comments values, not the elements that hold them.
+    out.push_str(">\n");
     for c in &node.children {
         xml(out, c, depth + 1, verbose);
     }
