@@ -297,7 +297,8 @@ fn path_adjustment(parent: &Node, child_name: &str, child_directory: &str) -> St
     let modules = parent.child("modules").map(|m| m.children.as_slice());
     for m in modules.unwrap_or(&[]) {
         let mut module = m.text.as_deref().unwrap_or("").replace('\\', "/");
-        if module.len() >= 4 && module[module.len() - 4..].eq_ignore_ascii_case(".xml") {
+        let tail = module.len().checked_sub(4).and_then(|i| module.get(i..));
+        if tail.is_some_and(|t| t.eq_ignore_ascii_case(".xml")) {
             module.truncate(module.rfind('/').map_or(0, |i| i + 1));
         }
         let name = module.strip_suffix('/').unwrap_or(&module);

@@ -213,8 +213,21 @@ fn generic(target: &mut Node, source: &Node, class: Class, f: &Field, cx: &Ctx) 
 /// The `MavenModelMerger` overrides and the merger-specific ones; `false` when the
 /// generic rule applies.
 fn special(target: &mut Node, source: &Node, class: Class, f: &Field, cx: &Ctx) -> bool {
+    model_rules(target, source, class, f, cx)
+        .unwrap_or_else(|| list_rules(target, source, class, f, cx))
+}
+
+/// The overrides for the project's own fields, URLs and repositories; `None` when they
+/// do not apply.
+fn model_rules(
+    target: &mut Node,
+    source: &Node,
+    class: Class,
+    f: &Field,
+    cx: &Ctx,
+) -> Option<bool> {
     use Class as C;
-    match (class, f.name) {
+    let handled = match (class, f.name) {
         (C::Model, "modelVersion" | "artifactId" | "profiles" | "prerequisites") => true,
         (C::Model, "name") => {
             if cx.dominant
@@ -304,6 +317,15 @@ fn special(target: &mut Node, source: &Node, class: Class, f: &Field, cx: &Ctx) 
             site(target, source, cx);
             true
         }
+        _ => return None,
+    };
+    Some(handled)
+}
+
+/// The overrides for plugin, execution, report and dependency lists.
+fn list_rules(target: &mut Node, source: &Node, class: Class, f: &Field, cx: &Ctx) -> bool {
+    use Class as C;
+    match (class, f.name) {
         (C::Plugin, "executions") => {
             executions(target, source, cx);
             true
