@@ -3,7 +3,7 @@
 # projects, for the machine's Maven and for Maven 3.9.16, and times both (one run each,
 # after a warm-up run that downloads the projects' parents, BOMs and the help plugin).
 #
-#   benches/effective-pom.sh [WORKDIR]
+#   benches/effective-pom.sh [WORKDIR]          (ONLY="mall nacos" runs only those)
 #
 # Needs git, python3, a JDK, `mvn` on PATH and the network (GitHub for the sources,
 # Maven Central for parents and BOMs and for Maven 3.9.16). Each project is cloned at a
@@ -61,6 +61,9 @@ now() { date +%s.%N; }
 
 for entry in "${projects[@]}"; do
   read -r name github commit <<<"$entry"
+  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then
+    continue
+  fi
   src="$work/src/$name"
   if [ ! -d "$src/.git" ]; then
     git clone --quiet "https://github.com/$github.git" "$src"
@@ -70,9 +73,15 @@ for entry in "${projects[@]}"; do
     version=$("$mvn" -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g' | awk '{print $3}')
     base="$work/out/$name-$version"
     help=(org.apache.maven.plugins:maven-help-plugin:3.5.2:effective-pom "-Doutput=$base-maven.xml")
-    (cd "$src" && MAVEN_SKIP_RC=true "$mvn" -B -q -s "$settings" -Dmaven.repo.local="$repo" "${help[@]}" >/dev/null)
+    if ! (cd "$src" && MAVEN_SKIP_RC=true "$mvn" -B -q -s "$settings" -Dmaven.repo.local="$repo" \
+      "${help[@]}" >"$base-maven.log" 2>&1); then
+      echo "$name (Maven $version): Maven failed, see $base-maven.log"
+      tail -5 "$base-maven.log"
+      continue
+    fi
     t0=$(now)
-    (cd "$src" && MAVEN_SKIP_RC=true "$mvn" -B -q -o -s "$settings" -Dmaven.repo.local="$repo" "${help[@]}" >/dev/null)
+    (cd "$src" && MAVEN_SKIP_RC=true "$mvn" -B -q -o -s "$settings" -Dmaven.repo.local="$repo" \
+      "${help[@]}" >"$base-maven.log" 2>&1)
     t1=$(now)
     "$m2fresh" -w "$src" -s "$settings" --local-repo "$repo" effective-pom --mvn "$mvn" \
       --output "$base-m2fresh.xml" 2>"$base-notes.txt"

@@ -53,6 +53,8 @@ pub struct Inputs<'a> {
     /// The system properties of a Maven run (the workspace's, with `maven.version` and
     /// `maven.home` of this Maven).
     pub system: &'a BTreeMap<String, String>,
+    /// Each POM's tree as read, shared between the modules that inherit from it.
+    pub read_cache: &'a std::sync::Mutex<std::collections::HashMap<SourceId, std::sync::Arc<Node>>>,
     /// The build's start time for `${maven.build.timestamp}`; `None` keeps the expression
     /// as written (what the fingerprint wants: the same model on every run).
     pub timestamp: Option<std::time::SystemTime>,
@@ -64,7 +66,22 @@ pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> R
     let ws = inputs.workspace;
     let mut members = Vec::with_capacity(module.lineage_poms.len() + 1);
     for (i, raw) in module.lineage_poms.iter().enumerate() {
-        let mut node = read_pom(&ws.sources, raw.source)?;
+        let cached = inputs
+            .read_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&raw.source).cloned());
+        let read = match cached {
+            Some(read) => read,
+            None => {
+                let read = std::sync::Arc::new(read_pom(&ws.sources, raw.source)?);
+                if let Ok(mut c) = inputs.read_cache.lock() {
+                    c.insert(raw.source, read.clone());
+                }
+                read
+            }
+        };
+        let mut node = (*read).clone();
         merge::merge_duplicates(&mut node);
         if i == 0 {
             interpolate_file_activations(&mut node, &module.dir, ws);

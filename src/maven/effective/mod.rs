@@ -46,6 +46,7 @@ pub struct EffectiveModels<'w> {
     bindings: Loc,
     converter: Loc,
     memo: Mutex<HashMap<ModuleId, Arc<Node>>>,
+    read_cache: Mutex<HashMap<SourceId, Arc<Node>>>,
     notes: Mutex<Vec<String>>,
     timestamp: Option<std::time::SystemTime>,
 }
@@ -115,6 +116,7 @@ impl<'w> EffectiveModels<'w> {
             bindings,
             converter,
             memo: Mutex::new(HashMap::new()),
+            read_cache: Mutex::new(HashMap::new()),
             notes,
             timestamp: None,
         }
@@ -152,6 +154,7 @@ impl<'w> EffectiveModels<'w> {
             bindings: &self.bindings,
             converter: &self.converter,
             system: &self.system,
+            read_cache: &self.read_cache,
             timestamp: self.timestamp,
         };
         let mut notes = lock(&self.notes).clone();
@@ -164,6 +167,24 @@ impl<'w> EffectiveModels<'w> {
 
     /// Where each value came from, for `--verbose`.
     fn locations(&self) -> impl Fn(SourceId) -> Option<(String, bool)> + '_ {
+        // Each POM's model id, once (Maven's `ModelProblemUtils.toId`: the raw
+        // coordinates, groupId and version from the parent when not given).
+        let mut ids: HashMap<SourceId, String> = HashMap::new();
+        for pom in self.workspace.modules.iter().flat_map(|m| &m.lineage_poms) {
+            ids.entry(pom.source).or_insert_with(|| {
+                use crate::maven::pom::text;
+                let model = &pom.model;
+                let parent = model.parent.as_ref();
+                let g = text(&model.group_id)
+                    .or_else(|| parent.and_then(|p| text(&p.group_id)))
+                    .unwrap_or("[unknown-group-id]");
+                let a = text(&model.artifact_id).unwrap_or("[unknown-artifact-id]");
+                let v = text(&model.version)
+                    .or_else(|| parent.and_then(|p| text(&p.version)))
+                    .unwrap_or("[unknown-version]");
+                format!("{g}:{a}:{v}")
+            });
+        }
         move |source| {
             if source == self.super_source {
                 return Some((self.sources.name(source), true));
@@ -171,22 +192,7 @@ impl<'w> EffectiveModels<'w> {
             if source == self.bindings.source || source == self.converter.source {
                 return Some((self.sources.name(source), false));
             }
-            let m = self
-                .workspace
-                .modules
-                .iter()
-                .flat_map(|m| m.lineage_poms.iter())
-                .find(|p| p.source == source)?;
-            let model = &m.model;
-            let parent = model.parent.as_ref();
-            let g = crate::maven::pom::text(&model.group_id)
-                .or_else(|| parent.and_then(|p| crate::maven::pom::text(&p.group_id)))
-                .unwrap_or("[unknown-group-id]");
-            let a = crate::maven::pom::text(&model.artifact_id).unwrap_or("[unknown-artifact-id]");
-            let v = crate::maven::pom::text(&model.version)
-                .or_else(|| parent.and_then(|p| crate::maven::pom::text(&p.version)))
-                .unwrap_or("[unknown-version]");
-            Some((format!("{g}:{a}:{v}"), true))
+            ids.get(&source).map(|id| (id.clone(), true))
         }
     }
 
