@@ -17,6 +17,7 @@
 //! | XML | [`maven::xml`] | spanned XML tree; DTDs and custom entities refused |
 //! | POM | [`maven::pom`] | the POM model as written, each value with its file and span |
 //! | effective model | [`maven::model`] | parents, profiles, inheritance, interpolation, management |
+//! | full effective model | [`maven::effective`] | the whole model as `mvn help:effective-pom` prints it, for the Maven in use (`effective-pom`) |
 //! | settings | [`maven::settings`] | the profiles of the user and global `settings.xml` |
 //! | workspace | [`maven::workspace`] | aggregator or scan discovery, BOM imports; [`maven::workspace::Workspace::load`] |
 //! | graph | [`maven::graph`] | reactor edges and Maven's build order; [`maven::graph::ReactorGraph::build`] (`graph`, `order`) |
