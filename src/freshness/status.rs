@@ -205,11 +205,13 @@ pub fn check(
 ) -> Result<CheckReport> {
     let parameters = fingerprint::params::BuildParameters::of(ws);
     let installed = crate::freshness::installed::Installed::new(repo, cache);
+    let runtime = crate::maven::effective::runtime::MavenRuntime::find(&ws.root, None);
     let ctx = fingerprint::Context {
         cache,
         parameters: &parameters,
         installed: &installed,
         repository: Some(&repo.path),
+        runtime: &runtime,
     };
     let fingerprints = fingerprint::fingerprint(ws, graph, modules, &ctx)?;
     check_with(ws, repo, modules, &fingerprints)
@@ -772,11 +774,13 @@ mod tests {
             let parameters = fingerprint::params::BuildParameters::of(&ws);
             let cache = StatCache::new();
             let installed = crate::freshness::installed::Installed::new(&self.repo, &cache);
+            let runtime = crate::maven::effective::runtime::MavenRuntime::embedded("3.8.7");
             let ctx = fingerprint::Context {
                 cache: &cache,
                 parameters: &parameters,
                 installed: &installed,
                 repository: Some(&self.repo.path),
+                runtime: &runtime,
             };
             let fps = fingerprint::fingerprint(&ws, &graph, &graph.order, &ctx).unwrap();
             let m = ws.module(graph.order[0]);

@@ -2,13 +2,14 @@
 //! `mvn install` puts into the local repository for it.
 //!
 //! Inputs, each hashed on its own so that `why` can say which one changed:
-//! - the **model**: the canonical encoding ([`canonical`]) of every POM of the module's
-//!   lineage as written (so any element counts, known to m2fresh or not: `<name>`,
-//!   `<description>`, `<build><filters>`, free-form plugin configuration...), its active
-//!   profiles, and its effective model after profiles, inheritance and interpolation (so
-//!   a property from `settings.xml` or a parent outside the workspace counts too);
-//!   comments, formatting and attribute order do not, and absolute paths are written
-//!   relative to the module;
+//! - the **model**: the canonical encoding ([`canonical`]) of the module's whole effective
+//!   model ([`crate::maven::effective`], what `m2fresh effective-pom` prints: every
+//!   element, known to m2fresh or not — `<name>`, `<description>`, `<build><filters>`,
+//!   free-form plugin configuration — after profiles, inheritance, interpolation,
+//!   management and the default lifecycle bindings of the Maven in use), and its own POM
+//!   as written (Maven installs it beside the artifact and embeds it in a jar); comments,
+//!   formatting and attribute order do not count, and absolute paths are written relative
+//!   to the module;
 //! - the **build parameters** ([`params`]): user properties from every source Maven reads
 //!   (`.mvn/maven.config`, `-D`, the Maven arguments after `install --`), the JVM's
 //!   `-D` from `.mvn/jvm.config` and `MAVEN_OPTS`, the `-P` selections, and any other
@@ -38,6 +39,8 @@ pub mod params;
 
 use crate::coords::Gav;
 use crate::error::{Error, Result};
+use crate::maven::effective::runtime::MavenRuntime;
+use crate::maven::effective::{EffectiveModels, Node};
 use crate::maven::graph::{EdgeKind, ReactorGraph};
 use crate::maven::pom::{Dependency, text};
 use crate::maven::workspace::{Module, ModuleId, Workspace};
@@ -155,6 +158,8 @@ pub struct Context<'a> {
     pub installed: &'a dyn InstalledArtifacts,
     /// The local repository's directory, written as a symbol in the model.
     pub repository: Option<&'a Path>,
+    /// The Maven whose super POM and default lifecycle bindings make the effective model.
+    pub runtime: &'a MavenRuntime,
 }
 
 impl<'a> Context<'a> {
@@ -162,12 +167,14 @@ impl<'a> Context<'a> {
     pub fn without_repository(
         cache: &'a StatCache,
         parameters: &'a BuildParameters,
+        runtime: &'a MavenRuntime,
     ) -> Context<'a> {
         Context {
             cache,
             parameters,
             installed: &NoRepository,
             repository: None,
+            runtime,
         }
     }
 }
@@ -189,6 +196,7 @@ pub fn fingerprint(
     let closure = graph.upstream(modules);
     let layout = inputs::Layout::of(ws);
     let poms = PomHashes::of(ws, &closure, &layout, ctx.repository)?;
+    let models = EffectiveModels::new(ws, ctx.runtime.clone());
     let no_parameters = BuildParameters::default();
     let pom_parameters_hash = parameters_hash(&no_parameters);
     let parameters_hash = parameters_hash(ctx.parameters);
@@ -199,7 +207,8 @@ pub fn fingerprint(
         .map(|&id| {
             let m = ws.module(id);
             let paths = PathContext::new(&m.dir, &layout.checkout, ctx.repository);
-            let model_hash = canonical::hash(&canonical_model(&poms, m, &paths)?);
+            let full = models.model(id)?;
+            let model_hash = canonical::hash(&canonical_model(&poms, m, &full, &paths));
             let lineage: Vec<(&Path, &str)> = m
                 .lineage
                 .iter()
@@ -335,26 +344,22 @@ impl PomHashes {
     }
 }
 
-/// The canonical bytes of a module's model: every POM of its lineage as written (by
-/// hash), its own active profiles, and its effective model.
-fn canonical_model(poms: &PomHashes, m: &Module, paths: &PathContext) -> Result<Vec<u8>> {
+/// The canonical bytes of a module's model: its whole effective model — the one
+/// `m2fresh effective-pom` prints, every element after profiles, inheritance,
+/// interpolation, management and lifecycle bindings — and its own POM as written (by
+/// hash), which Maven installs beside the artifact and embeds in a jar: an element that
+/// changes nothing in the effective model (a version equal to the managed one) still
+/// changes those.
+fn canonical_model(poms: &PomHashes, m: &Module, full: &Node, paths: &PathContext) -> Vec<u8> {
     let mut e = Encoder::new();
-    e.bytes(m.packaging.as_bytes());
-    let lineage: Vec<&str> = m
-        .lineage
-        .iter()
-        .map(|pom| poms.by_path.get(pom).map_or("unread", String::as_str))
-        .collect();
-    e.list(lineage.into_iter());
-    e.list(m.active_profiles.iter().map(String::as_str));
-    let effective = serde_json::to_string(&m.effective).map_err(|err| {
-        Error::usage(
-            format!("cannot encode the effective model of {}: {err}", m.key()),
-            None,
-        )
-    })?;
-    e.bytes(paths.portable(&effective).as_bytes());
-    Ok(e.finish())
+    e.bytes(
+        poms.by_path
+            .get(&m.pom)
+            .map_or("unread", String::as_str)
+            .as_bytes(),
+    );
+    e.node(full, paths);
+    e.finish()
 }
 
 /// What a module is built against that does not come from the workspace: its parent,
