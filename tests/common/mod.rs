@@ -156,6 +156,19 @@ impl Project {
     pub fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
         self.root.join(rel)
     }
+
+    /// A private copy of another project's tree (e.g. one already built and installed),
+    /// in a fresh temporary directory, leaving out every `target/` directory.
+    pub fn copy_of(other: &Project) -> Project {
+        let dir = tempfile::Builder::new()
+            .prefix("m2fresh-fixture-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"));
+        let base = other.root.file_name().unwrap_or(OsStr::new("project"));
+        let root = dir.path().join(base);
+        copy_tree(&other.root, &root, is_not_build_output);
+        Project { dir, root }
+    }
 }
 
 /// A local Maven repository of one test, in a temporary directory removed on drop,
@@ -210,6 +223,16 @@ impl LocalRepo {
             fs::copy(&fixture_settings, &repo.settings)
                 .unwrap_or_else(|e| panic!("cannot copy {}: {e}", fixture_settings.display()));
         }
+        repo
+    }
+
+    /// A private copy of this repository and its settings file (e.g. of a repository
+    /// that already holds installed artifacts, for a test that must change it alone).
+    pub fn copy_of(&self) -> LocalRepo {
+        let repo = LocalRepo::empty();
+        copy_tree(&self.repository, &repo.repository, |_| true);
+        fs::copy(&self.settings, &repo.settings)
+            .unwrap_or_else(|e| panic!("cannot copy {}: {e}", self.settings.display()));
         repo
     }
 

@@ -315,15 +315,30 @@ fn install_in_an_aggregator_workspace_runs_one_reactor() {
     assert_eq!(code, 0, "{report}");
     let (code, report) = run_json(m2fresh_in(&project.root, &repo).arg("check").arg("app"));
     assert_eq!(code, 1, "{report}");
-    let kinds: Vec<&str> = report["modules"][0]["evidence"]
+    let module = |id: &str| {
+        report["modules"]
+            .as_array()
+            .expect("modules")
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in {report}"))
+            .clone()
+    };
+    let kinds: Vec<String> = module("com.example.basic:core")["evidence"]
         .as_array()
         .expect("evidence")
         .iter()
-        .filter_map(|e| e["kind"].as_str())
+        .filter_map(|e| e["kind"].as_str().map(str::to_string))
         .collect();
     assert_eq!(
         kinds,
         ["parameter-changed", "parameter-changed"],
+        "{report}"
+    );
+    // The parent's artifact is its POM as written: parameters do not reach it.
+    assert_eq!(
+        module("com.example.basic:basic-parent")["status"],
+        "fresh",
         "{report}"
     );
 

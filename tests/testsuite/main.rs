@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod differential;
 mod errors;
 mod freshness;
 mod hardening;

@@ -12,7 +12,8 @@
 //! - the **build parameters** ([`params`]): user properties from every source Maven reads
 //!   (`.mvn/maven.config`, `-D`, the Maven arguments after `install --`), the JVM's
 //!   `-D` from `.mvn/jvm.config` and `MAVEN_OPTS`, the `-P` selections, and any other
-//!   Maven argument that may change the build;
+//!   Maven argument that may change the build — except for `pom` packaging, whose
+//!   artifact is the POM as written: parameters reach it only through the model;
 //! - the **files** ([`inputs`]): what the packaging's default lifecycle packages (main
 //!   source root, resources with the excludes the resources plugin applies, filter files,
 //!   a war's web application...), every existing path a plugin's configuration names,
@@ -188,6 +189,8 @@ pub fn fingerprint(
     let closure = graph.upstream(modules);
     let layout = inputs::Layout::of(ws);
     let poms = PomHashes::of(ws, &closure, &layout, ctx.repository)?;
+    let no_parameters = BuildParameters::default();
+    let pom_parameters_hash = parameters_hash(&no_parameters);
     let parameters_hash = parameters_hash(ctx.parameters);
     // Files, models and external artifacts first, in parallel; the Merkle step then
     // goes in build order.
@@ -250,14 +253,21 @@ pub fn fingerprint(
             .into_iter()
             .map(|d| (d.path, d.blake3))
             .collect();
-        let fingerprint = merkle(&leaf.model_hash, &parameters_hash, &inputs, &upstream);
+        // A `pom` module's artifact is its POM as written: no parameter reaches it but
+        // through the model (interpolation), which the model hash already covers.
+        let (parameters, hash) = if ws.module(id).packaging == "pom" {
+            (&no_parameters, &pom_parameters_hash)
+        } else {
+            (ctx.parameters, &parameters_hash)
+        };
+        let fingerprint = merkle(&leaf.model_hash, hash, &inputs, &upstream);
         out.by_module.insert(
             id,
             ModuleFingerprint {
                 fingerprint,
                 model_hash: leaf.model_hash,
                 model: leaf.model,
-                parameters: ctx.parameters.clone(),
+                parameters: parameters.clone(),
                 inputs,
                 upstream,
                 built_against,
