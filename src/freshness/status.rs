@@ -61,6 +61,7 @@ impl Status {
 /// The installed artifact as found on disk.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ArtifactInfo {
     /// Its path.
     pub path: PathBuf,
@@ -75,6 +76,7 @@ pub struct ArtifactInfo {
 /// What the stamp says, when there is one.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct StampInfo {
     /// The stamp file.
     pub path: PathBuf,
@@ -89,6 +91,7 @@ pub struct StampInfo {
 /// One module in a [`CheckReport`].
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ModuleStatus {
     /// The module.
     #[serde(skip)]
@@ -138,6 +141,7 @@ impl ModuleStatus {
 
 /// How many modules have each status.
 #[derive(Clone, Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// Modules checked.
     pub total: usize,
@@ -156,6 +160,7 @@ pub struct Summary {
 /// `m2fresh check --format json`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CheckReport {
     /// Always [`crate::report::SCHEMA`].
     pub schema: u32,
@@ -626,6 +631,7 @@ fn jar_inputs(m: &Module, fp: &ModuleFingerprint) -> (Vec<SourceFile>, Vec<Resou
 /// One step of a dependency path in [`WhyReport`].
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PathStep {
     /// The downstream module.
     pub from: String,
@@ -644,6 +650,7 @@ pub struct PathStep {
 /// `m2fresh why --format json`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct WhyReport {
     /// Always [`crate::report::SCHEMA`].
     pub schema: u32,
