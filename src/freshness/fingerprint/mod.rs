@@ -467,6 +467,86 @@ pub fn merkle(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::maven::workspace::LoadOptions;
+
+    /// The fingerprints of the fixtures' modules, as a name → fingerprint list.
+    fn fingerprints_of(fixture: &str) -> Vec<(String, String)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(fixture);
+        fingerprints_at(&root)
+    }
+
+    fn fingerprints_at(root: &Path) -> Vec<(String, String)> {
+        let ws = Workspace::load(&root, &LoadOptions::default()).unwrap();
+        let graph = ReactorGraph::build(&ws).unwrap();
+        let cache = StatCache::new();
+        let parameters = BuildParameters::default();
+        let runtime = MavenRuntime::embedded("3.8.7");
+        let ctx = Context::without_repository(&cache, &parameters, &runtime);
+        let fps = fingerprint(&ws, &graph, &graph.order, &ctx).unwrap();
+        graph
+            .order
+            .iter()
+            .map(|&id| {
+                let fp = fps.get(id).unwrap();
+                (ws.module(id).key(), fp.fingerprint[..16].to_string())
+            })
+            .collect()
+    }
+
+    /// Golden fingerprints: the same sources give the same fingerprint on every machine,
+    /// checkout location and run. A change of the recipe, the canonical encoding or the
+    /// effective model that changes them must be deliberate: bump [`RECIPE`] (every stamp
+    /// goes stale rather than wrongly fresh) and update these values.
+    #[test]
+    fn the_fixtures_fingerprints_are_pinned() {
+        let pinned: Vec<(String, String)> = GOLDEN
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut now = fingerprints_of("xuecheng");
+        now.extend(fingerprints_of("reactor/basic"));
+        assert_eq!(now, pinned, "fingerprints changed; see the doc comment");
+    }
+
+    /// A copy of a fixture elsewhere has the same fingerprints: absolute paths in the
+    /// model are written relative to each module.
+    #[test]
+    fn a_copy_elsewhere_has_the_same_fingerprints() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/xuecheng");
+        let to = dir.path().join("somewhere/else/xuecheng");
+        for entry in walkdir::WalkDir::new(&from) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(&from).unwrap();
+            if rel.components().any(|c| c.as_os_str() == "target") {
+                continue;
+            }
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(to.join(rel)).unwrap();
+            } else {
+                std::fs::copy(entry.path(), to.join(rel)).unwrap();
+            }
+        }
+        assert_eq!(fingerprints_at(&to), fingerprints_of("xuecheng"));
+    }
+
+    const GOLDEN: &[(&str, &str)] = &[
+        ("com.xuecheng:xc-framework-parent", "944862db6a9408b1"),
+        ("com.xuecheng:xc-framework-common", "7079d7f0a192a957"),
+        ("com.xuecheng:xc-framework-model", "4fbd1b48a2f5ff6e"),
+        ("com.xuecheng:xc-framework-utils", "7e2d4818edd1b7fa"),
+        ("com.xuecheng:xc-service-api", "13bcb8b52eb133ea"),
+        ("com.xuecheng:xc-service-manage-cms", "729fd5b4c0372432"),
+        ("com.xuecheng:xc-service-portalview", "d42fe9e488c805d4"),
+        ("com.example.basic:basic-parent", "81189f9252b8423b"),
+        ("com.example.basic:core", "16d80b52b3cb880c"),
+        ("com.example.basic:svc-b", "b41f27a0101d8995"),
+        ("com.example.basic:svc-a", "c51bcf73b10e009d"),
+        ("com.example.basic:testkit", "f00a0db5c69fc6aa"),
+        ("com.example.basic:app", "dc6b935f68ee6356"),
+    ];
 
     #[test]
     fn merkle_depends_on_every_input_and_on_paths() {
