@@ -478,7 +478,7 @@ mod tests {
     }
 
     fn fingerprints_at(root: &Path) -> Vec<(String, String)> {
-        let ws = Workspace::load(&root, &LoadOptions::default()).unwrap();
+        let ws = Workspace::load(root, &LoadOptions::default()).unwrap();
         let graph = ReactorGraph::build(&ws).unwrap();
         let cache = StatCache::new();
         let parameters = BuildParameters::default();
