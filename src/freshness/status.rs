@@ -170,6 +170,9 @@ pub struct CheckReport {
     pub modules: Vec<ModuleStatus>,
     /// Counts.
     pub summary: Summary,
+    /// The warnings about the POMs of these modules and their graph, grouped by cause
+    /// ([`crate::maven::findings::grouped`]).
+    pub findings: Vec<crate::error::Finding>,
 }
 
 impl CheckReport {
@@ -256,6 +259,7 @@ pub fn check_with(
         local_repository: repo.path.clone(),
         modules: statuses,
         summary,
+        findings: crate::maven::findings::for_modules(ws, modules),
     })
 }
 

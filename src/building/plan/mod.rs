@@ -249,6 +249,7 @@ pub(crate) mod tests {
             local_repository: "/r".into(),
             modules,
             summary: Default::default(),
+            findings: Vec::new(),
         }
     }
 
