@@ -498,7 +498,9 @@ impl RegistryClient {
                 200 => {}
                 404 => return Ok(None),
                 s => {
-                    return Err(self.protocol(&format!("manifest {reference}"), format!("HTTP {s}")));
+                    return Err(
+                        self.protocol(&format!("manifest {reference}"), format!("HTTP {s}"))
+                    );
                 }
             }
             let computed = format!("sha256:{}", hex(&Sha256::digest(&answer.body)));
