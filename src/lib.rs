@@ -17,6 +17,7 @@
 //! | XML | [`maven::xml`] | spanned XML tree; DTDs and custom entities refused |
 //! | POM | [`maven::pom`] | the POM model as written, each value with its file and span |
 //! | effective model | [`maven::model`] | parents, profiles, inheritance, interpolation, management |
+//! | full effective model | [`maven::effective`] | the whole model as `mvn help:effective-pom` prints it, for the Maven in use (`effective-pom`) |
 //! | settings | [`maven::settings`] | the profiles of the user and global `settings.xml` |
 //! | workspace | [`maven::workspace`] | aggregator or scan discovery, BOM imports; [`maven::workspace::Workspace::load`] |
 //! | graph | [`maven::graph`] | reactor edges and Maven's build order; [`maven::graph::ReactorGraph::build`] (`graph`, `order`) |
@@ -28,6 +29,7 @@
 //! | Maven command line | [`building::maven`] | which Maven runs and the one builder of its arguments, the model's `-D`/`-P`/settings/repository included (install, reactor, image) |
 //! | install | [`building::install`], [`building::stamping`] | Maven `install` for a plan under the install lock, one reactor or one Maven per module; stamps for what Maven actually built |
 //! | image | [`image`] | the image build command, the tag ledger, running the steps |
+//! | interface changes | [`api`], [`contract`] | class-file API diff with JLS 13 compatibility and changed constants (`api`); REST endpoints from compiled classes and their diff (`contract`); what an install changed, who was rebuilt, what a service must re-register ([`api::impact`]) |
 //! | operations | [`project`] | a workspace opened once ([`project::OpenOptions`] asks, [`project::Project`] carries what was resolved): targets, check, why, plan, image with its guards — what the CLI calls |
 //! | output | [`report`] | the versioned JSON schema, DOT and Mermaid |
 //! | support | [`coords`], [`error`], [`fsutil`], [`environment`] | Maven coordinates; errors, diagnostics and findings; atomic writes, bounded reads, lock files, file hashes; the environment variables, read once and passed in |
@@ -61,7 +63,9 @@
 
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod building;
+pub mod contract;
 pub mod coords;
 pub mod environment;
 pub mod error;

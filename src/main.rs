@@ -251,6 +251,40 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Compare the public API of two versions: binary and source compatibility (JLS 13,
+    /// as japicmp), and changed compile-time constants that consumers have inlined.
+    /// Exit 1 when consumers break or must be recompiled.
+    Api {
+        /// The old version: a jar, a class directory, g:a:v in the local repository, or a
+        /// module (its installed artifact).
+        old: String,
+        /// The new version, as OLD (a module: its freshly built target/ artifact).
+        /// Default: OLD's module, built.
+        new: Option<String>,
+    },
+    /// The REST endpoints a service declares in its compiled classes (Spring MVC, JAX-RS,
+    /// ServiceComb), and with OLD what changed. Exit 1 when endpoints were removed,
+    /// moved or changed.
+    Contract {
+        /// A module (its target/ output, with its upstream's), a jar, a class directory,
+        /// or g:a:v.
+        target: String,
+        /// The old version, as TARGET (a module: its installed artifacts).
+        old: Option<String>,
+    },
+    /// The effective POM of modules as `mvn help:effective-pom` prints it, without a JVM
+    /// (one module: <project>; several or none: <projects> in reactor order).
+    EffectivePom {
+        /// Modules by artifactId, groupId:artifactId, or directory (default: all).
+        modules: Vec<String>,
+        /// Write it to FILE instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The Maven whose super POM and default lifecycle bindings apply (default: the
+        /// workspace's mvnw, else mvn on PATH).
+        #[arg(long, value_name = "PATH")]
+        mvn: Option<PathBuf>,
+    },
     /// Explain one module: how the target needs it, what is installed, what differs.
     Why {
         /// The module to explain.
@@ -470,6 +504,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             run_image(g, target, image, &mode)
         }
+        Command::Api { old, new } => run_api(g, old, new.as_deref()),
+        Command::Contract { target, old } => run_contract(g, target, old.as_deref()),
+        Command::EffectivePom {
+            modules,
+            output,
+            mvn,
+        } => run_effective_pom(g, modules, output.as_deref(), mvn.as_deref()),
         Command::Why { module, target } => {
             let project = open(g)?;
             let module = project.workspace.find(module)?;
@@ -529,6 +570,65 @@ fn run_order(g: &Global, targets: &[String]) -> Result<ExitCode, Error> {
                 Some("use --format text or json".into()),
             ));
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_effective_pom(
+    g: &Global,
+    names: &[String],
+    output: Option<&std::path::Path>,
+    mvn: Option<&std::path::Path>,
+) -> Result<ExitCode, Error> {
+    use m2fresh::maven::effective::{EffectiveModels, runtime::MavenRuntime};
+    let project = open(g)?;
+    let ws = &project.workspace;
+    let runtime = MavenRuntime::find(&ws.root, mvn);
+    // Maven 3.9 sorts the reactor once, 3.8 twice (see ReactorGraph::first_pass_order).
+    let order = if runtime.sorts_reactor_once() {
+        project.graph.first_pass_order()
+    } else {
+        project.graph.order.clone()
+    };
+    let ids: Vec<ModuleId> = if names.is_empty() {
+        order
+    } else {
+        let wanted = project.resolve(names)?;
+        let mut ids: Vec<ModuleId> = order
+            .iter()
+            .copied()
+            .filter(|id| wanted.contains(id))
+            .collect();
+        ids.dedup();
+        ids
+    };
+    let models =
+        EffectiveModels::new(ws, runtime).with_build_timestamp(std::time::SystemTime::now());
+    if g.verbose {
+        say!(
+            "effective POMs as Maven {} builds them",
+            models.runtime().version
+        );
+    }
+    let text = match g.format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&models.json(&ids, g.verbose)?)
+                .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
+            s.push('\n');
+            s
+        }
+        Format::Text => models.xml(&ids, g.verbose)?,
+        other => return Err(no_format("effective-pom", other)),
+    };
+    for note in models.notes() {
+        say!("note: {note}");
+    }
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| Error::io("cannot write", path, e))?;
+            say!("effective POM written to {}", path.display());
+        }
+        None => print(&text)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -757,14 +857,29 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     opts.mvn = args.mvn.clone();
     opts.maven_args = maven_args;
     opts.per_module = args.per_module;
+    // The interfaces of the artifacts about to be overwritten, to say what changed.
+    let kept = m2fresh::api::impact::keep(project, &plan);
     let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len());
     let result =
         m2fresh::building::install::install(&lock, project, &plan, &opts, &progress, &cancel);
     progress.finish();
     let result = result?;
+    let interfaces = m2fresh::api::impact::report(project, &kept, &result);
     match g.format {
-        Format::Json => print_json(&result)?,
-        _ => say_raw!("{}", render::render_install_text(&result)),
+        Format::Json => {
+            let mut doc = serde_json::to_value(&result)
+                .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
+            if let Some(map) = doc.as_object_mut() {
+                let value = serde_json::to_value(&interfaces)
+                    .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
+                map.insert("interfaces".into(), value);
+            }
+            print_json(&doc)?
+        }
+        _ => {
+            say_raw!("{}", render::render_install_text(&result));
+            say_raw!("{}", cli::interface::render_impact_text(&interfaces));
+        }
     }
     Ok(if result.is_success() {
         ExitCode::SUCCESS
@@ -779,6 +894,113 @@ fn say_diagnostic(report: miette::Report) {
     let rendered = format!("{report:?}");
     let colors = std::io::IsTerminal::is_terminal(&std::io::stderr());
     say!("{}", sanitize::diagnostic(&rendered, colors));
+}
+
+/// The jars or class directories `OLD` and `NEW` name; the workspace is opened only
+/// when one of them names a module.
+fn interface_inputs(g: &Global, old: &str, new: Option<&str>) -> Result<(PathBuf, PathBuf), Error> {
+    use m2fresh::api::input::{self, Side};
+    let specs: Vec<&str> = std::iter::once(old).chain(new).collect();
+    let project = if specs.iter().any(|s| input::needs_workspace(s)) {
+        Some(open(g)?)
+    } else {
+        None
+    };
+    let (ws, _, repository) = interface_context(g, &specs, project)?;
+    let fail = |e: m2fresh::api::ApiError| Error::Other(Box::new(e));
+    let old_path = input::resolve(old, Side::Installed, ws, repository.as_ref()).map_err(fail)?;
+    let new_path =
+        input::resolve(new.unwrap_or(old), Side::Built, ws, repository.as_ref()).map_err(fail)?;
+    Ok((old_path, new_path))
+}
+
+/// The workspace (when open) and the local repository (when some spec needs one).
+type InterfaceContext = (
+    Option<&'static Workspace>,
+    Option<&'static ReactorGraph>,
+    Option<m2fresh::freshness::localrepo::LocalRepository>,
+);
+
+fn interface_context(
+    g: &Global,
+    specs: &[&str],
+    project: Option<&'static Project>,
+) -> Result<InterfaceContext, Error> {
+    use m2fresh::api::input;
+    let repository = match project {
+        Some(p) => Some(p.repository.clone()),
+        None if specs.iter().any(|s| input::is_coordinates(s)) => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| Error::io("cannot read the current directory", ".", e))?;
+            let props: std::collections::BTreeMap<String, String> = g
+                .define
+                .iter()
+                .map(|d| {
+                    let (k, v) = d.split_once('=').unwrap_or((d.as_str(), "true"));
+                    (k.to_string(), v.to_string())
+                })
+                .collect();
+            Some(m2fresh::project::locate_repository(
+                &cwd,
+                &props,
+                g.local_repo.clone(),
+                g.settings.clone(),
+                &m2fresh::environment::Environment::from_process(),
+            )?)
+        }
+        None => None,
+    };
+    Ok((
+        project.map(|p| &p.workspace),
+        project.map(|p| &p.graph),
+        repository,
+    ))
+}
+
+fn run_contract(g: &Global, target: &str, old: Option<&str>) -> Result<ExitCode, Error> {
+    use m2fresh::api::input::{self, Side};
+    use m2fresh::contract;
+    let specs: Vec<&str> = std::iter::once(target).chain(old).collect();
+    let project = if specs.iter().any(|s| input::needs_workspace(s)) {
+        Some(open(g)?)
+    } else {
+        None
+    };
+    let (_, _, repository) = interface_context(g, &specs, project)?;
+    let ws = project.map(|p| (&p.workspace, &p.graph));
+    let fail = |e: m2fresh::api::ApiError| Error::Other(Box::new(e));
+    let new = contract::input_for(target, Side::Built, ws, repository.as_ref()).map_err(fail)?;
+    let old = old
+        .map(|o| contract::input_for(o, Side::Installed, ws, repository.as_ref()))
+        .transpose()
+        .map_err(fail)?;
+    let report = contract::contract(&new, old.as_ref()).map_err(fail)?;
+    match g.format {
+        Format::Json => print_json(&report)?,
+        Format::Text => print(&cli::interface::render_contract_text(&report))?,
+        other => return Err(no_format("contract", other)),
+    }
+    Ok(if report.breaks_callers() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_api(g: &Global, old: &str, new: Option<&str>) -> Result<ExitCode, Error> {
+    let (old_path, new_path) = interface_inputs(g, old, new)?;
+    let report =
+        m2fresh::api::compare_paths(&old_path, &new_path).map_err(|e| Error::Other(Box::new(e)))?;
+    match g.format {
+        Format::Json => print_json(&report)?,
+        Format::Text => print(&cli::interface::render_api_text(&report))?,
+        other => return Err(no_format("api", other)),
+    }
+    Ok(if report.affects_consumers() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn no_format(command: &str, format: Format) -> Error {

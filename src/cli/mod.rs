@@ -1,5 +1,6 @@
 //! The command line's presentation: text rendering and live progress.
 
+pub mod interface;
 pub mod progress;
 pub mod render;
 pub mod sanitize;

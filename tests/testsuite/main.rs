@@ -5,7 +5,10 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod api;
+mod contract;
 mod differential;
+mod effective_pom;
 mod errors;
 mod freshness;
 mod hardening;
