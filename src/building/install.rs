@@ -365,7 +365,7 @@ impl Run<'_> {
 /// ```no_run
 /// use m2fresh::building::{exec::CancelToken, install, plan};
 /// use m2fresh::project::{OpenOptions, Project};
-/// let project = Project::open("fixtures/xuecheng".as_ref(), &OpenOptions::default())?;
+/// let project = Project::open("fixtures/xuecheng", &OpenOptions::default())?;
 /// let lock = install::lock_repository(&project.repository, &|_| eprintln!("waiting"))?;
 /// let modules = project.targets(&["xc-service-portalview".to_string()])?;
 /// let report = project.check(&modules)?;

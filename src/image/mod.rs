@@ -2,22 +2,28 @@
 //! as argv arrays, as one shell-safe line, or run directly.
 //!
 //! Its inputs are plain data ([`ImageTarget`], filled from the effective model by the
-//! caller), so this module owns only the decisions: how the module builds an image (the
-//! Jib plugin, a `Dockerfile`, or a Docker Maven plugin), with which engine, under which
-//! `name:tag` (validated against the image reference grammar, so nothing from a POM
-//! reaches a command unchecked), and whether that tag already stood for other content
-//! ([`TagLedger`]). A rebuilt image pushed under an old tag is not picked up by running
-//! workloads; the tag guard exists to make that mistake loud.
+//! caller), so this module owns only the decisions: how the module builds an image (every
+//! route the ecosystem uses: the Jib plugin, the Docker Maven plugins, Dockerfiles next to
+//! the POM, in `src/main/docker` or as resource templates, with the build context their
+//! `ADD`/`COPY` sources need after `package`), with which engine, under which `name:tag`
+//! (validated against the image reference grammar, so nothing from a POM reaches a
+//! command unchecked), with which labels ([`image_labels`]), and whether that tag already
+//! stood for other content — in the local [`TagLedger`], or in the registry
+//! ([`registry::remote_tag`]). A rebuilt image pushed under an old tag is not picked up by
+//! running workloads; the tag guard exists to make that mistake loud. [`verify`] reads a
+//! pushed image's jars.
 //!
 //! ```no_run
-//! use m2fresh::image::{plan_image, shell_line, CommandGit, ImageOptions, ImageTarget, TagLedger};
+//! use m2fresh::image::{
+//!     plan_image, shell_line, CommandGit, ImageOptions, ImageTarget, LedgerState, TagLedger,
+//! };
 //! # fn target() -> ImageTarget { unimplemented!() }
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let plan = plan_image(&target(), &ImageOptions::default(), &CommandGit)?;
 //! let mut ledger = TagLedger::open_in(std::path::Path::new("/home/me/.m2/repository"))?;
 //! ledger.check(&plan.image, &plan.fingerprint)?;
 //! println!("{}", shell_line(&plan.steps)?);
-//! ledger.record(&plan.image, &plan.fingerprint);
+//! ledger.record(&plan.image, &plan.fingerprint, LedgerState::Planned);
 //! ledger.save()?;
 //! # Ok(()) }
 //! ```
