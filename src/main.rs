@@ -475,35 +475,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             image,
             install,
             dry_run,
-        } => {
-            let mode = ImageMode {
-                run: !dry_run,
-                offline: install.offline,
-                install: Some(install),
-            };
-            if *dry_run {
-                return run_image(g, target, image, &mode);
-            }
-            let (opts, _) = open_options(g).with_maven_args(&install.maven_args);
-            let project = open_owned(g, &opts)?;
-            let id = project.workspace.find(target)?;
-            let upstream: Vec<String> = project
-                .graph
-                .upstream(&[id])
-                .into_iter()
-                .filter(|u| *u != id)
-                .map(|u| project.workspace.module(u).gav.to_string())
-                .collect();
-            drop(project);
-            // An empty list would mean "every module" to `install`.
-            if !upstream.is_empty() {
-                let code = run_install(g, &upstream, install)?;
-                if code != ExitCode::SUCCESS {
-                    return Ok(code);
-                }
-            }
-            run_image(g, target, image, &mode)
-        }
+        } => run_build(g, target, image, install, *dry_run),
         Command::Api { old, new } => run_api(g, old, new.as_deref()),
         Command::Contract { target, old } => run_contract(g, target, old.as_deref()),
         Command::EffectivePom {
@@ -631,6 +603,44 @@ fn run_effective_pom(
         None => print(&text)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `build`: installs the target's upstream that is not fresh, then runs the image steps
+/// (`--dry-run`: installs nothing and prints them).
+fn run_build(
+    g: &Global,
+    target: &str,
+    image: &ImageArgs,
+    install: &InstallArgs,
+    dry_run: bool,
+) -> Result<ExitCode, Error> {
+    let mode = ImageMode {
+        run: !dry_run,
+        offline: install.offline,
+        install: Some(install),
+    };
+    if dry_run {
+        return run_image(g, target, image, &mode);
+    }
+    let (opts, _) = open_options(g).with_maven_args(&install.maven_args);
+    let project = open_owned(g, &opts)?;
+    let id = project.workspace.find(target)?;
+    let upstream: Vec<String> = project
+        .graph
+        .upstream(&[id])
+        .into_iter()
+        .filter(|u| *u != id)
+        .map(|u| project.workspace.module(u).gav.to_string())
+        .collect();
+    drop(project);
+    // An empty list would mean "every module" to `install`.
+    if !upstream.is_empty() {
+        let code = run_install(g, &upstream, install)?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
+    }
+    run_image(g, target, image, &mode)
 }
 
 /// How `image` or `build` runs the image steps.

@@ -310,6 +310,42 @@ mod tests {
     }
 
     #[test]
+    fn planned_and_built_are_told_apart_and_built_stays_built() {
+        let repo = tempfile::tempdir().unwrap();
+        let mut ledger = TagLedger::open_in(repo.path()).unwrap();
+        ledger.record("app:1", FP_A, LedgerState::Planned);
+        ledger.save().unwrap();
+        let mut ledger = TagLedger::open_in(repo.path()).unwrap();
+        assert_eq!(ledger.get("app:1").unwrap().state, LedgerState::Planned);
+        match ledger.check("app:1", FP_B) {
+            Err(ImageError::TagReused { state, .. }) => {
+                assert_eq!(state, TagHolder::LedgerPlanned)
+            }
+            other => panic!("{other:?}"),
+        }
+        ledger.record("app:1", FP_A, LedgerState::Built);
+        ledger.record("app:1", FP_A, LedgerState::Planned);
+        ledger.save().unwrap();
+        let ledger = TagLedger::open_in(repo.path()).unwrap();
+        assert_eq!(ledger.get("app:1").unwrap().state, LedgerState::Built);
+        let err = ledger.check("app:1", FP_B).unwrap_err();
+        assert!(err.to_string().contains("was already built"), "{err}");
+        // A ledger written before the state was kept reads as planned.
+        let old = repo.path().join("old.json");
+        fs::write(
+            &old,
+            format!(
+                r#"{{"schema":1,"images":{{"a:1":{{"fingerprint":"{FP_A}","recordedAt":1}}}}}}"#
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            TagLedger::open(&old).unwrap().get("a:1").unwrap().state,
+            LedgerState::Planned
+        );
+    }
+
+    #[test]
     fn retag_replaces_the_record() {
         let repo = tempfile::tempdir().unwrap();
         let mut ledger = TagLedger::open_in(repo.path()).unwrap();

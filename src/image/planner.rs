@@ -2079,6 +2079,28 @@ mod tests {
     }
 
     #[test]
+    fn loopback_registries_are_told_apart() {
+        for host in [
+            "localhost",
+            "localhost:5000",
+            "127.0.0.1:5000",
+            "127.1.2.3",
+            "[::1]:5000",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "reg.io",
+            "10.0.0.1:5000",
+            "localhost.evil.io",
+            "[::2]:5000",
+            "192.168.1.1",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
     fn option_names_parse() {
         assert_eq!("podman".parse::<Engine>(), Ok(Engine::Podman));
         assert_eq!(
