@@ -22,7 +22,7 @@
 //! | workspace | [`maven::workspace`] | aggregator or scan discovery, BOM imports; [`maven::workspace::Workspace::load`] |
 //! | graph | [`maven::graph`] | reactor edges and Maven's build order; [`maven::graph::ReactorGraph::build`] (`graph`, `order`) |
 //! | fingerprint | [`freshness::fingerprint`] | blake3 Merkle hash of model, files and upstream; stat cache |
-//! | local repository | [`freshness::localrepo`], [`freshness::stamp`], [`freshness::jar`] | where Maven installs, m2fresh's stamps, evidence from jars |
+//! | local repository | [`freshness::localrepo`], [`freshness::stamp`], [`freshness::installed`], [`freshness::jar`] | where Maven installs, m2fresh's stamps, what an installed upstream is (stamped fingerprint or hash), evidence from jars |
 //! | status | [`freshness::status`], [`freshness::evidence`] | fresh/stale/missing/unverified/foreign; [`freshness::status::check`] (`check`), [`freshness::status::why`] (`why`) |
 //! | plan | [`building::plan`] | what to install and in which order; the dependency queue |
 //! | execution | [`building::exec`] | running Maven jobs over the queue, logs, cancellation |

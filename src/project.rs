@@ -28,6 +28,7 @@ use crate::image::registry::{RegistryError, RegistryOptions, RemoteTag};
 use crate::image::{
     ImageError, ImageOptions, ImagePlan, ImageTarget, LedgerState, MavenCommand, TagLedger,
 };
+use crate::maven::effective::runtime::MavenRuntime;
 use crate::maven::graph::ReactorGraph;
 use crate::maven::settings::SettingsFiles;
 use crate::maven::workspace::{self, Discovery, LoadOptions, ModuleId, Workspace};
@@ -161,6 +162,8 @@ pub struct Project {
     pub repository: LocalRepository,
     /// `-s`, absolute.
     settings: Option<PathBuf>,
+    /// The Maven in use, as far as the effective model is concerned.
+    maven: MavenRuntime,
     cache_path: Option<PathBuf>,
     /// How it was opened, for [`Project::reopen`] and [`Project::maven_model`].
     root: PathBuf,
@@ -213,6 +216,9 @@ impl Project {
         };
         let workspace = Workspace::load(root, &load)?;
         let graph = ReactorGraph::build(&workspace)?;
+        // The Maven that builds the workspace decides the super POM and the default
+        // lifecycle bindings of the effective model the fingerprint hashes.
+        let maven = MavenRuntime::find(&workspace.root, None);
         let cache_path = match &opts.stat_cache {
             StatCachePolicy::CacheDir => stat_cache_path(&workspace.root, env),
             StatCachePolicy::File(path) => Some(path.clone()),
@@ -223,6 +229,7 @@ impl Project {
             graph,
             repository,
             settings,
+            maven,
             cache_path,
             root: root_abs,
             opts: opts.clone(),
@@ -234,6 +241,12 @@ impl Project {
     /// and BOMs that were missing before, and so the model may be another.
     pub fn reopen(&self) -> Result<Project> {
         Project::open(&self.root, &self.opts)
+    }
+
+    /// The Maven whose super POM and default lifecycle bindings the effective models (and
+    /// so the fingerprints) follow: the workspace's `mvnw`, else `mvn` on `PATH`.
+    pub fn maven_runtime(&self) -> &MavenRuntime {
+        &self.maven
     }
 
     /// The environment the project was resolved in.
@@ -263,12 +276,18 @@ impl Project {
 
     /// The modules named (by artifactId, groupId:artifactId, or directory) and everything
     /// they need, in build order; every module when no name is given.
+    ///
+    /// In a scan, a POM that could not be read is left out; it is an error here when the
+    /// modules returned need it (it seems to be their parent, a dependency, a plugin).
     pub fn targets<S: AsRef<str>>(&self, names: &[S]) -> Result<Vec<ModuleId>> {
-        if names.is_empty() {
-            return Ok(self.graph.order.clone());
-        }
-        let ids = self.resolve(names)?;
-        Ok(self.graph.upstream(&ids))
+        let closure = if names.is_empty() {
+            self.graph.order.clone()
+        } else {
+            let ids = self.resolve(names)?;
+            self.graph.upstream(&ids)
+        };
+        self.workspace.check_skipped(&closure)?;
+        Ok(closure)
     }
 
     /// The modules named, without their upstream.
@@ -352,6 +371,7 @@ impl Project {
             parameters: &parameters,
             installed: &installed,
             repository: Some(&self.repository.path),
+            runtime: &self.maven,
         };
         fingerprint::fingerprint(&self.workspace, &self.graph, modules, &ctx)
     }
@@ -644,6 +664,8 @@ impl Project {
     /// the guards: nothing is refused, run or recorded (see [`Project::image`]).
     pub fn plan_image(&self, target: ModuleId, request: &ImageRequest) -> Result<ImageJob> {
         let closure = self.graph.upstream(&[target]);
+        // In a scan, a POM left out as unreadable is the error it is when the target needs it.
+        self.workspace.check_skipped(&closure)?;
         let (report, fingerprints) = self.check_for_build(&closure, &request.maven_args)?;
         let not_fresh = report
             .modules

@@ -53,14 +53,7 @@ pub fn error_report(e: &dyn miette::Diagnostic) -> ErrorReport {
         message.push_str(&c.to_string());
         cause = c.source();
     }
-    let (mut pom, mut line, mut column) = (None, None, None);
-    if let (Some(source), Some(label)) = (e.source_code(), e.labels().and_then(|mut l| l.next()))
-        && let Ok(contents) = source.read_span(label.inner(), 0, 0)
-    {
-        pom = contents.name().map(str::to_string);
-        line = Some(contents.line() + 1);
-        column = Some(contents.column() + 1);
-    }
+    let (pom, line, column) = crate::error::position(e);
     ErrorReport {
         schema: SCHEMA,
         error: ErrorDetail {
@@ -189,19 +182,16 @@ pub fn graph_report(ws: &Workspace, graph: &ReactorGraph, modules: &[ModuleId]) 
             }
         })
         .collect();
-    let mut findings: Vec<Finding> = ws
-        .findings
-        .iter()
-        .chain(&graph.findings)
+    let findings = crate::maven::findings::grouped(ws, ws.findings.iter().chain(&graph.findings))
+        .into_iter()
         .filter(|f| {
-            f.module.as_ref().is_none_or(|key| {
-                modules.len() == ws.modules.len()
-                    || ws.by_ga(key).iter().any(|id| shown.contains(id))
-            })
+            modules.len() == ws.modules.len()
+                || f.modules.is_empty()
+                || f.modules
+                    .iter()
+                    .any(|key| ws.by_ga(key).iter().any(|id| shown.contains(id)))
         })
-        .cloned()
         .collect();
-    findings.dedup_by(|a, b| a.message == b.message);
     GraphReport {
         schema: SCHEMA,
         root: ws.root.display().to_string(),

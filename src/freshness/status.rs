@@ -61,6 +61,7 @@ impl Status {
 /// The installed artifact as found on disk.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ArtifactInfo {
     /// Its path.
     pub path: PathBuf,
@@ -75,6 +76,7 @@ pub struct ArtifactInfo {
 /// What the stamp says, when there is one.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct StampInfo {
     /// The stamp file.
     pub path: PathBuf,
@@ -89,6 +91,7 @@ pub struct StampInfo {
 /// One module in a [`CheckReport`].
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ModuleStatus {
     /// The module.
     #[serde(skip)]
@@ -138,6 +141,7 @@ impl ModuleStatus {
 
 /// How many modules have each status.
 #[derive(Clone, Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// Modules checked.
     pub total: usize,
@@ -156,6 +160,7 @@ pub struct Summary {
 /// `m2fresh check --format json`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CheckReport {
     /// Always [`crate::report::SCHEMA`].
     pub schema: u32,
@@ -165,6 +170,9 @@ pub struct CheckReport {
     pub modules: Vec<ModuleStatus>,
     /// Counts.
     pub summary: Summary,
+    /// The warnings about the POMs of these modules and their graph, grouped by cause
+    /// ([`crate::maven::findings::grouped`]).
+    pub findings: Vec<crate::error::Finding>,
 }
 
 impl CheckReport {
@@ -205,11 +213,13 @@ pub fn check(
 ) -> Result<CheckReport> {
     let parameters = fingerprint::params::BuildParameters::of(ws);
     let installed = crate::freshness::installed::Installed::new(repo, cache);
+    let runtime = crate::maven::effective::runtime::MavenRuntime::find(&ws.root, None);
     let ctx = fingerprint::Context {
         cache,
         parameters: &parameters,
         installed: &installed,
         repository: Some(&repo.path),
+        runtime: &runtime,
     };
     let fingerprints = fingerprint::fingerprint(ws, graph, modules, &ctx)?;
     check_with(ws, repo, modules, &fingerprints)
@@ -249,6 +259,7 @@ pub fn check_with(
         local_repository: repo.path.clone(),
         modules: statuses,
         summary,
+        findings: crate::maven::findings::for_modules(ws, modules),
     })
 }
 
@@ -624,6 +635,7 @@ fn jar_inputs(m: &Module, fp: &ModuleFingerprint) -> (Vec<SourceFile>, Vec<Resou
 /// One step of a dependency path in [`WhyReport`].
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PathStep {
     /// The downstream module.
     pub from: String,
@@ -642,6 +654,7 @@ pub struct PathStep {
 /// `m2fresh why --format json`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct WhyReport {
     /// Always [`crate::report::SCHEMA`].
     pub schema: u32,
@@ -772,11 +785,13 @@ mod tests {
             let parameters = fingerprint::params::BuildParameters::of(&ws);
             let cache = StatCache::new();
             let installed = crate::freshness::installed::Installed::new(&self.repo, &cache);
+            let runtime = crate::maven::effective::runtime::MavenRuntime::embedded("3.8.7");
             let ctx = fingerprint::Context {
                 cache: &cache,
                 parameters: &parameters,
                 installed: &installed,
                 repository: Some(&self.repo.path),
+                runtime: &runtime,
             };
             let fps = fingerprint::fingerprint(&ws, &graph, &graph.order, &ctx).unwrap();
             let m = ws.module(graph.order[0]);

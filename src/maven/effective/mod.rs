@@ -46,7 +46,7 @@ pub struct EffectiveModels<'w> {
     bindings: Loc,
     converter: Loc,
     memo: Mutex<HashMap<ModuleId, Arc<Node>>>,
-    read_cache: Mutex<HashMap<SourceId, Arc<Node>>>,
+    read_cache: Mutex<HashMap<SourceId, Arc<build::ReadPom>>>,
     notes: Mutex<Vec<String>>,
     timestamp: Option<std::time::SystemTime>,
 }
@@ -310,6 +310,18 @@ impl Node {
             text: None,
             children: Vec::new(),
             loc: None,
+        }
+    }
+
+    /// An element with the name, attributes, text and location of `other`, without its
+    /// children.
+    pub fn new_like(other: &Node) -> Node {
+        Node {
+            name: other.name.clone(),
+            attrs: other.attrs.clone(),
+            text: other.text.clone(),
+            children: Vec::new(),
+            loc: other.loc.clone(),
         }
     }
 

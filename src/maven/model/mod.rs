@@ -1076,7 +1076,13 @@ impl Loader {
                 ),
                 Some(&parent.loc),
             )
-            .with_help("install the parent (m2fresh install, or mvn -N install in its directory), or include it in the workspace"),
+            .with_help(format!(
+                "Maven downloads it from the repositories when it builds (if that fails, check the \
+                 network and the mirrors and repositories of settings.xml); to get it now: `mvn \
+                 dependency:get -Dartifact={}:pom`; if it is a project of yours, include it \
+                 in the workspace or fix its relativePath",
+                declared
+            )),
         );
         Ok((link(ParentSource::Unresolved), None))
     }
@@ -1226,7 +1232,7 @@ fn translate_paths(m: &mut Model, basedir: &Path) {
 pub const MAX_POM_BYTES: u64 = 8 << 20;
 
 /// Reads a POM file, refusing one larger than [`MAX_POM_BYTES`] without reading it all.
-fn read_bounded(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
     let len = file
