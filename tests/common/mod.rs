@@ -185,6 +185,13 @@ pub fn require_mvn() -> PathBuf {
     }
 }
 
+/// Whether the tests run under CI (`CI` set, and not to `false` or `0`): then a component
+/// a test needs (an OCI registry, buildah) must be there, and its absence fails the test
+/// instead of skipping it.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
 /// A private copy of a fixture project in a temporary directory, removed on drop.
 pub struct Project {
     /// The temporary directory holding the copy.

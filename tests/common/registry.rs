@@ -3,7 +3,7 @@
 //! temporary directory, stopped on drop.
 //!
 //! `.ci/run` installs it. When it is missing, a test that needs it fails under CI
-//! (`CI=true`) and is skipped, loudly, elsewhere.
+//! (`CI` set) and is skipped, loudly, elsewhere.
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -40,7 +40,7 @@ impl Registry {
         let Some(program) = program() else {
             let message = "the OCI registry `docker-registry` is not installed \
                 (Debian: `apt-get install docker-registry`; .ci/run installs it)";
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
+            if super::under_ci() {
                 panic!("{message}");
             }
             eprintln!("SKIPPED: {message}");
