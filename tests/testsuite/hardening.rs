@@ -923,7 +923,7 @@ fn broken_files_in_the_local_repository_are_evidence_or_errors() {
         &run,
         2,
         &[
-            &format!("cannot lock {}", lock.display()),
+            &format!("cannot open {}", lock.display()),
             "not a regular file",
         ],
         &[],
