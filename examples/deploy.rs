@@ -77,7 +77,7 @@ pub fn deploy(args: &[String], env: Environment, out: &mut dyn Write) -> Result<
     let project = project.reopen()?;
     match project.image(target, &request, &mut std::io::stderr()) {
         Ok(job) => {
-            print(out, &job.plan)?;
+            print(out, &job)?;
             Ok(true)
         }
         Err(Error::Image(refused)) => {

@@ -28,7 +28,7 @@
 //! | execution | [`building::exec`] | running Maven jobs over the queue, logs, cancellation |
 //! | Maven command line | [`building::maven`] | which Maven runs and the one builder of its arguments, the model's `-D`/`-P`/settings/repository included (install, reactor, image) |
 //! | install | [`building::install`], [`building::stamping`] | Maven `install` for a plan under the install lock, one reactor or one Maven per module; stamps for what Maven actually built |
-//! | image | [`image`] | the image build command, the tag ledger, running the steps |
+//! | image | [`image`] | every route (Jib, the Docker Maven plugins, Dockerfiles and their build context), labels, the image build command, the tag ledger, running the steps; [`image::registry`] (the OCI distribution API: the registry tag guard) and [`image::verify`] (the jars in a pushed image) |
 //! | interface changes | [`api`], [`contract`] | class-file API diff with JLS 13 compatibility and changed constants (`api`); REST endpoints from compiled classes and their diff (`contract`); what an install changed, who was rebuilt, what a service must re-register ([`api::impact`]) |
 //! | operations | [`project`] | a workspace opened once ([`project::OpenOptions`] asks, [`project::Project`] carries what was resolved): targets, check, why, plan, image with its guards — what the CLI calls |
 //! | output | [`report`] | the versioned JSON schema, DOT and Mermaid |

@@ -153,13 +153,23 @@ struct ImageArgs {
     /// Jib goal: build, dockerBuild, buildTar (default depends on engine and registry).
     #[arg(long)]
     jib_goal: Option<m2fresh::image::JibGoal>,
-    /// Run the steps instead of printing them.
+    /// Build this Dockerfile (with docker, podman or buildah) instead of detecting one.
+    #[arg(long, value_name = "FILE")]
+    dockerfile: Option<PathBuf>,
+    /// The Dockerfile's build context (default: where its ADD/COPY sources are after
+    /// `package`).
+    #[arg(long, value_name = "DIR")]
+    context: Option<PathBuf>,
+    /// Push to the registry the POM's image name has (--registry always pushes).
     #[arg(long)]
-    run: bool,
-    /// Emit a tag that already stood for other content.
+    push: bool,
+    /// Reach the registry over plain HTTP although it is not on this machine.
+    #[arg(long)]
+    insecure_registry: bool,
+    /// Use a tag that already stood for other content (in the ledger or the registry).
     #[arg(long)]
     allow_retag: bool,
-    /// Run even when upstream modules are not fresh in the local repository.
+    /// Plan or build even when upstream modules are not fresh in the local repository.
     #[arg(long)]
     allow_stale: bool,
 }
@@ -208,14 +218,28 @@ enum Command {
         #[command(flatten)]
         install: InstallArgs,
     },
-    /// The target's container image build command (printed, or run with --run).
+    /// The target's container image build command (printed, or run with --run); or, with
+    /// --verify IMAGE, check a pushed image's workspace jars against the local repository.
     Image {
         /// The module whose image to build.
-        target: String,
+        #[arg(required_unless_present = "verify")]
+        target: Option<String>,
         #[command(flatten)]
         image: ImageArgs,
+        /// Run the steps instead of printing them.
+        #[arg(long)]
+        run: bool,
+        /// Pass -o to Maven; a registry that cannot be reached is then a warning (the tag
+        /// is guarded by the local ledger alone).
+        #[arg(long)]
+        offline: bool,
+        /// Read IMAGE from its registry and check that every workspace module jar in it is
+        /// byte-identical to the fresh artifact in the local repository (exit 1 if not).
+        #[arg(long, value_name = "IMAGE", conflicts_with_all = ["run", "target"])]
+        verify: Option<String>,
     },
-    /// Install the target's stale upstream, then build its image.
+    /// Install the target's stale upstream, then build its image (--dry-run prints the
+    /// image steps instead).
     Build {
         /// The module whose image to build.
         target: String,
@@ -223,6 +247,9 @@ enum Command {
         image: ImageArgs,
         #[command(flatten)]
         install: InstallArgs,
+        /// Install nothing and print the image steps instead of running them.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Compare the public API of two versions: binary and source compatibility (JLS 13,
     /// as japicmp), and changed compile-time constants that consumers have inlined.
@@ -420,32 +447,35 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Install { targets, install } => run_install(g, &or_here(targets), install),
-        Command::Image { target, image } => run_image(g, target, image, None),
+        Command::Image {
+            target,
+            image,
+            run,
+            offline,
+            verify,
+        } => match (verify, target) {
+            (Some(reference), _) => run_verify(g, reference, image),
+            (None, Some(target)) => run_image(
+                g,
+                target,
+                image,
+                &ImageMode {
+                    run: *run,
+                    offline: *offline,
+                    install: None,
+                },
+            ),
+            (None, None) => Err(Error::usage(
+                "`image` needs a TARGET module (or --verify IMAGE)",
+                None,
+            )),
+        },
         Command::Build {
             target,
             image,
             install,
-        } => {
-            let (opts, _) = open_options(g).with_maven_args(&install.maven_args);
-            let project = open_owned(g, &opts)?;
-            let id = project.workspace.find(target)?;
-            let upstream: Vec<String> = project
-                .graph
-                .upstream(&[id])
-                .into_iter()
-                .filter(|u| *u != id)
-                .map(|u| project.workspace.module(u).gav.to_string())
-                .collect();
-            drop(project);
-            // An empty list would mean "every module" to `install`.
-            if !upstream.is_empty() {
-                let code = run_install(g, &upstream, install)?;
-                if code != ExitCode::SUCCESS {
-                    return Ok(code);
-                }
-            }
-            run_image(g, target, image, Some(install))
-        }
+            dry_run,
+        } => run_build(g, target, image, install, *dry_run),
         Command::Api { old, new } => run_api(g, old, new.as_deref()),
         Command::Contract { target, old } => run_contract(g, target, old.as_deref()),
         Command::EffectivePom {
@@ -575,12 +605,58 @@ fn run_effective_pom(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `build`: installs the target's upstream that is not fresh, then runs the image steps
+/// (`--dry-run`: installs nothing and prints them).
+fn run_build(
+    g: &Global,
+    target: &str,
+    image: &ImageArgs,
+    install: &InstallArgs,
+    dry_run: bool,
+) -> Result<ExitCode, Error> {
+    let mode = ImageMode {
+        run: !dry_run,
+        offline: install.offline,
+        install: Some(install),
+    };
+    if dry_run {
+        return run_image(g, target, image, &mode);
+    }
+    let (opts, _) = open_options(g).with_maven_args(&install.maven_args);
+    let project = open_owned(g, &opts)?;
+    let id = project.workspace.find(target)?;
+    let upstream: Vec<String> = project
+        .graph
+        .upstream(&[id])
+        .into_iter()
+        .filter(|u| *u != id)
+        .map(|u| project.workspace.module(u).gav.to_string())
+        .collect();
+    drop(project);
+    // An empty list would mean "every module" to `install`.
+    if !upstream.is_empty() {
+        let code = run_install(g, &upstream, install)?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
+    }
+    run_image(g, target, image, &mode)
+}
+
+/// How `image` or `build` runs the image steps.
+struct ImageMode<'a> {
+    run: bool,
+    offline: bool,
+    install: Option<&'a InstallArgs>,
+}
+
 fn run_image(
     g: &Global,
     target: &str,
     args: &ImageArgs,
-    install: Option<&InstallArgs>,
+    mode: &ImageMode,
 ) -> Result<ExitCode, Error> {
+    let install = mode.install;
     let maven_args = install.map_or(&[][..], |i| &i.maven_args[..]);
     let (opts, passthrough) = open_options(g).with_maven_args(maven_args);
     let project = open_with(g, &opts)?;
@@ -591,29 +667,41 @@ fn run_image(
     options.name = args.name.clone();
     options.tag_policy = args.tag_policy;
     options.jib_goal = args.jib_goal;
+    options.dockerfile = args.dockerfile.clone();
+    options.context = args.context.clone();
+    options.push = args.push;
+    options.insecure_registry = args.insecure_registry;
     let mut request = ImageRequest::new(options);
     request.mvn = install.and_then(|i| i.mvn.clone());
-    request.offline = install.is_some_and(|i| i.offline);
+    request.offline = mode.offline;
     request.maven_args = passthrough;
-    request.run = args.run;
+    request.run = mode.run;
     request.allow_stale = args.allow_stale;
     request.allow_retag = args.allow_retag;
     let job = project.plan_image(id, &request)?;
-    for m in &job.not_fresh {
-        say!(
-            "warning: upstream {} is {} in the local repository: {}",
-            sanitize::text(&m.id),
-            m.status.as_str(),
-            sanitize::text(&m.summary())
-        );
+    if g.format == Format::Text {
+        for m in &job.not_fresh {
+            say!(
+                "{}: upstream {} is {} in the local repository: {}",
+                if args.allow_stale { "warning" } else { "error" },
+                sanitize::text(&m.id),
+                m.status.as_str(),
+                sanitize::text(&m.summary())
+            );
+        }
     }
     let job = match project.build_image(job, &request, &mut std::io::stderr()) {
         Ok(job) => job,
-        Err(Error::Image(ImageError::StaleUpstream { .. })) => {
-            say!(
-                "error: the image would be built with upstream artifacts that are not fresh; \
-                 run `m2fresh build {target}` (or pass --allow-stale)"
-            );
+        // The motivating bug, refused in every mode: exit 1, as a stale `check` is.
+        Err(Error::Image(e @ ImageError::StaleUpstream { .. })) => {
+            if g.format == Format::Json {
+                print_json(&m2fresh::report::error_report(&e))?;
+            } else {
+                say!(
+                    "error: the image would be built with upstream artifacts that are not fresh; \
+                     run `m2fresh build {target}` (or pass --allow-stale)"
+                );
+            }
             return Ok(ExitCode::from(1));
         }
         // A build that ran and failed is exit code 1, not an input error.
@@ -622,18 +710,119 @@ fn run_image(
             | ImageError::StepSpawn { .. }
             | ImageError::LogWrite { .. }),
         )) => {
-            say_diagnostic(miette::Report::new(e));
+            if g.format == Format::Json {
+                print_json(&m2fresh::report::error_report(&e))?;
+            } else {
+                say_diagnostic(miette::Report::new(e));
+            }
             return Ok(ExitCode::from(1));
         }
         Err(e) => return Err(e),
     };
     match g.format {
-        Format::Json => print_json(&job.plan)?,
-        _ if job.built => say!("built {}", sanitize::text(&job.plan.image.to_string())),
-        Format::Text => print(&format!("{}\n", job.plan.command()?))?,
+        Format::Json => print_json(&job)?,
+        Format::Text => {
+            say_image_outcome(&job);
+            if !job.built {
+                print(&format!("{}\n", job.plan.command()?))?;
+            }
+        }
         other => return Err(no_format("image", other)),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What happened to the tag, on stderr: the registry's answer, the labels, the ledger.
+fn say_image_outcome(job: &m2fresh::project::ImageJob) {
+    use m2fresh::project::RegistryGuard;
+    let image = sanitize::text(&job.plan.image);
+    match &job.registry {
+        RegistryGuard::Same { digest } => say!(
+            "the registry already has {image} with this content ({})",
+            sanitize::text(digest)
+        ),
+        RegistryGuard::Replaced { .. } => {
+            say!("warning: {image} replaces other content in the registry (--allow-retag)")
+        }
+        RegistryGuard::Unreachable { warning } => say!("warning: {}", sanitize::text(warning)),
+        _ => {}
+    }
+    if let Some(note) = &job.plan.label_note {
+        say!("note: {}", sanitize::text(note));
+    }
+    if job.built {
+        say!("built {image} (recorded as built in the tag ledger)");
+    } else {
+        say!("planned {image} (recorded as planned in the tag ledger: not built; --run builds it)");
+    }
+}
+
+/// `image --verify IMAGE`.
+fn run_verify(g: &Global, image: &str, args: &ImageArgs) -> Result<ExitCode, Error> {
+    let project = open(g)?;
+    let mut options =
+        m2fresh::image::registry::RegistryOptions::from_environment(project.environment());
+    options.insecure = args.insecure_registry;
+    let report = project.verify_image(image, &options)?;
+    match g.format {
+        Format::Json => print_json(&report)?,
+        Format::Text => print(&render_verify(&report))?,
+        other => return Err(no_format("image --verify", other)),
+    }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn render_verify(report: &m2fresh::project::VerifyReport) -> String {
+    use m2fresh::project::VerifyResult;
+    let mut out = format!(
+        "{} ({})\n",
+        sanitize::text(&report.image),
+        sanitize::text(&report.digest)
+    );
+    for m in &report.modules {
+        let id = sanitize::text(&m.id);
+        let path = sanitize::text(&m.path);
+        let local = m.repository_blake3.as_deref().unwrap_or("none");
+        out.push_str(&match m.result {
+            VerifyResult::Identical => format!("  {id}  identical  {path}\n"),
+            VerifyResult::Differs => format!(
+                "  {id}  DIFFERS  {path}: image blake3 {}, local repository blake3 {local} ({})\n",
+                m.image_blake3,
+                sanitize::path(&m.repository)
+            ),
+            VerifyResult::NotFresh => format!(
+                "  {id}  identical, but the local artifact is {} ({path})\n",
+                sanitize::text(&m.status)
+            ),
+            VerifyResult::Missing => format!(
+                "  {id}  not in the local repository ({path}, image blake3 {})\n",
+                m.image_blake3
+            ),
+        });
+    }
+    let bad = report
+        .modules
+        .iter()
+        .filter(|m| m.result != VerifyResult::Identical)
+        .count();
+    out.push_str(&if report.modules.is_empty() {
+        "no workspace module jar found in the image\n".to_owned()
+    } else if bad == 0 {
+        format!(
+            "{} module jars: all identical to fresh artifacts in the local repository\n",
+            report.modules.len()
+        )
+    } else {
+        format!(
+            "{} module jars: {bad} not identical to a fresh artifact\n",
+            report.modules.len()
+        )
+    });
+    out
 }
 
 fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<ExitCode, Error> {

@@ -24,11 +24,15 @@ use crate::freshness::fingerprint::{self, Fingerprints};
 use crate::freshness::installed::Installed;
 use crate::freshness::localrepo::{self, LocalRepository, LocateOptions};
 use crate::freshness::status::{CheckReport, ModuleStatus, Status, WhyReport};
-use crate::image::{ImageError, ImageOptions, ImagePlan, ImageTarget, MavenCommand, TagLedger};
+use crate::image::registry::{RegistryError, RegistryOptions, RemoteTag};
+use crate::image::{
+    ImageError, ImageOptions, ImagePlan, ImageTarget, LedgerState, MavenCommand, TagLedger,
+};
 use crate::maven::effective::runtime::MavenRuntime;
 use crate::maven::graph::ReactorGraph;
 use crate::maven::settings::SettingsFiles;
 use crate::maven::workspace::{self, Discovery, LoadOptions, ModuleId, Workspace};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -413,22 +417,26 @@ impl Project {
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ImageRequest {
-    /// Engine, registry, name, tag policy, Jib goal.
+    /// Engine, registry, name, tag policy, Jib goal, Dockerfile and context.
     pub options: ImageOptions,
     /// The Maven of the packaging step (default: the workspace's `mvnw`, else `mvn` on
     /// `PATH`).
     pub mvn: Option<PathBuf>,
-    /// Pass `-o` to Maven.
+    /// Pass `-o` to Maven; and a registry that cannot be reached is a warning (the tag is
+    /// then guarded by the local ledger alone) instead of an error.
     pub offline: bool,
     /// Extra arguments for the packaging step, as for `install` (without `-D`/`-P`: those
     /// belong to [`OpenOptions`]); they are build parameters of the fingerprint too.
     pub maven_args: Vec<String>,
-    /// Run the steps (otherwise they are only planned and returned).
+    /// Run the steps (otherwise they are only planned, recorded as planned, and returned).
     pub run: bool,
-    /// Run even when upstream modules are not fresh in the local repository.
+    /// Plan (or run) even when upstream modules are not fresh in the local repository.
     pub allow_stale: bool,
-    /// Use a tag that already stood for other content.
+    /// Use a tag that already stood for other content, in the ledger or the registry.
     pub allow_retag: bool,
+    /// How to reach the registry of the image name, for the tag guard (default: this
+    /// process's environment: Docker's `config.json`, HTTPS except on loopback).
+    pub registry: Option<RegistryOptions>,
 }
 
 impl ImageRequest {
@@ -439,6 +447,34 @@ impl ImageRequest {
             ..ImageRequest::default()
         }
     }
+}
+
+/// What the registry guard found for the image's tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "tag")]
+#[non_exhaustive]
+pub enum RegistryGuard {
+    /// The image name has no registry host: nothing to ask.
+    NotAsked,
+    /// The registry has no such tag.
+    Absent,
+    /// The tag is there with this content's fingerprint.
+    Same {
+        /// The manifest digest.
+        digest: String,
+    },
+    /// The tag is there with other (or unknown) content, and `allow_retag` let it pass.
+    Replaced {
+        /// The manifest digest.
+        digest: String,
+        /// Its fingerprint label, when it has one.
+        fingerprint: Option<String>,
+    },
+    /// The registry could not be reached, and `offline` made that a warning.
+    Unreachable {
+        /// Why.
+        warning: String,
+    },
 }
 
 /// The image of one module: its plan, and the state of what it is built from.
@@ -454,19 +490,70 @@ pub struct ImageJob {
     pub not_fresh: Vec<ModuleStatus>,
     /// Whether the steps ran (and succeeded).
     pub built: bool,
+    /// How the tag ledger records the tag now (none before [`Project::build_image`]).
+    pub recorded: Option<LedgerState>,
+    /// What the registry said.
+    pub registry: RegistryGuard,
+}
+
+/// JSON (schema 1): the plan's fields (see [`ImagePlan`]) and `"target"`, `"notFresh"`
+/// (`[{"id","status","summary"}]`), `"built"`, `"recorded"` (`"planned"`, `"built"` or
+/// null) and `"registry"` (`{"tag":"not-asked"|"absent"|"same"|"replaced"|"unreachable",…}`).
+impl Serialize for ImageJob {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct NotFresh<'a> {
+            id: &'a str,
+            status: &'a str,
+            summary: String,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Json<'a> {
+            #[serde(flatten)]
+            plan: &'a ImagePlan,
+            target: &'a str,
+            not_fresh: Vec<NotFresh<'a>>,
+            built: bool,
+            recorded: Option<LedgerState>,
+            registry: &'a RegistryGuard,
+        }
+        Json {
+            plan: &self.plan,
+            target: &self.target,
+            not_fresh: self
+                .not_fresh
+                .iter()
+                .map(|m| NotFresh {
+                    id: &m.id,
+                    status: m.status.as_str(),
+                    summary: m.summary(),
+                })
+                .collect(),
+            built: self.built,
+            recorded: self.recorded,
+            registry: &self.registry,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl Project {
     /// Plans, guards and (with [`ImageRequest::run`]) runs the image build of `target`:
     /// - the packaging step gets the model's parameters ([`Project::maven_model`]), as
     ///   `install` does, so the image holds what the stamps describe;
-    /// - with upstream modules that are not fresh in the local repository, running is
-    ///   refused ([`ImageError::StaleUpstream`]) unless [`ImageRequest::allow_stale`];
-    ///   a plan that is not run names them in [`ImageJob::not_fresh`];
+    /// - with upstream modules that are not fresh in the local repository, it is refused
+    ///   in every mode, planned or run ([`ImageError::StaleUpstream`]), unless
+    ///   [`ImageRequest::allow_stale`];
     /// - a tag that the tag ledger (`<local repository>/.m2fresh/image-tags.json`) knows
-    ///   for other content is refused ([`ImageError::TagReused`]) unless
-    ///   [`ImageRequest::allow_retag`]; the tag is recorded for this content once it is
-    ///   emitted or built.
+    ///   for other content, or that the image's registry holds with another fingerprint
+    ///   label (or none), is refused ([`ImageError::TagReused`]) unless
+    ///   [`ImageRequest::allow_retag`];
+    /// - the ledger records the tag as built after the steps ran and succeeded, and as
+    ///   planned when they were only emitted.
     ///
     /// The steps' output goes to `log`.
     ///
@@ -481,8 +568,9 @@ impl Project {
     ///
     /// # Errors
     ///
-    /// [`Error::Image`] for a refusal, a plan that cannot be made, or a step that failed;
-    /// other errors when the sources cannot be fingerprinted.
+    /// [`Error::Image`] for a refusal, a plan that cannot be made, a registry that cannot
+    /// be asked, or a step that failed; other errors when the sources cannot be
+    /// fingerprinted.
     pub fn image(
         &self,
         target: ModuleId,
@@ -501,7 +589,7 @@ impl Project {
         request: &ImageRequest,
         log: &mut dyn std::io::Write,
     ) -> Result<ImageJob> {
-        if request.run && !job.not_fresh.is_empty() && !request.allow_stale {
+        if !job.not_fresh.is_empty() && !request.allow_stale {
             return Err(ImageError::StaleUpstream {
                 target: job.target.clone(),
                 not_fresh: std::mem::take(&mut job.not_fresh),
@@ -512,19 +600,72 @@ impl Project {
         if !request.allow_retag {
             ledger.check(&job.plan.image, &job.plan.fingerprint)?;
         }
+        job.registry = self.registry_guard(&job.plan, request)?;
         if request.run {
             crate::image::run_steps(&job.plan, log)?;
             job.built = true;
         }
-        ledger.record(&job.plan.image, &job.plan.fingerprint);
+        let state = if job.built {
+            LedgerState::Built
+        } else {
+            LedgerState::Planned
+        };
+        ledger.record(&job.plan.image, &job.plan.fingerprint, state);
         ledger.save()?;
+        job.recorded = ledger.get(&job.plan.image).map(|e| e.state);
         Ok(job)
+    }
+
+    /// The tag guard in the registry: when the image name has a registry host, the tag's
+    /// manifest and its config's fingerprint label.
+    fn registry_guard(&self, plan: &ImagePlan, request: &ImageRequest) -> Result<RegistryGuard> {
+        if crate::image::registry_host(&plan.name).is_none() {
+            return Ok(RegistryGuard::NotAsked);
+        }
+        let mut options = request
+            .registry
+            .clone()
+            .unwrap_or_else(|| RegistryOptions::from_environment(self.environment()));
+        options.insecure |= request.options.insecure_registry;
+        match crate::image::registry::remote_tag(&plan.image, &options) {
+            Ok(RemoteTag::Absent) => Ok(RegistryGuard::Absent),
+            Ok(RemoteTag::Present {
+                digest,
+                fingerprint,
+            }) => {
+                if fingerprint.as_deref() == Some(plan.fingerprint.as_str()) {
+                    Ok(RegistryGuard::Same { digest })
+                } else if request.allow_retag {
+                    Ok(RegistryGuard::Replaced {
+                        digest,
+                        fingerprint,
+                    })
+                } else {
+                    Err(crate::image::registry_tag_reused(
+                        &plan.image,
+                        fingerprint.as_deref(),
+                        &plan.fingerprint,
+                    )
+                    .into())
+                }
+            }
+            Err(e @ RegistryError::Unreachable { .. }) if request.offline => {
+                Ok(RegistryGuard::Unreachable {
+                    warning: format!(
+                        "{e}; the tag is guarded by the local ledger alone (--offline)"
+                    ),
+                })
+            }
+            Err(e) => Err(ImageError::Registry(e).into()),
+        }
     }
 
     /// The image plan of `target` and the upstream modules that are not fresh, without
     /// the guards: nothing is refused, run or recorded (see [`Project::image`]).
     pub fn plan_image(&self, target: ModuleId, request: &ImageRequest) -> Result<ImageJob> {
         let closure = self.graph.upstream(&[target]);
+        // In a scan, a POM left out as unreadable is the error it is when the target needs it.
+        self.workspace.check_skipped(&closure)?;
         let (report, fingerprints) = self.check_for_build(&closure, &request.maven_args)?;
         let not_fresh = report
             .modules
@@ -566,8 +707,138 @@ impl Project {
             plan,
             not_fresh,
             built: false,
+            recorded: None,
+            registry: RegistryGuard::NotAsked,
         })
     }
+
+    /// `image --verify`: reads `image` from its registry and compares every workspace
+    /// module jar in it (found by the `pom.properties` inside, or by its file name) with
+    /// the artifact in the local repository, which must be fresh. See
+    /// [`crate::image::verify`].
+    pub fn verify_image(&self, image: &str, options: &RegistryOptions) -> Result<VerifyReport> {
+        let contents = crate::image::verify::read_image(
+            image,
+            options,
+            &crate::image::verify::VerifyLimits::default(),
+        )
+        .map_err(|e| Error::Image(ImageError::Verify(Box::new(e))))?;
+        let mut matched: Vec<(ModuleId, &crate::image::verify::ImageJar)> = Vec::new();
+        for jar in &contents.jars {
+            if let Some(id) = self.module_of_jar(jar) {
+                matched.push((id, jar));
+            }
+        }
+        let ids: Vec<ModuleId> = matched.iter().map(|(id, _)| *id).collect();
+        let statuses = self.check(&ids)?;
+        let mut modules = Vec::new();
+        for (id, jar) in matched {
+            let m = self.workspace.module(id);
+            let status = statuses.modules.iter().find(|s| s.module == id);
+            let local = self.repository.artifact_path(&m.gav, "jar", None);
+            let local_hash = crate::fsutil::hash_file(&local).ok().map(|(_, h)| h);
+            let result = match (&local_hash, status.map(|s| s.status)) {
+                (None, _) => VerifyResult::Missing,
+                (Some(h), _) if *h != jar.blake3 => VerifyResult::Differs,
+                (Some(_), Some(Status::Fresh)) => VerifyResult::Identical,
+                (Some(_), _) => VerifyResult::NotFresh,
+            };
+            modules.push(VerifiedJar {
+                id: m.key(),
+                version: m.gav.version.clone(),
+                path: jar.path.clone(),
+                image_blake3: jar.blake3.clone(),
+                repository: local,
+                repository_blake3: local_hash,
+                status: status.map_or("missing", |s| s.status.as_str()).to_owned(),
+                result,
+            });
+        }
+        let ok = !modules.is_empty() && modules.iter().all(|m| m.result == VerifyResult::Identical);
+        Ok(VerifyReport {
+            schema: crate::report::SCHEMA,
+            image: image.to_owned(),
+            digest: contents.digest,
+            labels: contents.labels,
+            modules,
+            ok,
+        })
+    }
+
+    /// The workspace module a jar of an image is the artifact of: by the coordinates in
+    /// it, else by its file name `artifactId-version.jar`.
+    fn module_of_jar(&self, jar: &crate::image::verify::ImageJar) -> Option<ModuleId> {
+        let found = self.workspace.modules.iter().enumerate().find(|(_, m)| {
+            let by_identity = jar.identity.as_ref().is_some_and(|i| {
+                i.group_id == m.gav.group_id
+                    && i.artifact_id == m.gav.artifact_id
+                    && i.version == m.gav.version
+            });
+            let file = jar.path.rsplit('/').next().unwrap_or(&jar.path);
+            let by_name = jar.identity.is_none()
+                && m.packaging == "jar"
+                && file == format!("{}-{}.jar", m.gav.artifact_id, m.gav.version);
+            by_identity || by_name
+        })?;
+        self.workspace.find(&found.1.gav.to_string()).ok()
+    }
+}
+
+/// How a workspace module's jar in an image compares with the local repository.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifyResult {
+    /// Byte-identical to the artifact in the local repository, which is fresh.
+    Identical,
+    /// Other bytes than the artifact in the local repository.
+    Differs,
+    /// Identical, but the artifact in the local repository is not fresh itself.
+    NotFresh,
+    /// The local repository has no artifact to compare with.
+    Missing,
+}
+
+/// One workspace module jar found in an image.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiedJar {
+    /// `groupId:artifactId`.
+    pub id: String,
+    /// Its version.
+    pub version: String,
+    /// Where it is in the image (`a.jar!/BOOT-INF/lib/b.jar` when nested).
+    pub path: String,
+    /// blake3 of the jar in the image.
+    pub image_blake3: String,
+    /// The artifact in the local repository.
+    pub repository: PathBuf,
+    /// Its blake3, when it is there.
+    pub repository_blake3: Option<String>,
+    /// The artifact's freshness in the local repository.
+    pub status: String,
+    /// The verdict.
+    pub result: VerifyResult,
+}
+
+/// `m2fresh image --verify IMAGE --format json`: `{"schema":1,"image","digest","labels",
+/// "modules":[{"id","version","path","imageBlake3","repository","repositoryBlake3",
+/// "status","result"}],"ok"}`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct VerifyReport {
+    /// The schema version.
+    pub schema: u32,
+    /// The image as asked for.
+    pub image: String,
+    /// Its manifest digest.
+    pub digest: String,
+    /// Its labels.
+    pub labels: BTreeMap<String, String>,
+    /// The workspace module jars found in it.
+    pub modules: Vec<VerifiedJar>,
+    /// Whether at least one was found and every one is identical to a fresh artifact.
+    pub ok: bool,
 }
 
 /// The error for a path m2fresh cannot work with because it is not UTF-8.

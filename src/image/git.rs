@@ -12,6 +12,9 @@ use std::process::{Command, Stdio};
 pub struct GitHead {
     /// The abbreviated commit id (at least 12 hex digits with [`CommandGit`]).
     pub short: String,
+    /// The full commit id (the `org.opencontainers.image.revision` label); may be empty
+    /// when the caller's git binding does not know it.
+    pub commit: String,
     /// Whether the working tree has changes, untracked files included.
     pub dirty: bool,
 }
@@ -68,10 +71,17 @@ impl GitInfo for CommandGit {
         let short = Self::checked(dir, &["rev-parse", "--short=12", "HEAD"])?
             .trim()
             .to_owned();
+        let commit = Self::checked(dir, &["rev-parse", "HEAD"])?
+            .trim()
+            .to_owned();
         let dirty = !Self::checked(dir, &["status", "--porcelain"])?
             .trim()
             .is_empty();
-        Ok(Some(GitHead { short, dirty }))
+        Ok(Some(GitHead {
+            short,
+            commit,
+            dirty,
+        }))
     }
 }
 
@@ -109,6 +119,8 @@ mod tests {
         git(root, &["commit", "-q", "-m", "one"]);
         let head = CommandGit.head(root).unwrap().unwrap();
         assert_eq!(head.short.len(), 12);
+        assert_eq!(head.commit.len(), 40);
+        assert!(head.commit.starts_with(&head.short));
         assert!(head.short.bytes().all(|b| b.is_ascii_hexdigit()));
         assert!(!head.dirty);
 

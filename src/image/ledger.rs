@@ -6,8 +6,8 @@
 //! guards; it is written atomically (temporary file + rename) and merged under a lock, so
 //! two runs never lose each other's entries.
 
-use super::ImageError;
 use super::reference::{next_version, split_reference};
+use super::{ImageError, TagHolder};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -18,6 +18,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// The version of the ledger's JSON layout.
 pub const LEDGER_SCHEMA: u32 = 1;
 
+/// How far m2fresh saw a tag go.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LedgerState {
+    /// Emitted as a command (or planned by a library caller); whether it ran is unknown.
+    /// Entries of ledgers written before the state was kept read as planned.
+    #[default]
+    Planned,
+    /// Its steps ran and succeeded.
+    Built,
+}
+
 /// What one `name:tag` was recorded for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -26,6 +38,9 @@ pub struct LedgerEntry {
     pub fingerprint: String,
     /// When it was recorded, in seconds since the Unix epoch.
     pub recorded_at: u64,
+    /// Planned or built.
+    #[serde(default)]
+    pub state: LedgerState,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -84,38 +99,36 @@ impl TagLedger {
     /// tag, when it is a version) as the suggested bump.
     pub fn check(&self, image: &str, fingerprint: &str) -> Result<(), ImageError> {
         match self.entries.get(image) {
-            Some(entry) if entry.fingerprint != fingerprint => {
-                let (_, tag, _) = split_reference(image);
-                let suggestion = tag.and_then(next_version);
-                let help = match &suggestion {
-                    Some(next) => format!(
-                        "the module's content changed since this tag was built: bump the project version to {next}, or use `--tag-policy version-fingerprint`, or pass `--allow-retag` to overwrite the tag anyway"
-                    ),
-                    None => "the module's content changed since this tag was built: commit the changes (with `--tag-policy git`), or use `--tag-policy version-fingerprint`, or pass `--allow-retag` to overwrite the tag anyway".to_owned(),
-                };
-                Err(ImageError::TagReused {
-                    image: image.to_owned(),
-                    recorded_fingerprint: entry.fingerprint.clone(),
-                    fingerprint: fingerprint.to_owned(),
-                    suggestion,
-                    help,
-                })
-            }
+            Some(entry) if entry.fingerprint != fingerprint => Err(tag_reused(
+                image,
+                &entry.fingerprint,
+                fingerprint,
+                match entry.state {
+                    LedgerState::Built => TagHolder::LedgerBuilt,
+                    LedgerState::Planned => TagHolder::LedgerPlanned,
+                },
+            )),
             _ => Ok(()),
         }
     }
 
-    /// Records that `image` stands for `fingerprint` (replacing an earlier record, as
-    /// `--allow-retag` wants). Takes effect on disk with [`save`](Self::save).
-    pub fn record(&mut self, image: &str, fingerprint: &str) {
+    /// Records that `image` stands for `fingerprint`, as planned or built (replacing an
+    /// earlier record, as `--allow-retag` wants; a tag built for the same content stays
+    /// built when it is planned again). Takes effect on disk with [`save`](Self::save).
+    pub fn record(&mut self, image: &str, fingerprint: &str, state: LedgerState) {
         let recorded_at = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
+        let state = match self.entries.get(image) {
+            Some(old) if old.fingerprint == fingerprint => old.state.max(state),
+            _ => state,
+        };
         self.entries.insert(
             image.to_owned(),
             LedgerEntry {
                 fingerprint: fingerprint.to_owned(),
                 recorded_at,
+                state,
             },
         );
         self.recorded.insert(image.to_owned());
@@ -168,6 +181,32 @@ impl TagLedger {
     }
 }
 
+/// The refusal of a tag that stands for other content, with the next version (from the
+/// tag, when it is a version) as the suggested bump.
+pub(crate) fn tag_reused(
+    image: &str,
+    recorded: &str,
+    fingerprint: &str,
+    holder: TagHolder,
+) -> ImageError {
+    let (_, tag, _) = split_reference(image);
+    let suggestion = tag.and_then(next_version);
+    let help = match &suggestion {
+        Some(next) => format!(
+            "the module's content changed since this tag was made: bump the project version to {next}, or use `--tag-policy version-fingerprint`, or pass `--allow-retag` to overwrite the tag anyway"
+        ),
+        None => "the module's content changed since this tag was made: commit the changes (with `--tag-policy git`), or use `--tag-policy version-fingerprint`, or pass `--allow-retag` to overwrite the tag anyway".to_owned(),
+    };
+    ImageError::TagReused {
+        image: image.to_owned(),
+        state: holder,
+        recorded_fingerprint: recorded.to_owned(),
+        fingerprint: fingerprint.to_owned(),
+        suggestion,
+        help: help.into(),
+    }
+}
+
 fn lock_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");
@@ -211,7 +250,7 @@ mod tests {
         let repo = tempfile::tempdir().unwrap();
         let mut ledger = TagLedger::open_in(repo.path()).unwrap();
         ledger.check("app:1.0.3", FP_A).unwrap();
-        ledger.record("app:1.0.3", FP_A);
+        ledger.record("app:1.0.3", FP_A, LedgerState::Built);
         ledger.save().unwrap();
         assert!(repo.path().join(".m2fresh/image-tags.json").is_file());
 
@@ -225,7 +264,11 @@ mod tests {
     fn changed_content_is_refused_with_the_next_version() {
         let repo = tempfile::tempdir().unwrap();
         let mut ledger = TagLedger::open_in(repo.path()).unwrap();
-        ledger.record("reg.example.com:5000/team/app:1.0-SNAPSHOT", FP_A);
+        ledger.record(
+            "reg.example.com:5000/team/app:1.0-SNAPSHOT",
+            FP_A,
+            LedgerState::Built,
+        );
         ledger.save().unwrap();
 
         let ledger = TagLedger::open_in(repo.path()).unwrap();
@@ -254,7 +297,7 @@ mod tests {
     #[test]
     fn git_tags_get_no_version_suggestion() {
         let mut ledger = TagLedger::open(Path::new("/nonexistent/ledger.json")).unwrap();
-        ledger.record("app:3f2a9c1b0d4e-dirty", FP_A);
+        ledger.record("app:3f2a9c1b0d4e-dirty", FP_A, LedgerState::Built);
         match ledger.check("app:3f2a9c1b0d4e-dirty", FP_B) {
             Err(ImageError::TagReused {
                 suggestion, help, ..
@@ -267,13 +310,49 @@ mod tests {
     }
 
     #[test]
+    fn planned_and_built_are_told_apart_and_built_stays_built() {
+        let repo = tempfile::tempdir().unwrap();
+        let mut ledger = TagLedger::open_in(repo.path()).unwrap();
+        ledger.record("app:1", FP_A, LedgerState::Planned);
+        ledger.save().unwrap();
+        let mut ledger = TagLedger::open_in(repo.path()).unwrap();
+        assert_eq!(ledger.get("app:1").unwrap().state, LedgerState::Planned);
+        match ledger.check("app:1", FP_B) {
+            Err(ImageError::TagReused { state, .. }) => {
+                assert_eq!(state, TagHolder::LedgerPlanned)
+            }
+            other => panic!("{other:?}"),
+        }
+        ledger.record("app:1", FP_A, LedgerState::Built);
+        ledger.record("app:1", FP_A, LedgerState::Planned);
+        ledger.save().unwrap();
+        let ledger = TagLedger::open_in(repo.path()).unwrap();
+        assert_eq!(ledger.get("app:1").unwrap().state, LedgerState::Built);
+        let err = ledger.check("app:1", FP_B).unwrap_err();
+        assert!(err.to_string().contains("was already built"), "{err}");
+        // A ledger written before the state was kept reads as planned.
+        let old = repo.path().join("old.json");
+        fs::write(
+            &old,
+            format!(
+                r#"{{"schema":1,"images":{{"a:1":{{"fingerprint":"{FP_A}","recordedAt":1}}}}}}"#
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            TagLedger::open(&old).unwrap().get("a:1").unwrap().state,
+            LedgerState::Planned
+        );
+    }
+
+    #[test]
     fn retag_replaces_the_record() {
         let repo = tempfile::tempdir().unwrap();
         let mut ledger = TagLedger::open_in(repo.path()).unwrap();
-        ledger.record("app:1", FP_A);
+        ledger.record("app:1", FP_A, LedgerState::Built);
         ledger.save().unwrap();
         let mut ledger = TagLedger::open_in(repo.path()).unwrap();
-        ledger.record("app:1", FP_B);
+        ledger.record("app:1", FP_B, LedgerState::Built);
         ledger.save().unwrap();
         let ledger = TagLedger::open_in(repo.path()).unwrap();
         ledger.check("app:1", FP_B).unwrap();
@@ -291,7 +370,7 @@ mod tests {
             for (i, mut ledger) in ledgers.into_iter().enumerate() {
                 s.spawn(move || {
                     for j in 0..5 {
-                        ledger.record(&format!("app{i}:{j}"), FP_A);
+                        ledger.record(&format!("app{i}:{j}"), FP_A, LedgerState::Built);
                         ledger.save().unwrap();
                     }
                 });

@@ -2,37 +2,47 @@
 //! as argv arrays, as one shell-safe line, or run directly.
 //!
 //! Its inputs are plain data ([`ImageTarget`], filled from the effective model by the
-//! caller), so this module owns only the decisions: how the module builds an image (the
-//! Jib plugin, a `Dockerfile`, or a Docker Maven plugin), with which engine, under which
-//! `name:tag` (validated against the image reference grammar, so nothing from a POM
-//! reaches a command unchecked), and whether that tag already stood for other content
-//! ([`TagLedger`]). A rebuilt image pushed under an old tag is not picked up by running
-//! workloads; the tag guard exists to make that mistake loud.
+//! caller), so this module owns only the decisions: how the module builds an image (every
+//! route the ecosystem uses: the Jib plugin, the Docker Maven plugins, Dockerfiles next to
+//! the POM, in `src/main/docker` or as resource templates, with the build context their
+//! `ADD`/`COPY` sources need after `package`), with which engine, under which `name:tag`
+//! (validated against the image reference grammar, so nothing from a POM reaches a
+//! command unchecked), with which labels ([`image_labels`]), and whether that tag already
+//! stood for other content — in the local [`TagLedger`], or in the registry
+//! ([`registry::remote_tag`]). A rebuilt image pushed under an old tag is not picked up by
+//! running workloads; the tag guard exists to make that mistake loud. [`verify`] reads a
+//! pushed image's jars.
 //!
 //! ```no_run
-//! use m2fresh::image::{plan_image, shell_line, CommandGit, ImageOptions, ImageTarget, TagLedger};
+//! use m2fresh::image::{
+//!     plan_image, shell_line, CommandGit, ImageOptions, ImageTarget, LedgerState, TagLedger,
+//! };
 //! # fn target() -> ImageTarget { unimplemented!() }
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let plan = plan_image(&target(), &ImageOptions::default(), &CommandGit)?;
 //! let mut ledger = TagLedger::open_in(std::path::Path::new("/home/me/.m2/repository"))?;
 //! ledger.check(&plan.image, &plan.fingerprint)?;
 //! println!("{}", shell_line(&plan.steps)?);
-//! ledger.record(&plan.image, &plan.fingerprint);
+//! ledger.record(&plan.image, &plan.fingerprint, LedgerState::Planned);
 //! ledger.save()?;
 //! # Ok(()) }
 //! ```
 
+mod dockerfile;
 mod git;
 mod ledger;
 mod planner;
 mod reference;
+pub mod registry;
+mod routes;
 mod run;
 mod shell;
 mod target;
+pub mod verify;
 
 pub use git::{CommandGit, GitHead, GitInfo};
-pub use ledger::{LEDGER_SCHEMA, LedgerEntry, TagLedger};
-pub use planner::{plan_image, plan_image_with};
+pub use ledger::{LEDGER_SCHEMA, LedgerEntry, LedgerState, TagLedger};
+pub use planner::{image_labels, plan_image, plan_image_with};
 pub use reference::next_version;
 pub use run::run_steps;
 pub use shell::shell_line;
@@ -46,6 +56,13 @@ use std::str::FromStr;
 
 /// The version of the JSON form of [`ImagePlan`].
 pub const PLAN_SCHEMA: u32 = 1;
+
+/// The OCI label with the project version.
+pub const LABEL_VERSION: &str = "org.opencontainers.image.version";
+/// The OCI label with the git commit the image was built from.
+pub const LABEL_REVISION: &str = "org.opencontainers.image.revision";
+/// The label with the module's m2fresh fingerprint, which the registry guard reads.
+pub const LABEL_FINGERPRINT: &str = "m2fresh.fingerprint";
 
 /// One element of a plugin's `<configuration>`, as a small XML tree (attributes dropped).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -113,6 +130,17 @@ impl Default for MavenCommand {
     }
 }
 
+/// A resource directory of the module: what `package` copies into the build output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceRoot {
+    /// The directory, absolute.
+    pub directory: PathBuf,
+    /// `<targetPath>`, relative to the output directory (or absolute).
+    pub target_path: Option<String>,
+    /// Whether Maven's resource filtering processes its files.
+    pub filtering: bool,
+}
+
 /// The module to build an image for, as the effective model describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageTarget {
@@ -138,6 +166,14 @@ pub struct ImageTarget {
     pub properties: BTreeMap<String, String>,
     /// How to run Maven.
     pub maven: MavenCommand,
+    /// `${project.build.directory}` (`target/`), absolute.
+    pub build_directory: PathBuf,
+    /// `${project.build.outputDirectory}` (`target/classes`), absolute.
+    pub output_directory: PathBuf,
+    /// `${project.build.finalName}`: the artifact is `<build directory>/<finalName>.jar`.
+    pub final_name: String,
+    /// The resource directories, in the model's order.
+    pub resources: Vec<ResourceRoot>,
 }
 
 /// The program that builds (and pushes) the image.
@@ -202,6 +238,9 @@ pub enum BuildMethod {
     /// `com.spotify:dockerfile-maven-plugin` (`dockerfile:build`).
     #[serde(rename = "spotify-dockerfile-maven-plugin")]
     SpotifyDockerfilePlugin,
+    /// `com.spotify:docker-maven-plugin` (`docker:build`), the course's plugin.
+    #[serde(rename = "spotify-docker-maven-plugin")]
+    SpotifyDockerPlugin,
 }
 
 /// Options of `m2fresh image`.
@@ -220,6 +259,15 @@ pub struct ImageOptions {
     /// The Jib goal; default `build` with a registry, `dockerBuild` when docker or podman
     /// was chosen, `buildTar` otherwise.
     pub jib_goal: Option<JibGoal>,
+    /// `--dockerfile`: build this Dockerfile with docker, podman or buildah.
+    pub dockerfile: Option<PathBuf>,
+    /// `--context`: the build context of a Dockerfile (default: where its `ADD`/`COPY`
+    /// sources are after `package`).
+    pub context: Option<PathBuf>,
+    /// Push to the registry the POM's image name has, without `--registry`.
+    pub push: bool,
+    /// Reach the registry over plain HTTP although it is not on this machine.
+    pub insecure_registry: bool,
 }
 
 /// One command of a plan: run `argv` directly (no shell) in `cwd`.
@@ -249,6 +297,16 @@ pub struct ImagePlan {
     pub method: BuildMethod,
     /// The commands, in order.
     pub steps: Vec<Step>,
+    /// The Dockerfile the engine (or plugin) reads, when there is one.
+    pub dockerfile: Option<PathBuf>,
+    /// The build context, when m2fresh knows it.
+    pub context: Option<PathBuf>,
+    /// The labels the image gets ([`image_labels`]).
+    pub labels: BTreeMap<String, String>,
+    /// Why the labels are not set, on a route that has no way to set them.
+    pub label_note: Option<String>,
+    /// Whether the steps push the image to its registry.
+    pub pushes: bool,
 }
 
 impl ImagePlan {
@@ -259,6 +317,7 @@ impl ImagePlan {
 }
 
 /// JSON (schema 1): `{"schema":1,"image","name","tag","fingerprint","engine","method",
+/// "dockerfile","context","labels":{…},"labelNote","pushes",
 /// "steps":[{"argv":[…],"cwd":"…"}],"command":"<shell line>"}`.
 impl Serialize for ImagePlan {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -272,6 +331,11 @@ impl Serialize for ImagePlan {
             fingerprint: &'a str,
             engine: Engine,
             method: BuildMethod,
+            dockerfile: Option<&'a PathBuf>,
+            context: Option<&'a PathBuf>,
+            labels: &'a BTreeMap<String, String>,
+            label_note: Option<&'a str>,
+            pushes: bool,
             steps: &'a [Step],
             command: String,
         }
@@ -284,11 +348,37 @@ impl Serialize for ImagePlan {
             fingerprint: &self.fingerprint,
             engine: self.engine,
             method: self.method,
+            dockerfile: self.dockerfile.as_ref(),
+            context: self.context.as_ref(),
+            labels: &self.labels,
+            label_note: self.label_note.as_deref(),
+            pushes: self.pushes,
             steps: &self.steps,
             command,
         }
         .serialize(serializer)
     }
+}
+
+/// The registry host of an image name (`registry.example.com:5000/team/app`), if it
+/// names one.
+pub fn registry_host(name: &str) -> Option<&str> {
+    reference::split_domain(name).0
+}
+
+/// The tag guard's refusal of a tag the registry holds with another fingerprint label
+/// (`None`: without one).
+pub(crate) fn registry_tag_reused(
+    image: &str,
+    remote: Option<&str>,
+    fingerprint: &str,
+) -> ImageError {
+    ledger::tag_reused(
+        image,
+        remote.unwrap_or("none (no m2fresh label)"),
+        fingerprint,
+        TagHolder::Registry,
+    )
 }
 
 macro_rules! text_enum {
@@ -351,6 +441,7 @@ text_enum!(
     Jib = "jib",
     Fabric8DockerPlugin = "fabric8-docker-maven-plugin",
     SpotifyDockerfilePlugin = "spotify-dockerfile-maven-plugin",
+    SpotifyDockerPlugin = "spotify-docker-maven-plugin",
 );
 
 /// What to add to a module so that it can build an image.
@@ -364,6 +455,30 @@ const NO_SOURCE_HELP: &str =
         <to><image>my-team/my-service</image></to>
       </configuration>
     </plugin>";
+
+/// Where a reused tag is known, for [`ImageError::TagReused`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TagHolder {
+    /// The ledger records the tag as built (its steps ran and succeeded).
+    LedgerBuilt,
+    /// The ledger records the tag as planned (emitted; it may have been built since).
+    LedgerPlanned,
+    /// The registry has the tag, with another fingerprint label.
+    Registry,
+}
+
+impl TagHolder {
+    fn describe(self) -> &'static str {
+        match self {
+            TagHolder::LedgerBuilt => "was already built from different content",
+            TagHolder::LedgerPlanned => {
+                "was already planned (emitted, maybe built since) for different content"
+            }
+            TagHolder::Registry => "is already in the registry with different content",
+        }
+    }
+}
 
 /// Everything that can go wrong while planning, guarding or running an image build.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -389,11 +504,67 @@ pub enum ImageError {
     },
 
     /// The module has no Jib plugin, no Dockerfile and no Docker Maven plugin.
-    #[error("{}: no way to build a container image (no Jib plugin, no Dockerfile, no Docker Maven plugin)", .module.display())]
+    #[error("{}: no way to build a container image; looked for {looked_for}", .module.display())]
     #[diagnostic(code(m2fresh::image::no_source), help("{}", NO_SOURCE_HELP))]
     NoImageSource {
         /// The module directory.
         module: PathBuf,
+        /// What was looked for.
+        looked_for: String,
+    },
+
+    /// The module offers more than one way to build its image.
+    #[error("{}: more than one way to build the image: {}", .module.display(), .found.join("; "))]
+    #[diagnostic(code(m2fresh::image::ambiguous), help("{how}"))]
+    AmbiguousRoute {
+        /// The module directory.
+        module: PathBuf,
+        /// The routes found, described.
+        found: Vec<String>,
+        /// How to choose.
+        how: String,
+    },
+
+    /// Options that cannot go together.
+    #[error("{reason}")]
+    #[diagnostic(code(m2fresh::image::options))]
+    ConflictingOptions {
+        /// What conflicts.
+        reason: String,
+    },
+
+    /// A Dockerfile could not be read.
+    #[error("{}: cannot read the Dockerfile", .path.display())]
+    #[diagnostic(
+        code(m2fresh::image::dockerfile_read),
+        help("check the path (--dockerfile) and the file's permissions")
+    )]
+    DockerfileRead {
+        /// The Dockerfile.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+
+    /// No directory holds every source the Dockerfile's `ADD`/`COPY` need after `package`.
+    #[error(
+        "{}: no build context has every ADD/COPY source after `package` (missing: {}; looked in {})",
+        .dockerfile.display(),
+        .missing.join(", "),
+        .tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    #[diagnostic(
+        code(m2fresh::image::no_context),
+        help("pass the build context with --context DIR")
+    )]
+    NoContext {
+        /// The Dockerfile.
+        dockerfile: PathBuf,
+        /// The sources found nowhere.
+        missing: Vec<String>,
+        /// The directories looked in.
+        tried: Vec<PathBuf>,
     },
 
     /// `--engine jib` (or a Jib goal) was asked for, but the POM has no Jib plugin.
@@ -584,14 +755,17 @@ pub enum ImageError {
     )]
     EmptyStep,
 
-    /// The tag was already built or emitted for different content.
+    /// The tag was already built, planned or pushed for different content.
     #[error(
-        "{image} was already built from different content (fingerprint {recorded_fingerprint}, now {fingerprint})"
+        "{image} {} (fingerprint {recorded_fingerprint}, now {fingerprint})",
+        .state.describe()
     )]
     #[diagnostic(code(m2fresh::image::tag_reused), help("{help}"))]
     TagReused {
         /// `name:tag`.
         image: String,
+        /// Who knows the tag, and as what.
+        state: TagHolder,
         /// The fingerprint the tag was recorded for.
         recorded_fingerprint: String,
         /// The fingerprint of the content now.
@@ -599,7 +773,7 @@ pub enum ImageError {
         /// The next version to bump to, when the tag is a version.
         suggestion: Option<String>,
         /// What to do, with the suggestion in it.
-        help: String,
+        help: Box<str>,
     },
 
     /// The tag ledger could not be read.
@@ -707,6 +881,16 @@ pub enum ImageError {
         /// The exit status.
         status: String,
     },
+
+    /// `--verify` could not read the image.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Verify(Box<verify::VerifyError>),
+
+    /// The registry guard could not ask the registry.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Registry(#[from] registry::RegistryError),
 
     /// The step log could not be written.
     #[error("cannot write the step log")]

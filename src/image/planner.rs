@@ -1,22 +1,22 @@
-//! Turning an [`ImageTarget`] and [`ImageOptions`] into an [`ImagePlan`]: detection of how
-//! the module builds an image, the engine, the validated `name:tag`, and the argv of each
-//! step.
+//! Turning an [`ImageTarget`] and [`ImageOptions`] into an [`ImagePlan`]: the route
+//! ([`super::routes`]), the validated `name:tag`, the labels, and the argv of each step.
 //!
 //! Every path in the argv is absolute (so steps can be run one by one from anywhere, and a
 //! path can never be read as an option), every name and tag has passed the reference
 //! grammar, and nothing here runs a command except the `GitInfo` the caller hands in.
 
 use super::reference::{check_name, check_registry, check_tag, split_domain, split_reference};
+use super::routes::{
+    self, FABRIC8, FoundDockerfile, JIB, PluginKind, Route, SPOTIFY, SPOTIFY_DOCKER, config_node,
+    config_text, find_plugin,
+};
 use super::shell::shell_line;
 use super::{
     BuildMethod, ConfigNode, Engine, GitInfo, ImageError, ImageOptions, ImagePlan, ImageTarget,
-    JibGoal, PluginInfo, Step, TagPolicy,
+    JibGoal, LABEL_FINGERPRINT, LABEL_REVISION, LABEL_VERSION, PluginInfo, Step, TagPolicy,
 };
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-const JIB: (&str, &str) = ("com.google.cloud.tools", "jib-maven-plugin");
-const FABRIC8: (&str, &str) = ("io.fabric8", "docker-maven-plugin");
-const SPOTIFY: (&str, &str) = ("com.spotify", "dockerfile-maven-plugin");
 
 /// How many hex digits of the fingerprint go into a tag.
 const FINGERPRINT_TAG_LEN: usize = 12;
@@ -32,23 +32,24 @@ pub fn plan_image(
 }
 
 /// Plans the image build for `target`, asking `on_path(program)` whether `docker`,
-/// `podman` or `buildah` is installed (only [`Engine::Auto`] asks).
+/// `podman` or `buildah` is installed.
 ///
-/// Choice of method, by engine:
-/// - `auto`: the Jib plugin when configured; else a `Dockerfile` (or `Containerfile`)
-///   with docker, or podman, or buildah, whichever is on `PATH` first; else
-///   `io.fabric8:docker-maven-plugin`, else `com.spotify:dockerfile-maven-plugin`.
-/// - `jib`: the Jib plugin, which must be configured.
-/// - `docker`/`podman`: a Dockerfile; else the Jib plugin with `jib:dockerBuild`; else a
-///   Docker Maven plugin.
-/// - `buildah`: a Dockerfile.
-///
-/// A [`ImageOptions::jib_goal`] selects the Jib plugin whatever the engine.
+/// The route (see the `routes` module): with `auto`, the one plugin the POM configures
+/// (Jib, `com.spotify:docker-maven-plugin`, `com.spotify:dockerfile-maven-plugin`,
+/// `io.fabric8:docker-maven-plugin`), else the one Dockerfile (next to the POM, in
+/// `src/main/docker`, or a resource template) built by docker, podman or buildah,
+/// whichever is on `PATH` first; two of either are ambiguous. `jib` (or a Jib goal): the
+/// Jib plugin. `docker`/`podman`/`buildah`: the one Dockerfile, else (docker, podman) the
+/// one plugin. `--dockerfile` and `--context` override.
 ///
 /// The name is `--registry/` + (`--name`, or the repository part of the image the POM
-/// configures for the chosen method, or the lower-cased artifactId). Without `--registry`
+/// configures for the chosen route, or the lower-cased artifactId). Without `--registry`
 /// a POM-configured registry host stays; with it, the POM's host is replaced. A tag in a
 /// POM-configured image is ignored: the tag comes from the policy.
+///
+/// Every image gets the labels of [`image_labels`], through the route's own mechanism
+/// (`--label`, Jib's `jib.container.labels`, the plugins' properties); where a route has
+/// none, [`ImagePlan::label_note`] says so.
 pub fn plan_image_with(
     target: &ImageTarget,
     options: &ImageOptions,
@@ -56,108 +57,400 @@ pub fn plan_image_with(
     on_path: &dyn Fn(&str) -> bool,
 ) -> Result<ImagePlan, ImageError> {
     let paths = Paths::new(target)?;
-    let route = choose_route(target, options, &paths, on_path)?;
+    let route = routes::choose_route(target, options, on_path)?;
     let name = image_name(target, options, &route)?;
     let tag = image_tag(target, options.tag_policy, git)?;
     let image = format!("{name}:{tag}");
-    let push = options.registry.is_some();
-
-    let mut steps = Vec::new();
-    let (engine, method) = match &route {
-        Route::Dockerfile { engine, file } => {
-            steps.push(paths.maven(target, &[]));
-            let program = engine.as_str();
-            let build = if *engine == Engine::Buildah {
-                "bud"
-            } else {
-                "build"
-            };
-            steps.push(paths.step([program, build, "-t", &image, "-f", file, &paths.module]));
-            if push {
-                steps.push(paths.step([program, "push", &image]));
-            }
-            (*engine, BuildMethod::Dockerfile)
-        }
-        Route::Jib { goal, daemon, .. } => {
-            let goal_arg = format!("jib:{goal}");
-            let image_arg = format!("-Djib.to.image={image}");
-            let mut extra = vec![goal_arg.as_str(), image_arg.as_str()];
-            if *daemon == Engine::Podman && *goal == JibGoal::DockerBuild {
-                extra.push("-Djib.dockerClient.executable=podman");
-            }
-            steps.push(paths.maven(target, &extra));
-            if push && *goal == JibGoal::DockerBuild {
-                steps.push(paths.step([daemon.as_str(), "push", &image]));
-            }
-            (Engine::Jib, BuildMethod::Jib)
-        }
-        Route::Plugin { kind, engine } => {
-            let (built, maven_args) = match kind {
-                PluginKind::Fabric8 => (fabric8_image(target)?, Vec::new()),
-                PluginKind::Spotify => spotify_build(target, &name, &tag),
-            };
-            check_built_image(target, *kind, &built)?;
-            let mut extra = vec![kind.goal()];
-            extra.extend(maven_args.iter().map(String::as_str));
-            steps.push(paths.maven(target, &extra));
-            if built != image {
-                steps.push(paths.step([engine.as_str(), "tag", &built, &image]));
-            }
-            if push {
-                steps.push(paths.step([engine.as_str(), "push", &image]));
-            }
-            (*engine, kind.method())
-        }
+    let labels = image_labels(target, git);
+    let push = options.registry.is_some() || split_domain(&name).0.is_some() && options.push;
+    let insecure = options.insecure_registry || split_domain(&name).0.is_some_and(is_loopback);
+    let request = StepRequest {
+        target,
+        paths: &paths,
+        image: &image,
+        name: &name,
+        tag: &tag,
+        labels: &labels,
+        push,
+        insecure,
+    };
+    let built = match &route {
+        Route::Dockerfile {
+            engine,
+            file,
+            context,
+        } => dockerfile_steps(&request, *engine, file, context)?,
+        Route::Jib { goal, daemon, .. } => jib_steps(&request, *goal, *daemon)?,
+        Route::Plugin { kind, engine } => plugin_steps(&request, *kind, *engine)?,
     };
     // Surfaces a NUL in the user's Maven arguments now, not when the plan is printed.
-    shell_line(&steps)?;
+    shell_line(&built.steps)?;
     Ok(ImagePlan {
         image,
         name,
         tag,
         fingerprint: target.fingerprint.clone(),
+        engine: built.engine,
+        method: built.method,
+        steps: built.steps,
+        dockerfile: built.dockerfile,
+        context: built.context,
+        labels,
+        label_note: built.label_note,
+        pushes: push,
+    })
+}
+
+/// The labels every image gets: the project version, the git commit when the module is in
+/// a git working tree, and the m2fresh fingerprint of the module.
+pub fn image_labels(target: &ImageTarget, git: &dyn GitInfo) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::new();
+    labels.insert(LABEL_VERSION.to_owned(), target.version.clone());
+    if let Ok(Some(head)) = git.head(&target.module_dir)
+        && !head.commit.is_empty()
+    {
+        labels.insert(LABEL_REVISION.to_owned(), head.commit);
+    }
+    labels.insert(LABEL_FINGERPRINT.to_owned(), target.fingerprint.clone());
+    labels
+}
+
+/// Whether a registry host is on this machine: plain HTTP is allowed there.
+pub(crate) fn is_loopback(domain: &str) -> bool {
+    let host = match domain.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => domain.rsplit_once(':').map_or(domain, |(h, _)| h),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// What every route's steps are made from.
+struct StepRequest<'a> {
+    target: &'a ImageTarget,
+    paths: &'a Paths,
+    image: &'a str,
+    name: &'a str,
+    tag: &'a str,
+    labels: &'a BTreeMap<String, String>,
+    push: bool,
+    /// The registry is reached over plain HTTP (loopback, or `--insecure-registry`).
+    insecure: bool,
+}
+
+/// The steps of a route and what the plan says about them.
+struct Built {
+    engine: Engine,
+    method: BuildMethod,
+    steps: Vec<Step>,
+    dockerfile: Option<PathBuf>,
+    context: Option<PathBuf>,
+    label_note: Option<String>,
+}
+
+fn utf8(path: &Path) -> Result<String, ImageError> {
+    path.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| ImageError::NonUtf8Path {
+            path: path.to_path_buf(),
+        })
+}
+
+/// `ENGINE build -t IMAGE -f FILE [--build-arg K=V]… [--label K=V]… CONTEXT`, then the push.
+fn dockerfile_steps(
+    r: &StepRequest,
+    engine: Engine,
+    file: &FoundDockerfile,
+    context: &Path,
+) -> Result<Built, ImageError> {
+    let program = engine.as_str();
+    let build = if engine == Engine::Buildah {
+        "bud"
+    } else {
+        "build"
+    };
+    let dockerfile = utf8(&absolute(&file.built)?)?;
+    let context = absolute(context)?;
+    let mut argv: Vec<String> = [program, build, "-t", r.image, "-f", &dockerfile]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for (k, v) in &file.build_args {
+        argv.push("--build-arg".into());
+        argv.push(format!("{k}={v}"));
+    }
+    for (k, v) in r.labels {
+        argv.push("--label".into());
+        argv.push(format!("{k}={v}"));
+    }
+    argv.push(utf8(&context)?);
+    let mut steps = vec![r.paths.maven(r.target, &[]), r.paths.step_owned(argv)];
+    if r.push {
+        steps.push(push_step(r, engine, r.image));
+    }
+    Ok(Built {
         engine,
-        method,
+        method: BuildMethod::Dockerfile,
         steps,
+        dockerfile: Some(PathBuf::from(dockerfile)),
+        context: Some(context),
+        label_note: None,
+    })
+}
+
+/// `ENGINE push IMAGE`; podman and buildah need `--tls-verify=false` for a plain-HTTP
+/// registry (docker allows one on loopback by itself).
+fn push_step(r: &StepRequest, engine: Engine, image: &str) -> Step {
+    let mut argv = vec![engine.as_str(), "push"];
+    if r.insecure && matches!(engine, Engine::Podman | Engine::Buildah) {
+        argv.push("--tls-verify=false");
+    }
+    argv.push(image);
+    r.paths.step(argv)
+}
+
+fn jib_steps(r: &StepRequest, goal: JibGoal, daemon: Engine) -> Result<Built, ImageError> {
+    let goal_arg = format!("jib:{goal}");
+    let image_arg = format!("-Djib.to.image={}", r.image);
+    let mut extra = vec![goal_arg, image_arg];
+    if daemon == Engine::Podman && goal == JibGoal::DockerBuild {
+        extra.push("-Djib.dockerClient.executable=podman".into());
+    }
+    if r.insecure && goal == JibGoal::Build {
+        extra.push("-Djib.allowInsecureRegistries=true".into());
+    }
+    // `jib.container.labels` replaces the POM's <container><labels>: merge them.
+    let mut labels: BTreeMap<String, String> = find_plugin(r.target, JIB)
+        .and_then(|p| config_node(p, &["container", "labels"]))
+        .map(|n| {
+            n.children
+                .iter()
+                .map(|c| (c.name.clone(), c.text.clone().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    labels.extend(r.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let label_note = if labels
+        .iter()
+        .any(|(k, v)| k.contains([',', '=']) || v.contains(','))
+    {
+        Some("labels: not set, a value holds a `,`, which jib.container.labels cannot carry".into())
+    } else {
+        let list: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        extra.push(format!("-Djib.container.labels={}", list.join(",")));
+        None
+    };
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let mut steps = vec![r.paths.maven(r.target, &extra)];
+    if r.push && goal == JibGoal::DockerBuild {
+        steps.push(push_step(r, daemon, r.image));
+    }
+    Ok(Built {
+        engine: Engine::Jib,
+        method: BuildMethod::Jib,
+        steps,
+        dockerfile: None,
+        context: None,
+        label_note,
+    })
+}
+
+fn plugin_steps(r: &StepRequest, kind: PluginKind, engine: Engine) -> Result<Built, ImageError> {
+    let mut built_image = match kind {
+        PluginKind::Fabric8 => fabric8_image(r.target)?,
+        PluginKind::Spotify => spotify_build(r.target, r.name, r.tag).0,
+        PluginKind::SpotifyDocker => spotify_docker_image(r.target)?,
+    };
+    check_built_image(r.target, kind, &built_image)?;
+    let mut extra: Vec<String> = vec![goal_of(kind).to_owned()];
+    let mut pushed_by_plugin = false;
+    let mut label_note = None;
+    let mut dockerfile = None;
+    let mut context = None;
+    match kind {
+        PluginKind::Spotify => {
+            extra.extend(spotify_build(r.target, r.name, r.tag).1);
+            label_note = Some(format!(
+                "labels: not set, {} has no way to add labels from the command line; add LABEL lines to the Dockerfile or build it with --engine docker",
+                kind.id()
+            ));
+        }
+        PluginKind::Fabric8 => {
+            extra.push("-Ddocker.imagePropertyConfiguration=override".into());
+            for (k, v) in r.labels {
+                extra.push(format!("-Ddocker.labels.{k}={v}"));
+            }
+        }
+        PluginKind::SpotifyDocker => {
+            let course = spotify_docker(r, &built_image);
+            extra.extend(course.args);
+            built_image = course.built;
+            pushed_by_plugin = course.pushes;
+            label_note = course.label_note;
+            dockerfile = course.dockerfile;
+            context = Some(r.target.build_directory.join("docker"));
+        }
+    }
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let mut steps = vec![r.paths.maven(r.target, &extra)];
+    if built_image != r.image {
+        steps.push(
+            r.paths
+                .step([engine.as_str(), "tag", &built_image, r.image]),
+        );
+    }
+    if r.push && !pushed_by_plugin {
+        steps.push(push_step(r, engine, r.image));
+    }
+    Ok(Built {
+        engine,
+        method: match kind {
+            PluginKind::Fabric8 => BuildMethod::Fabric8DockerPlugin,
+            PluginKind::Spotify => BuildMethod::SpotifyDockerfilePlugin,
+            PluginKind::SpotifyDocker => BuildMethod::SpotifyDockerPlugin,
+        },
+        steps,
+        dockerfile,
+        context,
+        label_note,
+    })
+}
+
+fn goal_of(kind: PluginKind) -> &'static str {
+    match kind {
+        PluginKind::Fabric8 | PluginKind::SpotifyDocker => "docker:build",
+        PluginKind::Spotify => "dockerfile:build",
+    }
+}
+
+/// The image `com.spotify:docker-maven-plugin` builds: its `imageName` (configured, or
+/// `-DdockerImageName` in the model), with `latest` when it has no tag.
+fn spotify_docker_image(target: &ImageTarget) -> Result<String, ImageError> {
+    let configured = find_plugin(target, SPOTIFY_DOCKER)
+        .and_then(|p| config_text(p, &["imageName"]))
+        .or_else(|| target.properties.get("dockerImageName").cloned())
+        .filter(|v| !v.trim().is_empty());
+    let Some(name) = configured else {
+        return Err(ImageError::UnsupportedPluginConfig {
+            plugin: PluginKind::SpotifyDocker.id(),
+            reason: "no <imageName> is configured, so the plugin has no image to build".into(),
+            pom: target.pom.clone(),
+        });
+    };
+    let name = name.trim();
+    let (bare, tag, _) = split_reference(name);
+    Ok(match tag {
+        Some(_) => name.to_owned(),
+        None => format!("{bare}:latest"),
+    })
+}
+
+/// The course's plugin, driven as the course drives it: `docker:build`, the extra tag
+/// through `-DdockerImageTags` and the push through `-DpushImage` / `-DpushImageTag`.
+struct CourseArgs {
+    args: Vec<String>,
+    /// What the plugin leaves: the image m2fresh then tags when it is another.
+    built: String,
+    pushes: bool,
+    label_note: Option<String>,
+    dockerfile: Option<PathBuf>,
+}
+
+fn spotify_docker(r: &StepRequest, built: &str) -> CourseArgs {
+    let plugin = find_plugin(r.target, SPOTIFY_DOCKER);
+    let configured = |key: &str| plugin.and_then(|p| config_node(p, &[key])).is_some();
+    let (repo, built_tag, _) = split_reference(built);
+    let mut args = Vec::new();
+    let mut result_image = built.to_owned();
+    let mut pushes = false;
+    if repo == r.name {
+        if built_tag == Some(r.tag) {
+            if r.push {
+                args.push("-DpushImage".to_owned());
+                pushes = true;
+            }
+            result_image = r.image.to_owned();
+        } else if !configured("imageTags") {
+            args.push(format!("-DdockerImageTags={}", r.tag));
+            if r.push {
+                args.push("-DpushImageTag".to_owned());
+                pushes = true;
+            }
+            result_image = r.image.to_owned();
+        }
+    }
+    let docker_dir = plugin.and_then(|p| config_text(p, &["dockerDirectory"]));
+    let label_note = if docker_dir.is_some() {
+        Some(format!(
+            "labels: not set, {} adds labels only to a Dockerfile it generates (this one has a dockerDirectory); add LABEL lines to the Dockerfile, or build it with --engine docker|podman|buildah",
+            PluginKind::SpotifyDocker.id()
+        ))
+    } else if configured("labels") {
+        Some(format!(
+            "labels: not set, the POM configures <labels> for {}, which -DdockerLabels cannot extend",
+            PluginKind::SpotifyDocker.id()
+        ))
+    } else {
+        let list: Vec<String> = r.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        args.push(format!("-DdockerLabels={}", list.join(",")));
+        None
+    };
+    let dockerfile = docker_dir.map(|d| {
+        let p = Path::new(&d);
+        let dir = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            r.target.module_dir.join(p)
+        };
+        dir.join("Dockerfile")
+    });
+    CourseArgs {
+        args,
+        built: result_image,
+        pushes,
+        label_note,
+        dockerfile,
+    }
+}
+
+fn absolute(p: &Path) -> Result<PathBuf, ImageError> {
+    let p = if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    };
+    std::path::absolute(p).map_err(|source| ImageError::InvalidPath {
+        path: p.to_path_buf(),
+        source,
     })
 }
 
 /// The absolute, UTF-8 forms of the target's paths.
 struct Paths {
     root: PathBuf,
-    module: String,
     pom: String,
 }
 
 impl Paths {
     fn new(target: &ImageTarget) -> Result<Self, ImageError> {
-        let absolute = |p: &Path| {
-            let p = if p.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                p
-            };
-            std::path::absolute(p).map_err(|source| ImageError::InvalidPath {
-                path: p.to_path_buf(),
-                source,
-            })
-        };
-        let utf8 = |p: PathBuf| match p.into_os_string().into_string() {
-            Ok(s) => Ok(s),
-            Err(os) => Err(ImageError::NonUtf8Path { path: os.into() }),
-        };
         let root = absolute(&target.workspace_root)?;
-        utf8(root.clone())?;
+        utf8(&root)?;
+        utf8(&absolute(&target.module_dir)?)?;
         Ok(Paths {
             root,
-            module: utf8(absolute(&target.module_dir)?)?,
-            pom: utf8(absolute(&target.pom)?)?,
+            pom: utf8(&absolute(&target.pom)?)?,
         })
     }
 
     fn step<'a>(&self, argv: impl IntoIterator<Item = &'a str>) -> Step {
+        self.step_owned(argv.into_iter().map(str::to_owned).collect())
+    }
+
+    fn step_owned(&self, argv: Vec<String>) -> Step {
         Step {
-            argv: argv.into_iter().map(str::to_owned).collect(),
+            argv,
             cwd: self.root.clone(),
         }
     }
@@ -182,159 +475,9 @@ impl Paths {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum PluginKind {
-    Fabric8,
-    Spotify,
-}
-
-impl PluginKind {
-    fn goal(self) -> &'static str {
-        match self {
-            PluginKind::Fabric8 => "docker:build",
-            PluginKind::Spotify => "dockerfile:build",
-        }
-    }
-
-    fn method(self) -> BuildMethod {
-        match self {
-            PluginKind::Fabric8 => BuildMethod::Fabric8DockerPlugin,
-            PluginKind::Spotify => BuildMethod::SpotifyDockerfilePlugin,
-        }
-    }
-}
-
-/// The way the image will be built.
-enum Route {
-    Dockerfile {
-        engine: Engine,
-        file: String,
-    },
-    Jib {
-        goal: JibGoal,
-        /// The daemon `jib:dockerBuild` loads into, which also pushes.
-        daemon: Engine,
-        /// The image the POM configures (`jib.to.image`, `<to><image>`, `image`).
-        configured: Option<String>,
-    },
-    Plugin {
-        kind: PluginKind,
-        engine: Engine,
-    },
-}
-
-fn find_plugin<'a>(
-    target: &'a ImageTarget,
-    (group, artifact): (&str, &str),
-) -> Option<&'a PluginInfo> {
-    target
-        .plugins
-        .iter()
-        .find(|p| p.group_id == group && p.artifact_id == artifact)
-}
-
-fn find_dockerfile(module: &str) -> Option<String> {
-    ["Dockerfile", "Containerfile"]
-        .iter()
-        .map(|name| Path::new(module).join(name))
-        .find(|p| p.is_file())
-        .and_then(|p| p.into_os_string().into_string().ok())
-}
-
-fn choose_route(
-    target: &ImageTarget,
-    options: &ImageOptions,
-    paths: &Paths,
-    on_path: &dyn Fn(&str) -> bool,
-) -> Result<Route, ImageError> {
-    let jib = find_plugin(target, JIB);
-    let dockerfile = find_dockerfile(&paths.module);
-    let registry = options.registry.is_some();
-    let jib_route = |daemon: Engine, default_goal: JibGoal| -> Result<Route, ImageError> {
-        let Some(plugin) = jib else {
-            return Err(ImageError::JibNotConfigured {
-                pom: target.pom.clone(),
-            });
-        };
-        Ok(Route::Jib {
-            goal: options.jib_goal.unwrap_or(default_goal),
-            daemon,
-            configured: jib_image(target, plugin),
-        })
-    };
-    let jib_default_goal = if registry {
-        JibGoal::Build
-    } else {
-        JibGoal::BuildTar
-    };
-    let first_on_path = |candidates: &[Engine]| {
-        candidates
-            .iter()
-            .copied()
-            .find(|e| on_path(e.as_str()))
-            .or_else(|| candidates.first().copied())
-            .unwrap_or(Engine::Docker)
-    };
-
-    if options.jib_goal.is_some() {
-        let daemon = match options.engine {
-            Engine::Podman => Engine::Podman,
-            Engine::Docker => Engine::Docker,
-            _ => first_on_path(&[Engine::Docker, Engine::Podman]),
-        };
-        return jib_route(daemon, jib_default_goal);
-    }
-    match options.engine {
-        Engine::Jib => jib_route(
-            first_on_path(&[Engine::Docker, Engine::Podman]),
-            jib_default_goal,
-        ),
-        Engine::Buildah => match dockerfile {
-            Some(file) => Ok(Route::Dockerfile {
-                engine: Engine::Buildah,
-                file,
-            }),
-            None => Err(ImageError::NoDockerfile {
-                module: target.module_dir.clone(),
-                engine: Engine::Buildah,
-            }),
-        },
-        engine @ (Engine::Docker | Engine::Podman) => {
-            if let Some(file) = dockerfile {
-                Ok(Route::Dockerfile { engine, file })
-            } else if jib.is_some() {
-                jib_route(engine, JibGoal::DockerBuild)
-            } else if let Some(route) = plugin_route(target, engine) {
-                Ok(route)
-            } else {
-                Err(ImageError::NoDockerfile {
-                    module: target.module_dir.clone(),
-                    engine,
-                })
-            }
-        }
-        Engine::Auto => {
-            if jib.is_some() {
-                let daemon = first_on_path(&[Engine::Docker, Engine::Podman]);
-                jib_route(daemon, jib_default_goal)
-            } else if let Some(file) = dockerfile {
-                Ok(Route::Dockerfile {
-                    engine: first_on_path(&[Engine::Docker, Engine::Podman, Engine::Buildah]),
-                    file,
-                })
-            } else {
-                let engine = first_on_path(&[Engine::Docker, Engine::Podman]);
-                plugin_route(target, engine).ok_or_else(|| ImageError::NoImageSource {
-                    module: target.module_dir.clone(),
-                })
-            }
-        }
-    }
-}
-
 /// The image Jib would build: `jib.to.image` beats `<to><image>` beats `image`, as in
 /// Jib's own lookup.
-fn jib_image(target: &ImageTarget, plugin: &PluginInfo) -> Option<String> {
+pub(crate) fn jib_image(target: &ImageTarget, plugin: &PluginInfo) -> Option<String> {
     let property = |key: &str| {
         target
             .properties
@@ -346,25 +489,6 @@ fn jib_image(target: &ImageTarget, plugin: &PluginInfo) -> Option<String> {
     property("jib.to.image")
         .or_else(|| config_text(plugin, &["to", "image"]))
         .or_else(|| property("image"))
-}
-
-fn config_text(plugin: &PluginInfo, path: &[&str]) -> Option<String> {
-    plugin
-        .configuration
-        .as_ref()
-        .and_then(|c| c.text_at(path))
-        .map(str::to_owned)
-}
-
-fn plugin_route(target: &ImageTarget, engine: Engine) -> Option<Route> {
-    let kind = if find_plugin(target, FABRIC8).is_some() {
-        PluginKind::Fabric8
-    } else if find_plugin(target, SPOTIFY).is_some() {
-        PluginKind::Spotify
-    } else {
-        return None;
-    };
-    Some(Route::Plugin { kind, engine })
 }
 
 /// What spotify's `dockerfile:build` will build, and the `-D` arguments that make it
@@ -402,10 +526,7 @@ fn check_built_image(
     match reason {
         None => Ok(()),
         Some(reason) => Err(ImageError::UnsupportedPluginConfig {
-            plugin: match kind {
-                PluginKind::Fabric8 => format!("{}:{}", FABRIC8.0, FABRIC8.1),
-                PluginKind::Spotify => format!("{}:{}", SPOTIFY.0, SPOTIFY.1),
-            },
+            plugin: kind.id(),
             reason: format!(
                 "it builds `{}`, which is not a valid image reference: {reason}",
                 built.escape_debug()
@@ -421,6 +542,7 @@ fn fabric8_image(target: &ImageTarget) -> Result<String, ImageError> {
     let Some(plugin) = find_plugin(target, FABRIC8) else {
         return Err(ImageError::NoImageSource {
             module: target.module_dir.clone(),
+            looked_for: routes::LOOKED_FOR.to_owned(),
         });
     };
     let unsupported = |reason: String| ImageError::UnsupportedPluginConfig {
@@ -561,6 +683,9 @@ fn any_configured_image(target: &ImageTarget) -> Option<(String, String)> {
     {
         return Some((repo, format!("{}:{}", SPOTIFY.0, SPOTIFY.1)));
     }
+    if let Ok(image) = spotify_docker_image(target) {
+        return Some((image, PluginKind::SpotifyDocker.id()));
+    }
     // A fabric8 name that cannot be worked out in advance (a timestamp placeholder, several
     // images) matters only when fabric8 builds; the Dockerfile route then falls back to
     // the artifactId.
@@ -613,6 +738,13 @@ fn image_name(
             } => find_plugin(target, SPOTIFY)
                 .and_then(|p| spotify_repository(target, p))
                 .map(|i| (i, format!("{}:{}", SPOTIFY.0, SPOTIFY.1))),
+            Route::Plugin {
+                kind: PluginKind::SpotifyDocker,
+                ..
+            } => Some((
+                spotify_docker_image(target)?,
+                PluginKind::SpotifyDocker.id(),
+            )),
             Route::Dockerfile { .. } => any_configured_image(target),
         };
         match configured {
@@ -763,6 +895,14 @@ mod tests {
                 program: "mvn".into(),
                 args: vec!["-Dmaven.repo.local=/x".into(), "-o".into()],
             },
+            build_directory: module.join("target"),
+            output_directory: module.join("target/classes"),
+            final_name: "app-1.0-SNAPSHOT".into(),
+            resources: vec![crate::image::ResourceRoot {
+                directory: module.join("src/main/resources"),
+                target_path: None,
+                filtering: false,
+            }],
         };
         let s = |p: &Path| p.to_str().unwrap().to_owned();
         Fixture {
@@ -812,11 +952,32 @@ mod tests {
         move |p| programs.contains(&p)
     }
 
+    /// The steps' argv without the label arguments, which `labels_by_route` checks.
     fn argv(plan: &ImagePlan) -> Vec<Vec<&str>> {
-        plan.steps
-            .iter()
-            .map(|s| s.argv.iter().map(String::as_str).collect())
-            .collect()
+        plan.steps.iter().map(|s| without_labels(&s.argv)).collect()
+    }
+
+    fn without_labels(argv: &[String]) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut skip = false;
+        for a in argv {
+            if std::mem::take(&mut skip) {
+                continue;
+            }
+            if a == "--label" {
+                skip = true;
+                continue;
+            }
+            if a.starts_with("-Djib.container.labels=")
+                || a.starts_with("-DdockerLabels=")
+                || a.starts_with("-Ddocker.labels.")
+                || a == "-Ddocker.imagePropertyConfiguration=override"
+            {
+                continue;
+            }
+            out.push(a.as_str());
+        }
+        out
     }
 
     fn opts(engine: Engine, registry: Option<&str>) -> ImageOptions {
@@ -1014,7 +1175,7 @@ mod tests {
         assert_eq!((p.engine, p.method), (Engine::Jib, BuildMethod::Jib));
         assert_eq!(p.steps.len(), 1);
         assert_eq!(
-            p.steps[0].argv,
+            without_labels(&p.steps[0].argv),
             mvn("jib:buildTar", "app:1.0-SNAPSHOT", &f.pom)
         );
 
@@ -1022,7 +1183,7 @@ mod tests {
         let p = plan(&f, &opts(Engine::Jib, Some("reg.io/team")), &[]).unwrap();
         assert_eq!(p.steps.len(), 1);
         assert_eq!(
-            p.steps[0].argv,
+            without_labels(&p.steps[0].argv),
             mvn("jib:build", "reg.io/team/app:1.0-SNAPSHOT", &f.pom)
         );
 
@@ -1033,7 +1194,7 @@ mod tests {
         };
         let p = plan(&f, &o, &["docker"]).unwrap();
         assert_eq!(
-            p.steps[0].argv,
+            without_labels(&p.steps[0].argv),
             mvn("jib:dockerBuild", "reg.io/app:1.0-SNAPSHOT", &f.pom)
         );
         assert_eq!(
@@ -1216,10 +1377,12 @@ mod tests {
                 "{name}: {err:?}"
             );
         }
-        // With a Dockerfile, m2fresh builds it and needs no fabric8 name.
+        // With a Dockerfile and --engine docker, m2fresh builds it and needs no fabric8
+        // name (with auto, the plugin the POM configures is the project's way).
         let mut f = fixture(true);
         f.target.plugins.push(fabric8("app:%t"));
-        let p = plan(&f, &opts(Engine::Auto, None), &["docker"]).unwrap();
+        assert!(plan(&f, &opts(Engine::Auto, None), &["docker"]).is_err());
+        let p = plan(&f, &opts(Engine::Docker, None), &["docker"]).unwrap();
         assert_eq!(
             (p.method, p.image.as_str()),
             (BuildMethod::Dockerfile, "app:1.0-SNAPSHOT")
@@ -1318,10 +1481,12 @@ mod tests {
         );
         let clean = FakeGit(Some(GitHead {
             short: "3f2a9c1b0d4e".into(),
+            commit: "3f2a9c1b0d4e5f60718293a4b5c6d7e8f9a0b1c2".into(),
             dirty: false,
         }));
         let dirty = FakeGit(Some(GitHead {
             short: "3f2a9c1b0d4e".into(),
+            commit: "3f2a9c1b0d4e5f60718293a4b5c6d7e8f9a0b1c2".into(),
             dirty: true,
         }));
         assert_eq!(tag(&f, TagPolicy::Git, &clean).unwrap(), "3f2a9c1b0d4e");
@@ -1403,7 +1568,13 @@ mod tests {
             ..ImageOptions::default()
         };
         let p = plan(&f, &o, &[]).unwrap();
-        assert!(!p.command().unwrap().contains("$(x)"));
+        assert_eq!(p.tag, "0123456789ab");
+        // The version label carries it, as one quoted word.
+        let words = shlex::split(&p.command().unwrap()).unwrap();
+        assert!(
+            words.contains(&"org.opencontainers.image.version=$(x)".to_string()),
+            "{words:?}"
+        );
 
         for registry in ["reg io", "reg.io\n", "reg.io;ls", "$(x)", "reg.io/'a'"] {
             let f = fixture(true);
@@ -1532,9 +1703,19 @@ mod tests {
                 "fingerprint": FP,
                 "engine": "docker",
                 "method": "dockerfile",
+                "dockerfile": df,
+                "context": f.module,
+                "labels": {
+                    "m2fresh.fingerprint": FP,
+                    "org.opencontainers.image.version": "1.0-SNAPSHOT",
+                },
+                "labelNote": null,
+                "pushes": true,
                 "steps": [
                     {"argv": ["mvn", "-B", "-f", f.pom, "package", "-DskipTests", "-Dmaven.repo.local=/x", "-o"], "cwd": f.ws},
-                    {"argv": ["docker", "build", "-t", "reg.io/app:1.0-SNAPSHOT", "-f", df, f.module], "cwd": f.ws},
+                    {"argv": ["docker", "build", "-t", "reg.io/app:1.0-SNAPSHOT", "-f", df,
+                        "--label", format!("m2fresh.fingerprint={FP}"),
+                        "--label", "org.opencontainers.image.version=1.0-SNAPSHOT", f.module], "cwd": f.ws},
                     {"argv": ["docker", "push", "reg.io/app:1.0-SNAPSHOT"], "cwd": f.ws},
                 ],
                 "command": p.command().unwrap(),
@@ -1543,10 +1724,380 @@ mod tests {
         assert_eq!(
             p.command().unwrap(),
             format!(
-                "cd {} && mvn -B -f {} package -DskipTests -Dmaven.repo.local=/x -o && docker build -t reg.io/app:1.0-SNAPSHOT -f {df} {} && docker push reg.io/app:1.0-SNAPSHOT",
+                "cd {} && mvn -B -f {} package -DskipTests -Dmaven.repo.local=/x -o && docker build -t reg.io/app:1.0-SNAPSHOT -f {df} --label m2fresh.fingerprint={FP} --label org.opencontainers.image.version=1.0-SNAPSHOT {} && docker push reg.io/app:1.0-SNAPSHOT",
                 f.ws, f.pom, f.module
             )
         );
+    }
+
+    /// The course's plugin with a Dockerfile template in src/main/resources, as
+    /// kzdwts/xcEduService has it.
+    fn course(f: &mut Fixture, image_name: &str) {
+        let res = Path::new(&f.module).join("src/main/resources");
+        fs::create_dir_all(&res).unwrap();
+        fs::write(
+            res.join("Dockerfile"),
+            "FROM eclipse-temurin:17-jre\nARG ARTIFACTID\nARG VERSION\n\
+             ADD ${ARTIFACTID}-${VERSION}.jar /app.jar\nENTRYPOINT [\"java\",\"-jar\",\"/app.jar\"]\n",
+        )
+        .unwrap();
+        fs::remove_file(Path::new(&f.module).join("Dockerfile")).ok();
+        f.target.plugins.push(plugin(
+            SPOTIFY_DOCKER,
+            Some(node(
+                "configuration",
+                None,
+                vec![
+                    leaf("imageName", image_name),
+                    leaf("dockerDirectory", &format!("{}/target/classes", f.module)),
+                    node(
+                        "buildArgs",
+                        None,
+                        vec![leaf("ARTIFACTID", "app"), leaf("VERSION", "1.0-SNAPSHOT")],
+                    ),
+                    node(
+                        "resources",
+                        None,
+                        vec![node(
+                            "resource",
+                            None,
+                            vec![
+                                leaf("targetPath", "/"),
+                                leaf("directory", &format!("{}/target", f.module)),
+                                leaf("include", "app-1.0-SNAPSHOT.jar"),
+                            ],
+                        )],
+                    ),
+                ],
+            )),
+        ));
+    }
+
+    #[test]
+    fn the_course_plugin_builds_tags_and_pushes_as_the_course_does() {
+        let mut f = fixture(true);
+        course(&mut f, "app:1.0-SNAPSHOT");
+        // auto: the plugin the POM configures; its own name and tag, nothing to add.
+        let p = plan(&f, &opts(Engine::Auto, None), &["docker"]).unwrap();
+        assert_eq!(p.method, BuildMethod::SpotifyDockerPlugin);
+        assert_eq!(
+            argv(&p),
+            vec![vec![
+                "mvn",
+                "-B",
+                "-f",
+                &f.pom,
+                "package",
+                "docker:build",
+                "-DskipTests",
+                "-Dmaven.repo.local=/x",
+                "-o"
+            ]]
+        );
+        assert!(p.label_note.as_deref().unwrap().contains("dockerDirectory"));
+        assert_eq!(p.context, Some(Path::new(&f.module).join("target/docker")));
+        // A fingerprint tag goes through -DdockerImageTags, the push through -DpushImageTag.
+        let mut f = fixture(true);
+        course(&mut f, "reg.io:5000/app:1.0-SNAPSHOT");
+        let o = ImageOptions {
+            tag_policy: TagPolicy::Fingerprint,
+            push: true,
+            ..ImageOptions::default()
+        };
+        let p = plan(&f, &o, &["docker"]).unwrap();
+        assert_eq!(p.image, "reg.io:5000/app:0123456789ab");
+        assert_eq!(
+            argv(&p)[0][5..8],
+            [
+                "docker:build",
+                "-DdockerImageTags=0123456789ab",
+                "-DpushImageTag"
+            ]
+        );
+        assert_eq!(p.steps.len(), 1, "the plugin tags and pushes");
+        // The version tag is the configured one: -DpushImage, as the course pushes.
+        let o = ImageOptions {
+            push: true,
+            ..ImageOptions::default()
+        };
+        let p = plan(&f, &o, &["docker"]).unwrap();
+        assert_eq!(argv(&p)[0][5..7], ["docker:build", "-DpushImage"]);
+        // Another registry: the plugin builds its name, docker tags and pushes ours.
+        let p = plan(&f, &opts(Engine::Auto, Some("other.io")), &["docker"]).unwrap();
+        assert_eq!(
+            argv(&p)[1..],
+            vec![
+                vec![
+                    "docker",
+                    "tag",
+                    "reg.io:5000/app:1.0-SNAPSHOT",
+                    "other.io/app:1.0-SNAPSHOT"
+                ],
+                vec!["docker", "push", "other.io/app:1.0-SNAPSHOT"],
+            ]
+        );
+        // Without a dockerDirectory the plugin generates the Dockerfile: labels go in.
+        let mut f = fixture(false);
+        f.target.plugins.push(plugin(
+            SPOTIFY_DOCKER,
+            Some(node(
+                "configuration",
+                None,
+                vec![leaf("imageName", "app"), leaf("baseImage", "java")],
+            )),
+        ));
+        let p = plan(&f, &opts(Engine::Auto, None), &["docker"]).unwrap();
+        assert_eq!(p.label_note, None);
+        assert!(
+            p.steps[0]
+                .argv
+                .iter()
+                .any(|a| a.starts_with("-DdockerLabels=m2fresh.fingerprint="))
+        );
+        // `imageName` has no tag (the plugin's `latest`): ours is added by the plugin.
+        assert!(
+            p.steps[0]
+                .argv
+                .contains(&"-DdockerImageTags=1.0-SNAPSHOT".to_string())
+        );
+        assert_eq!(p.steps.len(), 1);
+    }
+
+    #[test]
+    fn the_course_dockerfile_built_directly_gets_the_jar_directory_as_context() {
+        let mut f = fixture(true);
+        course(&mut f, "app:1.0-SNAPSHOT");
+        for engine in [Engine::Docker, Engine::Buildah] {
+            let p = plan(&f, &opts(engine, Some("127.0.0.1:5000")), &[]).unwrap();
+            assert_eq!(p.method, BuildMethod::Dockerfile);
+            let module = Path::new(&f.module);
+            let classes = module.join("target/classes/Dockerfile");
+            let target = module.join("target");
+            assert_eq!(p.dockerfile.as_deref(), Some(classes.as_path()));
+            assert_eq!(p.context.as_deref(), Some(target.as_path()));
+            let build = &p.steps[1].argv;
+            assert_eq!(
+                build[..6],
+                [
+                    engine.as_str(),
+                    if engine == Engine::Buildah {
+                        "bud"
+                    } else {
+                        "build"
+                    },
+                    "-t",
+                    "127.0.0.1:5000/app:1.0-SNAPSHOT",
+                    "-f",
+                    classes.to_str().unwrap()
+                ]
+            );
+            assert_eq!(
+                build[6..10],
+                [
+                    "--build-arg",
+                    "ARTIFACTID=app",
+                    "--build-arg",
+                    "VERSION=1.0-SNAPSHOT"
+                ]
+            );
+            assert_eq!(build.last().map(String::as_str), target.to_str());
+            let push = &p.steps[2].argv;
+            if engine == Engine::Buildah {
+                assert_eq!(
+                    push[..3],
+                    ["buildah", "push", "--tls-verify=false"],
+                    "loopback is plain HTTP"
+                );
+            } else {
+                assert_eq!(push[..2], ["docker", "push"]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_plain_resources_template_is_filtered_and_its_context_found() {
+        let mut f = fixture(false);
+        let res = Path::new(&f.module).join("src/main/resources");
+        fs::create_dir_all(&res).unwrap();
+        fs::write(
+            res.join("Dockerfile"),
+            "FROM scratch\nADD ${project.artifactId}-${project.version}.jar /app.jar\nCOPY application.yml /\n",
+        )
+        .unwrap();
+        fs::write(res.join("application.yml"), "x: 1\n").unwrap();
+        // Unfiltered, `${project.artifactId}` is a Docker variable nothing defines: it
+        // matches anything, and the jar is in target/ — but application.yml is only in
+        // target/classes: no single context has both.
+        let err = plan(&f, &opts(Engine::Docker, None), &[]).unwrap_err();
+        assert!(matches!(err, ImageError::NoContext { .. }), "{err:?}");
+        assert!(err.to_string().contains("application.yml"), "{err}");
+        // --context decides.
+        let o = ImageOptions {
+            context: Some(Path::new(&f.module).join("target")),
+            ..opts(Engine::Docker, None)
+        };
+        let p = plan(&f, &o, &[]).unwrap();
+        assert_eq!(p.context, Some(Path::new(&f.module).join("target")));
+        // Only the jar: target/.
+        fs::write(
+            res.join("Dockerfile"),
+            "FROM scratch\nADD ${project.artifactId}-${project.version}.jar /app.jar\n",
+        )
+        .unwrap();
+        f.target.resources[0].filtering = true;
+        let p = plan(&f, &opts(Engine::Auto, None), &["podman"]).unwrap();
+        assert_eq!(p.engine, Engine::Podman);
+        assert_eq!(p.context, Some(Path::new(&f.module).join("target")));
+    }
+
+    #[test]
+    fn ambiguity_and_nothing_found_say_what_was_found_and_looked_for() {
+        let mut f = fixture(true);
+        fs::create_dir_all(Path::new(&f.module).join("src/main/docker")).unwrap();
+        fs::write(
+            Path::new(&f.module).join("src/main/docker/Dockerfile"),
+            "FROM scratch\n",
+        )
+        .unwrap();
+        let err = plan(&f, &opts(Engine::Auto, None), &["docker"]).unwrap_err();
+        assert!(matches!(err, ImageError::AmbiguousRoute { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains("next to pom.xml") && text.contains("src/main/docker"),
+            "{text}"
+        );
+        // --dockerfile picks one.
+        let o = ImageOptions {
+            dockerfile: Some(Path::new(&f.module).join("src/main/docker/Dockerfile")),
+            ..opts(Engine::Auto, None)
+        };
+        let p = plan(&f, &o, &["docker"]).unwrap();
+        assert!(
+            p.dockerfile
+                .unwrap()
+                .ends_with("src/main/docker/Dockerfile")
+        );
+        // Two plugins.
+        f.target.plugins.push(jib_plugin(None));
+        f.target.plugins.push(fabric8("app:1"));
+        let err = plan(&f, &opts(Engine::Auto, None), &[]).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("jib-maven-plugin") && text.contains("io.fabric8"),
+            "{text}"
+        );
+        // Nothing: the error lists what was looked for.
+        let bare = fixture(false);
+        let err = plan(&bare, &opts(Engine::Auto, None), &[]).unwrap_err();
+        let text = err.to_string();
+        for looked in [
+            "src/main/docker",
+            "src/main/resources",
+            "com.spotify:docker-maven-plugin",
+            "jib-maven-plugin",
+        ] {
+            assert!(text.contains(looked), "{looked} in {text}");
+        }
+    }
+
+    #[test]
+    fn labels_by_route() {
+        let git = FakeGit(Some(GitHead {
+            short: "3f2a9c1b0d4e".into(),
+            commit: "3f2a9c1b0d4e5f60718293a4b5c6d7e8f9a0b1c2".into(),
+            dirty: false,
+        }));
+        let mut f = fixture(true);
+        let p = plan_image_with(&f.target, &opts(Engine::Docker, None), &git, &only(&[])).unwrap();
+        assert_eq!(
+            p.labels["org.opencontainers.image.revision"],
+            "3f2a9c1b0d4e5f60718293a4b5c6d7e8f9a0b1c2"
+        );
+        assert_eq!(p.labels["org.opencontainers.image.version"], "1.0-SNAPSHOT");
+        assert_eq!(p.labels["m2fresh.fingerprint"], FP);
+        let build = &p.steps[1].argv;
+        assert!(
+            build
+                .windows(2)
+                .any(|w| w[0] == "--label" && w[1] == format!("m2fresh.fingerprint={FP}"))
+        );
+        // Jib: merged with the POM's <container><labels>, one property.
+        f.target.plugins.push(plugin(
+            JIB,
+            Some(node(
+                "configuration",
+                None,
+                vec![node(
+                    "container",
+                    None,
+                    vec![node("labels", None, vec![leaf("team", "shop")])],
+                )],
+            )),
+        ));
+        let p = plan_image_with(
+            &f.target,
+            &opts(Engine::Jib, Some("localhost:5000")),
+            &git,
+            &only(&[]),
+        )
+        .unwrap();
+        let arg = p.steps[0]
+            .argv
+            .iter()
+            .find(|a| a.starts_with("-Djib.container.labels="))
+            .unwrap();
+        assert_eq!(
+            arg,
+            &format!(
+                "-Djib.container.labels=m2fresh.fingerprint={FP},org.opencontainers.image.revision=3f2a9c1b0d4e5f60718293a4b5c6d7e8f9a0b1c2,org.opencontainers.image.version=1.0-SNAPSHOT,team=shop"
+            )
+        );
+        assert!(
+            p.steps[0]
+                .argv
+                .contains(&"-Djib.allowInsecureRegistries=true".to_string())
+        );
+        // fabric8: property configuration.
+        let mut f = fixture(false);
+        f.target.plugins.push(fabric8("team/app:%v"));
+        let p = plan(&f, &opts(Engine::Auto, None), &["docker"]).unwrap();
+        assert!(
+            p.steps[0]
+                .argv
+                .contains(&"-Ddocker.imagePropertyConfiguration=override".to_string())
+        );
+        assert!(
+            p.steps[0]
+                .argv
+                .contains(&format!("-Ddocker.labels.m2fresh.fingerprint={FP}"))
+        );
+        // spotify's dockerfile plugin has no way: a note says so.
+        let mut f = fixture(false);
+        f.target.plugins.push(plugin(SPOTIFY, None));
+        let p = plan(&f, &opts(Engine::Auto, None), &["docker"]).unwrap();
+        assert!(p.label_note.unwrap().contains("no way to add labels"));
+    }
+
+    #[test]
+    fn loopback_registries_are_told_apart() {
+        for host in [
+            "localhost",
+            "localhost:5000",
+            "127.0.0.1:5000",
+            "127.1.2.3",
+            "[::1]:5000",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "reg.io",
+            "10.0.0.1:5000",
+            "localhost.evil.io",
+            "[::2]:5000",
+            "192.168.1.1",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+        }
     }
 
     #[test]

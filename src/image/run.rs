@@ -128,6 +128,11 @@ mod tests {
             engine: Engine::Docker,
             method: BuildMethod::Dockerfile,
             steps,
+            dockerfile: None,
+            context: None,
+            labels: Default::default(),
+            label_note: None,
+            pushes: false,
         }
     }
 

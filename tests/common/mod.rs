@@ -14,6 +14,8 @@
 // Every test binary compiles this module but uses only part of it.
 #![allow(dead_code)]
 
+pub mod registry;
+
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -90,6 +92,52 @@ pub fn configure_jib(project: &Project) {
     write_file(&pom, &text.replacen("</plugins>", &plugin, 1));
 }
 
+/// Configures the copied story service as the course's project builds images
+/// (kzdwts/xcEduService): `com.spotify:docker-maven-plugin` with `imageName`,
+/// `baseImage`, `entryPoint`, a `dockerDirectory` in the build output, `buildArgs` and
+/// the jar copied from `${project.build.directory}`; the Dockerfile is a resource
+/// template (`src/main/resources/Dockerfile`) that `ADD`s `${ARTIFACTID}-${VERSION}.jar`.
+/// The Dockerfile next to the POM goes (the course has none there).
+pub fn configure_course_plugin(project: &Project) {
+    let module = project.path("xc-service-portalview");
+    let pom = module.join("pom.xml");
+    let text = fs::read_to_string(&pom).unwrap_or_else(|e| panic!("{}: {e}", pom.display()));
+    let plugin = "<plugin>
+        <groupId>com.spotify</groupId>
+        <artifactId>docker-maven-plugin</artifactId>
+        <version>1.2.2</version>
+        <configuration>
+          <imageName>${project.artifactId}:${project.version}</imageName>
+          <baseImage>java</baseImage>
+          <entryPoint>[\"java\", \"-jar\", \"/${project.build.finalName}.jar\"]</entryPoint>
+          <dockerDirectory>${project.build.outputDirectory}</dockerDirectory>
+          <buildArgs>
+            <ARTIFACTID>${project.artifactId}</ARTIFACTID>
+            <VERSION>${project.version}</VERSION>
+          </buildArgs>
+          <resources>
+            <resource>
+              <targetPath>/</targetPath>
+              <directory>${project.build.directory}</directory>
+              <include>${project.build.finalName}.jar</include>
+            </resource>
+          </resources>
+        </configuration>
+      </plugin>
+    </plugins>";
+    assert!(
+        text.contains("</plugins>"),
+        "the service's POM has build plugins"
+    );
+    write_file(&pom, &text.replacen("</plugins>", plugin, 1));
+    let _ = fs::remove_file(module.join("Dockerfile"));
+    write_file(
+        &module.join("src/main/resources/Dockerfile"),
+        "FROM eclipse-temurin:17-jre\nARG ARTIFACTID\nARG VERSION\n\
+         ADD ${ARTIFACTID}-${VERSION}.jar app.jar\nENTRYPOINT [\"java\", \"-jar\", \"/app.jar\"]\n",
+    );
+}
+
 /// The root of this checkout (where `Cargo.toml` is).
 pub fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -135,6 +183,13 @@ pub fn require_mvn() -> PathBuf {
              elsewhere: https://maven.apache.org/install.html) and put `mvn` on PATH."
         ),
     }
+}
+
+/// Whether the tests run under CI (`CI` set, and not to `false` or `0`): then a component
+/// a test needs (an OCI registry, buildah) must be there, and its absence fails the test
+/// instead of skipping it.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 /// A private copy of a fixture project in a temporary directory, removed on drop.

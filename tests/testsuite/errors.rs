@@ -257,4 +257,12 @@ fn a_scan_tolerates_a_broken_pom_its_targets_do_not_need() {
         assert!(stderr.contains("malformed XML"), "{target}: {stderr}");
         assert!(stderr.contains("b/pom.xml"), "{target}: {stderr}");
     }
+    // The image of a module that needs it is refused for the same reason, before any
+    // route is looked for (c has no Dockerfile: that would be another error).
+    for command in [&["image", "c"][..], &["build", "c", "--dry-run"]] {
+        let (code, _, stderr) = run(m2fresh_in(dir.path(), &repo).args(command));
+        assert_eq!(code, 2, "{command:?}: {stderr}");
+        assert!(stderr.contains("malformed XML"), "{command:?}: {stderr}");
+        assert!(stderr.contains("b/pom.xml"), "{command:?}: {stderr}");
+    }
 }

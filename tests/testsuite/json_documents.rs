@@ -161,7 +161,13 @@ fn install() {
 
 #[test]
 fn image() {
-    let (code, doc) = document(&["image", "xc-service-portalview", "--engine", "docker"]);
+    let (code, doc) = document(&[
+        "image",
+        "xc-service-portalview",
+        "--engine",
+        "docker",
+        "--allow-stale",
+    ]);
     assert_eq!(code, 0);
     insta::assert_json_snapshot!("image", doc);
 }

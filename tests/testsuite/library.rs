@@ -76,14 +76,19 @@ fn the_library_refuses_a_stale_upstream_and_a_reused_tag() {
     assert!(log.is_empty(), "nothing ran");
     assert!(!project.path("xc-service-portalview/target").exists());
 
-    // Planning is not building: the plan names what is not fresh, and its tag is
-    // recorded for this content.
-    let job = opened
-        .image(target, &docker_request(false), &mut log)
-        .expect("a plan");
+    // Planning is refused too (issue 13: the guard holds in every mode); allowed, the
+    // plan names what is not fresh, and its tag is recorded as planned, not built.
+    assert!(matches!(
+        opened.image(target, &docker_request(false), &mut log),
+        Err(Error::Image(ImageError::StaleUpstream { .. }))
+    ));
+    let mut allowed = docker_request(false);
+    allowed.allow_stale = true;
+    let job = opened.image(target, &allowed, &mut log).expect("a plan");
     assert!(!job.built);
     assert!(!job.not_fresh.is_empty());
     assert_eq!(job.plan.image, "xc-service-portalview:1.0-SNAPSHOT");
+    assert_eq!(job.recorded, Some(m2fresh::image::LedgerState::Planned));
 
     let main = project.path(
         "xc-service-portalview/src/main/java/com/xuecheng/portalview/PortalviewApplication.java",
@@ -92,13 +97,16 @@ fn the_library_refuses_a_stale_upstream_and_a_reused_tag() {
     text.push_str("\n// changed\n");
     std::fs::write(&main, text).expect("write");
     let changed = open(&project, &repo, env);
-    match changed.image(target, &docker_request(false), &mut log) {
-        Err(Error::Image(ImageError::TagReused { suggestion, .. })) => {
+    match changed.image(target, &allowed, &mut log) {
+        Err(Error::Image(ImageError::TagReused {
+            suggestion, state, ..
+        })) => {
             assert_eq!(suggestion.as_deref(), Some("1.1-SNAPSHOT"));
+            assert_eq!(state, m2fresh::image::TagHolder::LedgerPlanned);
         }
         other => panic!("expected the tag to be refused, got {other:?}"),
     }
-    let mut retag = docker_request(false);
+    let mut retag = allowed.clone();
     retag.allow_retag = true;
     assert!(changed.image(target, &retag, &mut log).is_ok());
 }

@@ -18,6 +18,7 @@ mod install;
 mod json_documents;
 mod library;
 mod reactor;
+mod registry;
 mod root;
 
 use common::LocalRepo;
