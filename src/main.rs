@@ -51,6 +51,7 @@ struct Cli {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Global options")]
 struct Global {
     /// The workspace root: an aggregator POM's directory, or a directory of Maven projects
     /// (default: found from the current directory, as Maven users expect; `-v` says how).
@@ -293,6 +294,15 @@ enum Command {
         #[arg(long, short = 't')]
         target: Option<String>,
     },
+    /// Shell completions for bash, zsh, fish, elvish or PowerShell, on standard output
+    /// (for example `m2fresh completions bash > ~/.local/share/bash-completion/completions/m2fresh`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff), generated from these definitions, on standard output
+    /// (for example `m2fresh man > ~/.local/share/man/man1/m2fresh.1`).
+    Man,
 }
 
 fn main() -> ExitCode {
@@ -376,6 +386,27 @@ fn locate(g: &Global) -> Result<(Global, Vec<String>), Error> {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
+    // These two describe the command line itself: no workspace needed.
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                *shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "m2fresh",
+                &mut out,
+            );
+            return print(&String::from_utf8_lossy(&out)).map(|()| ExitCode::SUCCESS);
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| Error::io("cannot render the manual page", "-", e))?;
+            return print(&String::from_utf8_lossy(&out)).map(|()| ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let (g, here) = locate(&cli.global)?;
     let g = &g;
     let or_here = |targets: &Vec<String>| -> Vec<String> {
@@ -502,6 +533,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ExitCode::from(1)
             })
         }
+        // Answered before the workspace was looked for.
+        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -848,7 +881,10 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         if g.format == Format::Json {
             print_json(&plan)?;
         } else {
-            say!("nothing to install: {} modules fresh", plan.fresh.len());
+            print(&format!(
+                "nothing to install: {} fresh\n",
+                render::modules(plan.fresh.len())
+            ))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -869,6 +905,14 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     opts.per_module = args.per_module;
     // The interfaces of the artifacts about to be overwritten, to say what changed.
     let kept = m2fresh::api::impact::keep(project, &plan);
+    if g.format == Format::Text {
+        // Where to `tail -f` while Maven runs: reactor.log for one reactor, else
+        // GROUP.ARTIFACT.log per module.
+        say!(
+            "Maven's output: {}",
+            sanitize::path(&project.log_dir().join(""))
+        );
+    }
     let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len());
     let result =
         m2fresh::building::install::install(&lock, project, &plan, &opts, &progress, &cancel);
@@ -886,10 +930,12 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
             }
             print_json(&doc)?
         }
-        _ => {
-            say_raw!("{}", render::render_install_text(&result));
-            say_raw!("{}", cli::interface::render_impact_text(&interfaces));
-        }
+        // The summary is the command's answer: standard output, as `check`'s.
+        _ => print(&format!(
+            "{}{}",
+            render::render_install_text(&result),
+            cli::interface::render_impact_text(&interfaces)
+        ))?,
     }
     Ok(if result.is_success() {
         ExitCode::SUCCESS

@@ -299,13 +299,35 @@ impl Project {
     }
 
     /// Where `install` keeps the Maven logs of this workspace: m2fresh's cache directory
-    /// ([`Environment::cache_dir`]), one directory per workspace root; the local
+    /// ([`Environment::cache_dir`]), one directory per workspace root, named after the
+    /// root's directory and a short hash of its path (`xc-edu-3f2a9c1b`); the local
     /// repository's `.m2fresh/logs` without one.
     pub fn log_dir(&self) -> PathBuf {
         let key = blake3::hash(self.workspace.root.as_os_str().as_encoded_bytes()).to_hex();
+        let name: String = self
+            .workspace
+            .root
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(64)
+            .collect();
+        let dir = if name.is_empty() || name.starts_with('.') {
+            key[..8].to_string()
+        } else {
+            format!("{name}-{}", &key[..8])
+        };
         self.environment().cache_dir().map_or_else(
             || self.repository.path.join(".m2fresh").join("logs"),
-            |base| base.join("logs").join(&key[..16]),
+            |base| base.join("logs").join(dir),
         )
     }
 

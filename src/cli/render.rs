@@ -21,8 +21,8 @@ pub fn render_graph_text(
         _ => "aggregator: the root POM's modules",
     };
     out.push_str(&format!(
-        "{} modules in {} ({mode})\n",
-        shown.len(),
+        "{} in {} ({mode})\n",
+        modules(shown.len()),
         p(&ws.root)
     ));
     for id in shown {
@@ -79,7 +79,7 @@ pub fn render_check_text(project: &Project, report: &CheckReport) -> String {
             parts.push(format!("{n} {what}"));
         }
     }
-    out.push_str(&format!("\n{} modules: {}\n", s.total, parts.join(", ")));
+    out.push_str(&format!("\n{}: {}\n", modules(s.total), parts.join(", ")));
     if !report.all_fresh() {
         out.push_str("run `m2fresh why MODULE` for the evidence, `m2fresh install` to fix it\n");
     }
@@ -155,12 +155,12 @@ pub fn kebab<T: serde::Serialize>(v: &T) -> String {
 
 pub fn render_plan_text(plan: &m2fresh::building::plan::Plan) -> String {
     if plan.is_empty() {
-        return format!("nothing to install: {} modules fresh\n", plan.fresh.len());
+        return format!("nothing to install: {} fresh\n", modules(plan.fresh.len()));
     }
     let mut out = format!(
-        "{} of {} modules to install into {}:\n\n",
+        "{} of {} to install into {}:\n\n",
         plan.install.len(),
-        plan.install.len() + plan.fresh.len(),
+        modules(plan.install.len() + plan.fresh.len()),
         p(&plan.local_repository)
     );
     let width = plan.install.iter().map(|p| p.id.len()).max().unwrap_or(0);
@@ -237,8 +237,17 @@ pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -
         .filter(|m| matches!(m.result, ModuleResult::Installed))
         .count();
     out.push_str(&format!(
-        "\n{installed} of {} modules installed\n",
-        report.modules.len()
+        "\n{installed} of {} installed\n",
+        modules(report.modules.len())
     ));
     out
+}
+
+/// "1 module", "2 modules".
+pub fn modules(n: usize) -> String {
+    if n == 1 {
+        "1 module".to_string()
+    } else {
+        format!("{n} modules")
+    }
 }

@@ -163,11 +163,11 @@ fn install_the_upstream_then_exactly_what_changed() {
     assert_eq!(code, 0);
 
     // Nothing left to do.
-    let (code, _, stderr) = run(m2fresh_in(&project.root, &repo)
+    let (code, stdout, _) = run(m2fresh_in(&project.root, &repo)
         .arg("install")
         .arg("xc-service-portalview"));
     assert_eq!(code, 0);
-    assert!(stderr.contains("nothing to install"), "{stderr}");
+    assert!(stdout.contains("nothing to install"), "{stdout}");
 }
 
 /// A module that does not compile: exit 1, no stamp, its dependents not run; with
@@ -560,11 +560,11 @@ fn a_first_install_with_an_external_parent_is_fresh_and_not_repeated() {
             "aggregator {aggregator}: the stamps describe what Maven built: {report}"
         );
         assert_eq!(report["summary"]["fresh"], 2);
-        let (code, _, stderr) = run(m2fresh_in(&ws, &repo).arg("install").arg("app"));
+        let (code, stdout, stderr) = run(m2fresh_in(&ws, &repo).arg("install").arg("app"));
         assert_eq!(code, 0, "{stderr}");
         assert!(
-            stderr.contains("nothing to install"),
-            "aggregator {aggregator}: {stderr}"
+            stdout.contains("nothing to install"),
+            "aggregator {aggregator}: {stdout}"
         );
     }
 }

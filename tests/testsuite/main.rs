@@ -6,6 +6,7 @@
 mod common;
 
 mod api;
+mod cli;
 mod contract;
 mod differential;
 mod effective_pom;
