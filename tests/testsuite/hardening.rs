@@ -1320,23 +1320,29 @@ impl Watched {
             .arg(repo.settings())
             .args(args)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for name in common::MAVEN_ENV.iter().chain(&["XDG_CONFIG_HOME", "CI"]) {
             cmd.env_remove(name);
         }
         cmd.envs(env.iter().copied());
         let mut child = cmd.spawn().expect("spawn m2fresh");
-        let stderr = child.stderr.take().expect("stderr");
+        // Progress goes to stderr, the summary to stdout: both are watched, line by line.
         let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if send.send((Instant::now(), line)).is_err() {
-                    break;
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let streams: [Box<dyn std::io::Read + Send>; 2] = [Box::new(stdout), Box::new(stderr)];
+        for stream in streams {
+            let send = send.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    if send.send((Instant::now(), line)).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+        }
         Watched {
             child,
             lines,
@@ -1364,7 +1370,7 @@ impl Watched {
                     let _ = self.child.kill();
                     panic!(
                         "no line with `{needle}` within {limit:?}; stderr so far:\n{}",
-                        self.stderr()
+                        self.output()
                     );
                 }
             }
@@ -1396,7 +1402,7 @@ impl Watched {
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
-                panic!("m2fresh did not exit within {limit:?}:\n{}", self.stderr());
+                panic!("m2fresh did not exit within {limit:?}:\n{}", self.output());
             }
             while let Ok(line) = self.lines.try_recv() {
                 self.seen.push(line);
@@ -1405,7 +1411,8 @@ impl Watched {
         }
     }
 
-    fn stderr(&self) -> String {
+    /// Everything it printed so far, stdout and stderr lines as they came.
+    fn output(&self) -> String {
         self.seen
             .iter()
             .map(|(_, l)| l.as_str())
@@ -1449,7 +1456,7 @@ fn wait_for_maven(root: &Path, run: &Watched) {
             started.elapsed() < Duration::from_secs(60),
             "Maven never ran in {}; m2fresh said:\n{}",
             root.display(),
-            run.stderr()
+            run.output()
         );
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -1526,7 +1533,7 @@ fn interrupted_install(signal: &str) {
     wait_for_maven(&project.root, &run);
     run.signal(signal);
     let (status, _) = run.finish(Duration::from_secs(60));
-    let stderr = run.stderr();
+    let stderr = run.output();
     assert!(
         !status.success(),
         "exit status after SIG{signal}: {status}\n{stderr}"
@@ -1595,17 +1602,17 @@ fn two_installs_at_once_take_turns() {
     );
     let (a_status, a_exit) = a.finish(Duration::from_secs(300));
     let (b_status, _) = b.finish(Duration::from_secs(300));
-    assert!(a_status.success(), "{a_status}\n{}", a.stderr());
-    assert!(b_status.success(), "{b_status}\n{}", b.stderr());
+    assert!(a_status.success(), "{a_status}\n{}", a.output());
+    assert!(b_status.success(), "{b_status}\n{}", b.output());
     assert!(
         waiting < a_exit,
         "the second run said it waits while the first ran"
     );
     assert!(
-        b.stderr()
+        b.output()
             .contains("installing com.xuecheng:xc-service-api"),
         "the second run installs the change:\n{}",
-        b.stderr()
+        b.output()
     );
     // No interleaving, from the Maven logs: every log of the first run was last written
     // before the second run created its first one.

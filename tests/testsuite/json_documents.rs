@@ -65,6 +65,14 @@ fn redact_text(text: &str, subs: &[(String, String)]) -> String {
         let end = rest.find('/').unwrap_or(rest.len());
         s = format!("{}[home]{}", &s[..at], &rest[end..]);
     }
+    // Install logs: one directory per workspace, named after it and its path's hash.
+    let logs = "/m2fresh/logs/";
+    let mut from = 0;
+    while let Some(at) = s[from..].find(logs).map(|i| from + i + logs.len()) {
+        let end = s[at..].find('/').map_or(s.len(), |i| at + i);
+        s = format!("{}[workspace]{}", &s[..at], &s[end..]);
+        from = at;
+    }
     redact_hex(&s)
 }
 
