@@ -72,6 +72,11 @@ pub enum Error {
     #[diagnostic(transparent)]
     Image(#[from] crate::image::ImageError),
 
+    /// The remote repository cannot be resolved, reached or read, or refused a request.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
+
     /// Any other failure with its own diagnostic.
     #[error(transparent)]
     #[diagnostic(transparent)]

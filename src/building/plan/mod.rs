@@ -239,12 +239,14 @@ pub(crate) mod tests {
                     evidence: Vec::new(),
                     installed: None,
                     stamp: None,
+                    deployed: None,
                 }
             })
             .collect();
         CheckReport {
             schema: crate::report::SCHEMA,
             local_repository: "/r".into(),
+            remote: None,
             modules,
             summary: Default::default(),
         }

@@ -1,0 +1,1 @@
+//! Downloading a matching remote artifact into the local repository.
