@@ -37,6 +37,7 @@ pub(crate) fn reactor_args(
     tool: &MavenTool,
     opts: &InstallOptions,
     jobs: usize,
+    goal: &crate::building::install::Goal,
 ) -> Vec<String> {
     let selection: Vec<String> = plan
         .install
@@ -48,7 +49,7 @@ pub(crate) fn reactor_args(
         projects: selection,
         threads: jobs,
         fail_at_end: opts.keep_going,
-        ..install_command_line(model, tool, opts, jobs > 1)
+        ..install_command_line(model, tool, opts, jobs > 1, goal)
     }
     .args()
 }

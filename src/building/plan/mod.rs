@@ -59,7 +59,11 @@ pub struct Plan {
     pub schema: u32,
     /// The local repository it installs into.
     pub local_repository: PathBuf,
-    /// The modules to install, in Maven's build order.
+    /// Planned against remote repositories (`plan --remote`: what `deploy` deploys);
+    /// absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<Vec<crate::freshness::status::RepositoryInfo>>,
+    /// The modules to install (with `remote`: to deploy), in Maven's build order.
     pub install: Vec<PlannedModule>,
     /// The modules of the closure that are fresh (ids).
     pub fresh: Vec<String>,
@@ -71,6 +75,32 @@ impl Plan {
     /// Whether there is nothing to install.
     pub fn is_empty(&self) -> bool {
         self.install.is_empty()
+    }
+
+    /// The plan without `done` (modules that became fresh another way, such as a
+    /// download): they move to `fresh`, and nothing waits for them any more.
+    pub fn without(&self, done: &[ModuleId]) -> Plan {
+        let mut plan = self.clone();
+        plan.install.retain(|p| !done.contains(&p.module));
+        for p in &self.install {
+            if done.contains(&p.module) {
+                plan.fresh.push(p.id.clone());
+            }
+        }
+        let removed: Vec<String> = self
+            .install
+            .iter()
+            .filter(|p| done.contains(&p.module))
+            .map(|p| p.id.clone())
+            .collect();
+        for p in &mut plan.install {
+            p.waits_for.retain(|w| !removed.contains(w));
+        }
+        plan.waits.retain(|id, _| !done.contains(id));
+        for deps in plan.waits.values_mut() {
+            deps.retain(|d| !done.contains(d));
+        }
+        plan
     }
 
     /// The scheduling queue for the planned modules.
@@ -169,6 +199,7 @@ pub fn plan(ws: &Workspace, graph: &ReactorGraph, report: &CheckReport, opts: Pl
     Plan {
         schema: crate::report::SCHEMA,
         local_repository: report.local_repository.clone(),
+        remote: report.remote.clone(),
         install,
         fresh,
         waits,
