@@ -441,7 +441,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Install { targets, install } => run_install(g, &or_here(targets), install),
-        Command::Deploy { targets, install } => cli::remote::run_deploy(g, &or_here(targets), install),
+        Command::Deploy { targets, install } => {
+            cli::remote::run_deploy(g, &or_here(targets), install)
+        }
         Command::Image { target, image } => run_image(g, target, image, None),
         Command::Build {
             target,

@@ -22,8 +22,8 @@ use crate::building::install::{
 };
 use crate::building::plan::Plan;
 use crate::error::{Error, Result};
-use crate::freshness::status::{RepositoryInfo, Status};
 use crate::freshness::stamp;
+use crate::freshness::status::{RepositoryInfo, Status};
 use crate::maven::workspace::{Module, ModuleId};
 use crate::project::{Project, Remote};
 use crate::remote::config::Repository;
@@ -83,11 +83,7 @@ pub fn deploy(
 
 /// `-DaltDeploymentRepository` for a repository named on the command line; none for the
 /// POM's own `<distributionManagement>`.
-fn alt_repository(
-    plan: &Plan,
-    remote: &Remote,
-    spec: &RemoteSpec,
-) -> Result<Option<String>> {
+fn alt_repository(plan: &Plan, remote: &Remote, spec: &RemoteSpec) -> Result<Option<String>> {
     if *spec == RemoteSpec::Deployment {
         return Ok(None);
     }
@@ -137,7 +133,14 @@ fn fetch_upstream(
         ) else {
             continue;
         };
-        out.push(download_one(project, remote, repo, status.module, fp, progress)?);
+        out.push(download_one(
+            project,
+            remote,
+            repo,
+            status.module,
+            fp,
+            progress,
+        )?);
     }
     Ok(out)
 }
@@ -211,11 +214,19 @@ fn upload_stamp(
         classifier: classifier.clone(),
     };
     let local_pom = local.pom_path(&m.gav);
-    let pom = deployed_file(&local_pom, file_name(&m.gav.artifact_id, &version, None, "pom"))?;
+    let pom = deployed_file(
+        &local_pom,
+        file_name(&m.gav.artifact_id, &version, None, "pom"),
+    )?;
     let artifact = match local.main_artifact(&m.gav, &m.packaging) {
         Some(path) => Some(deployed_file(
             &path,
-            file_name(&m.gav.artifact_id, &version, classifier.as_deref(), &extension),
+            file_name(
+                &m.gav.artifact_id,
+                &version,
+                classifier.as_deref(),
+                &extension,
+            ),
         )?),
         None => None,
     };
@@ -225,10 +236,12 @@ fn upload_stamp(
         .into_iter()
         .chain(artifact.as_ref().map(|a| (build.artifact_path(m), a)));
     for (path, file) in pairs {
-        let (algorithm, published) = published_checksum(&remote.client, repo, &path)?
-            .ok_or_else(|| RemoteError::Mismatch {
-                url: repo.url_of(&path),
-                message: "the repository publishes no checksum for the deployed file".into(),
+        let (algorithm, published) =
+            published_checksum(&remote.client, repo, &path)?.ok_or_else(|| {
+                RemoteError::Mismatch {
+                    url: repo.url_of(&path),
+                    message: "the repository publishes no checksum for the deployed file".into(),
+                }
             })?;
         if file.checksum(algorithm) != published {
             return Err(RemoteError::Mismatch {
@@ -257,7 +270,9 @@ fn upload_stamp(
     let path = build.stamp_path(m);
     remote.client.put(repo, &path, &json)?;
     let (sha1, _) = layout::checksums(&json);
-    remote.client.put(repo, &format!("{path}.sha1"), sha1.as_bytes())?;
+    remote
+        .client
+        .put(repo, &format!("{path}.sha1"), sha1.as_bytes())?;
     Ok((version, repo.url_of(&path)))
 }
 

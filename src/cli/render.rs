@@ -295,7 +295,8 @@ pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -
     if report.cancelled {
         out.push_str("\ninterrupted: the modules not installed have no stamp; run the same command again to finish\n");
     }
-    let count = |f: fn(&ModuleResult) -> bool| report.modules.iter().filter(|m| f(&m.result)).count();
+    let count =
+        |f: fn(&ModuleResult) -> bool| report.modules.iter().filter(|m| f(&m.result)).count();
     let installed = count(|r| matches!(r, ModuleResult::Installed));
     let deployed = count(|r| matches!(r, ModuleResult::Deployed { .. }));
     let downloaded = count(|r| matches!(r, ModuleResult::Downloaded { .. }));

@@ -65,12 +65,13 @@ pub fn download(
             url: repo.url_of(&stamp_path),
             message: "the build has no m2fresh stamp".into(),
         })?;
-    let remote = crate::remote::stamp::parse(&bytes, &m.gav, &build.version, main).map_err(
-        |message| RemoteError::Invalid {
-            url: repo.url_of(&stamp_path),
-            message,
-        },
-    )?;
+    let remote =
+        crate::remote::stamp::parse(&bytes, &m.gav, &build.version, main).map_err(|message| {
+            RemoteError::Invalid {
+                url: repo.url_of(&stamp_path),
+                message,
+            }
+        })?;
     if remote.stamp.fingerprint != fp.fingerprint {
         return Err(RemoteError::Mismatch {
             url: repo.url_of(&stamp_path),
@@ -81,8 +82,18 @@ pub fn download(
     let dir = local.artifact_dir(&m.gav);
     std::fs::create_dir_all(&dir).map_err(|e| local_error(&dir, e.to_string()))?;
     let staged = Staged::new(&dir)?;
-    let pom_tmp = staged.fetch(client, repo, &build.pom_path(m), &remote.deployed.pom, "pom")?;
-    check_blake3(&pom_tmp, &remote.stamp.pom_blake3, &repo.url_of(&build.pom_path(m)))?;
+    let pom_tmp = staged.fetch(
+        client,
+        repo,
+        &build.pom_path(m),
+        &remote.deployed.pom,
+        "pom",
+    )?;
+    check_blake3(
+        &pom_tmp,
+        &remote.stamp.pom_blake3,
+        &repo.url_of(&build.pom_path(m)),
+    )?;
     let artifact_tmp = match (&remote.deployed.artifact, &remote.stamp.artifact) {
         (Some(file), Some(record)) => {
             let url = repo.url_of(&build.artifact_path(m));
@@ -114,7 +125,9 @@ pub fn download(
     }
     let mut local_stamp = remote.stamp.clone();
     local_stamp.artifact = match &artifact_dest {
-        Some(dest) => Some(ArtifactRecord::from_file(dest).map_err(|e| local_error(dest, e.to_string()))?),
+        Some(dest) => {
+            Some(ArtifactRecord::from_file(dest).map_err(|e| local_error(dest, e.to_string()))?)
+        }
         None => None,
     };
     local_stamp.built_against =
@@ -156,12 +169,13 @@ impl Staged {
         let url = repo.url_of(path);
         let dest = self.dir.path().join(name);
         let limit = expected.size.min(MAX_ARTIFACT_BYTES);
-        let size = client
-            .download(repo, path, &dest, limit)?
-            .ok_or_else(|| RemoteError::Mismatch {
-                url: url.clone(),
-                message: "it is no longer in the repository".into(),
-            })?;
+        let size =
+            client
+                .download(repo, path, &dest, limit)?
+                .ok_or_else(|| RemoteError::Mismatch {
+                    url: url.clone(),
+                    message: "it is no longer in the repository".into(),
+                })?;
         let bytes = std::fs::read(&dest).map_err(|e| local_error(&dest, e.to_string()))?;
         let (sha1, sha256) = crate::remote::layout::checksums(&bytes);
         if size != expected.size || sha1 != expected.sha1 || sha256 != expected.sha256 {
@@ -178,7 +192,8 @@ impl Staged {
 }
 
 fn check_blake3(path: &Path, expected: &str, url: &str) -> Result<(), RemoteError> {
-    let (_, blake3) = crate::fsutil::hash_file(path).map_err(|e| local_error(path, e.to_string()))?;
+    let (_, blake3) =
+        crate::fsutil::hash_file(path).map_err(|e| local_error(path, e.to_string()))?;
     if blake3 != expected {
         return Err(RemoteError::Mismatch {
             url: url.to_string(),

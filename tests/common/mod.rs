@@ -60,10 +60,14 @@ pub const MAVEN_ENV: [&str; 6] = [
 const EMPTY_SETTINGS: &str = "<settings xmlns=\"http://maven.apache.org/SETTINGS/1.2.0\"/>\n";
 
 /// Bump when the way the seed is built changes, so existing seeds are rebuilt.
-const SEED_FORMAT: &str = "m2fresh-test-seed-2";
+const SEED_FORMAT: &str = "m2fresh-test-seed-3";
 
 /// The Jib Maven plugin the image tests use (in the seed, so they run offline).
 pub const JIB_VERSION: &str = "3.4.4";
+
+/// The maven-deploy-plugin the remote repository tests pin (in the seed, so that
+/// `mvn deploy` needs no network but the test's own repository server).
+pub const DEPLOY_PLUGIN_VERSION: &str = "3.1.4";
 
 /// Configures the copied story service to build its image with Jib on a `scratch` base
 /// (no registry, no daemon: `jib:buildTar` writes `target/jib-image.tar`).
@@ -525,6 +529,12 @@ fn build_seed(base: &Path, repository: &Path) -> Result<(), String> {
         "-DskipTests",
     ];
     steps.push(("xc-service-portalview", &jib_args[..]));
+    // The remote repository tests deploy with maven-deploy-plugin (its help goal loads
+    // the plugin and every dependency it runs with).
+    let deploy_help =
+        format!("org.apache.maven.plugins:maven-deploy-plugin:{DEPLOY_PLUGIN_VERSION}:help");
+    let deploy_args = [deploy_help.as_str()];
+    steps.push(("xc-framework-utils", &deploy_args[..]));
     // The REST fixture's dependencies (spring-web), so its tests run offline too.
     let rest = work.join("xuecheng-rest");
     copy_tree(

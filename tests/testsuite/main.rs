@@ -17,6 +17,7 @@ mod install;
 mod json_documents;
 mod library;
 mod reactor;
+mod remote;
 mod root;
 
 use common::LocalRepo;
