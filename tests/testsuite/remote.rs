@@ -289,25 +289,6 @@ fn change_api(project: &Project) {
     common::write_file(&path, &changed);
 }
 
-/// Module id → status in a `check --format json` document.
-fn statuses(doc: &Value) -> Vec<(String, String)> {
-    doc["modules"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no modules: {doc}"))
-        .iter()
-        .map(|m| {
-            let id = m["id"]
-                .as_str()
-                .unwrap_or("")
-                .trim_start_matches("com.xuecheng:");
-            (
-                id.to_string(),
-                m["status"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
-}
-
 fn with_status<'a>(doc: &'a Value, status: &str) -> Vec<&'a str> {
     doc["modules"]
         .as_array()
@@ -493,4 +474,322 @@ fn the_story_across_two_runners() {
         "no stamp or file holds the password"
     );
     assert!(!format!("{deployed}{check}{installed}").contains(PASSWORD));
+}
+
+/// The version a `deploy` document says a module was deployed as.
+fn deployed_version(doc: &Value, id: &str) -> String {
+    doc["modules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["id"] == format!("com.xuecheng:{id}"))
+        .and_then(|m| m["version"].as_str())
+        .unwrap_or_else(|| panic!("{id} not deployed: {doc:#}"))
+        .to_string()
+}
+
+fn module<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["modules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["id"] == format!("com.xuecheng:{id}"))
+        .unwrap_or_else(|| panic!("{id} not in {doc:#}"))
+}
+
+/// One SNAPSHOT, several builds: each stamp is bound to its own timestamped build, so a
+/// build deployed by something else is `unverified` (and `stale` when its jar
+/// contradicts the sources), never fresh through another build's stamp; a later m2fresh
+/// deploy stamps its own build without touching the first stamp; an artifact replaced on
+/// the server behind m2fresh's back is `foreign`.
+#[test]
+fn every_build_of_a_snapshot_has_its_own_stamp() {
+    let server = RepoServer::start();
+    let a = team_project(&server);
+    let b = Project::copy_of(&a);
+    let (repo_a, repo_b) = (runner(), runner());
+    let model = "xc-framework-model";
+    let snapshots = |file: &str| {
+        server.file(
+            "snapshots",
+            &format!("com/xuecheng/{model}/1.0-SNAPSHOT/{model}-{file}"),
+        )
+    };
+
+    let (code, first) = run_json(m2fresh_in(&a.root, &repo_a).args(["deploy", model]));
+    assert_eq!(code, 0, "{first:#}");
+    let v1 = deployed_version(&first, model);
+    // Another runner deploys the same SNAPSHOT with plain Maven: a new build, no stamp.
+    std::thread::sleep(Duration::from_millis(1100));
+    common::run_mvn_ok(&b.path(model), &repo_b, &["deploy", "-DskipTests"]);
+    let (code, check) = run_json(m2fresh_in(&b.root, &repo_b).args(["check", model, "--remote"]));
+    assert_eq!(code, 1);
+    let m = module(&check, model);
+    assert_eq!(m["status"], "unverified", "{check:#}");
+    assert_ne!(
+        m["deployed"]["version"].as_str(),
+        Some(v1.as_str()),
+        "the newest build"
+    );
+    assert!(
+        snapshots(&format!("{v1}.m2fresh.json")).is_file(),
+        "the first stamp stays"
+    );
+
+    // Sources the unstamped jar does not have: evidence from the jar, as locally.
+    common::write_file(
+        &b.path(format!(
+            "{model}/src/main/java/com/xuecheng/framework/model/Added.java"
+        )),
+        "package com.xuecheng.framework.model;\npublic class Added {}\n",
+    );
+    let (code, check) = run_json(m2fresh_in(&b.root, &repo_b).args(["check", model, "--remote"]));
+    assert_eq!(code, 1);
+    let m = module(&check, model);
+    assert_eq!(m["status"], "stale", "{check:#}");
+    assert_eq!(m["evidence"][0]["kind"], "missing-class", "{check:#}");
+
+    // Runner A deploys again: its own build, its own stamp, the first one untouched.
+    let (code, second) = run_json(m2fresh_in(&a.root, &repo_a).args(["deploy", model]));
+    assert_eq!(code, 0, "{second:#}");
+    let v3 = deployed_version(&second, model);
+    assert_ne!(v1, v3);
+    assert!(snapshots(&format!("{v1}.m2fresh.json")).is_file());
+    assert!(snapshots(&format!("{v3}.m2fresh.json")).is_file());
+    let (code, check) = run_json(m2fresh_in(&a.root, &repo_a).args(["check", model, "--remote"]));
+    assert_eq!(
+        (code, with_status(&check, "fresh").len()),
+        (0, 2),
+        "{check:#}"
+    );
+
+    // Someone overwrites the deployed jar (and its checksum) on the server.
+    let jar = snapshots(&format!("{v3}.jar"));
+    let mut bytes = fs::read(&jar).unwrap_or_default();
+    bytes.extend_from_slice(b"tampered");
+    fs::write(&jar, &bytes).unwrap_or_else(|e| panic!("{e}"));
+    let sha1 = {
+        use sha1::Digest as _;
+        sha1::Sha1::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    fs::write(snapshots(&format!("{v3}.jar.sha1")), sha1).unwrap_or_else(|e| panic!("{e}"));
+    let (code, check) = run_json(m2fresh_in(&a.root, &repo_a).args(["check", model, "--remote"]));
+    assert_eq!(code, 1);
+    let m = module(&check, model);
+    assert_eq!(m["status"], "foreign", "{check:#}");
+    assert_eq!(m["evidence"][0]["kind"], "artifact-replaced", "{check:#}");
+    // `install --from-remote` does not take it: it builds instead.
+    let fresh_repo = runner();
+    let (code, installed) =
+        run_json(m2fresh_in(&a.root, &fresh_repo).args(["install", model, "--from-remote"]));
+    assert_eq!(code, 0, "{installed:#}");
+    assert_eq!(
+        results(&installed),
+        [
+            ("xc-framework-parent", "downloaded"),
+            ("xc-framework-model", "installed")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+}
+
+/// Nothing listens: a clear error (exit 2), never `fresh`.
+#[test]
+fn an_unreachable_repository_is_an_error_never_fresh() {
+    let project = Project::copy_fixture("xuecheng");
+    let repo = LocalRepo::empty();
+    let url = format!("http://127.0.0.1:{}/repo", free_port());
+    let (code, _, stderr) = run(m2fresh_in(&project.root, &repo).args([
+        "check",
+        "xc-framework-model",
+        "--remote",
+        &url,
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot reach repository url"), "{stderr}");
+    let (code, doc) = run_json(m2fresh_in(&project.root, &repo).args([
+        "check",
+        "xc-framework-model",
+        "--remote",
+        &url,
+    ]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        doc["error"]["code"], "m2fresh::remote::unreachable",
+        "{doc:#}"
+    );
+    // No distributionManagement and no --remote value: told what to add.
+    let (code, _, stderr) =
+        run(m2fresh_in(&project.root, &repo).args(["check", "xc-framework-model", "--remote"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("has no <distributionManagement>"),
+        "{stderr}"
+    );
+}
+
+/// Credentials go to the server and nowhere else; a refusal says what to fix; plain
+/// HTTP to another machine and credentials in URLs are refused before any request.
+#[test]
+fn credentials_are_sent_and_never_shown() {
+    let server = RepoServer::start();
+    let project = team_project(&server);
+    let target = "xc-framework-model";
+    let good = runner();
+    let (code, doc) =
+        run_json(m2fresh_in(&project.root, &good).args(["check", target, "--remote"]));
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(with_status(&doc, "missing").len(), 2, "{doc:#}");
+
+    let wrong = LocalRepo::empty();
+    let wrong_password = "wrong-6e1d-never-shown";
+    common::write_file(
+        wrong.settings(),
+        &format!(
+            "<settings><servers><server><id>team</id><username>{USER}</username>\
+             <password>${{env.TEAM_PASSWORD}}</password></server></servers></settings>"
+        ),
+    );
+    let (code, stdout, stderr) = run(m2fresh_in(&project.root, &wrong)
+        .env("TEAM_PASSWORD", wrong_password)
+        .args(["check", target, "--remote", "-v"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("answered 401"), "{stderr}");
+    assert!(
+        stderr.contains("credentials in settings.xml were refused"),
+        "{stderr}"
+    );
+    assert!(
+        !format!("{stdout}{stderr}").contains(wrong_password),
+        "{stderr}"
+    );
+
+    let none = LocalRepo::empty();
+    let (code, _, stderr) =
+        run(m2fresh_in(&project.root, &none).args(["check", target, "--remote"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("add a <server> with this repository's id"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = run(m2fresh_in(&project.root, &good).args([
+        "check",
+        target,
+        "--remote",
+        "http://repo.example.invalid/snapshots",
+    ]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("plain HTTP to another machine"), "{stderr}");
+    let (code, _, stderr) = run(m2fresh_in(&project.root, &good).args([
+        "check",
+        target,
+        "--remote",
+        "https://ci:hunter2-in-url@repo.example.invalid/snapshots",
+    ]));
+    assert_eq!(code, 2);
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(
+        stderr.contains("user information in a repository URL is refused"),
+        "{stderr}"
+    );
+    assert!(!server.all_text().contains(PASSWORD));
+}
+
+/// A company CA and a server certificate it signed for 127.0.0.1: (CA, certificate,
+/// key), PEM files made with openssl.
+fn company_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let f = |name: &str| dir.join(name);
+    common::write_file(&f("ext.cnf"), "subjectAltName=IP:127.0.0.1\n");
+    let steps: [&[&str]; 3] = [
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=m2fresh test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ],
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "leaf.csr",
+        ],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "cert.pem",
+        ],
+    ];
+    for args in steps {
+        let out = Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("openssl is required for this test (apt-get install openssl): {e}")
+            });
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    (f("ca.pem"), f("cert.pem"), f("key.pem"))
+}
+
+/// TLS is verified: a server whose certificate no trusted CA signed is refused, and
+/// trusted once its CA is named by `SSL_CERT_FILE`.
+#[test]
+fn tls_is_verified() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (ca, cert, key) = company_ca(dir.path());
+    let server = RepoServer::start_tls(&cert, &key);
+    let project = Project::copy_fixture("xuecheng");
+    let repo = runner();
+    let url = format!("team::{}", server.url("snapshots"));
+    let (code, _, stderr) = run(m2fresh_in(&project.root, &repo).args([
+        "check",
+        "xc-framework-parent",
+        "--remote",
+        &url,
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
+    let (code, doc) = run_json(
+        m2fresh_in(&project.root, &repo)
+            .env("SSL_CERT_FILE", &ca)
+            .args(["check", "xc-framework-parent", "--remote", &url]),
+    );
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(with_status(&doc, "missing"), vec!["xc-framework-parent"]);
 }
