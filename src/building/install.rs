@@ -596,16 +596,7 @@ fn reactor_invocation(run: &Run, root_pom: &Path) -> Result<(MavenInvocation, Ma
     )?;
     let inv = MavenInvocation {
         program: tool.program.clone(),
-        args: reactor::reactor_args(
-            run.project,
-            run.plan,
-            root_pom,
-            &run.model,
-            &tool,
-            run.opts,
-            run.jobs,
-            run.goal,
-        ),
+        args: reactor::reactor_args(run, root_pom, &tool),
         cwd: crate::maven::workspace::find_project_directory(root),
         log: run.project.log_dir().join("reactor.log"),
         env: Vec::new(),
