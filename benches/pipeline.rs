@@ -22,6 +22,7 @@ mod generator;
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use m2fresh::building::plan::queue::DependencyQueue;
 use m2fresh::freshness::fingerprint::{self, files::StatCache, params::BuildParameters};
+use m2fresh::maven::effective::runtime::MavenRuntime;
 use m2fresh::maven::graph::ReactorGraph;
 use m2fresh::maven::workspace::{LoadOptions, ModuleId, Workspace};
 use std::hint::black_box;
@@ -134,6 +135,7 @@ fn bench_size(c: &mut Criterion, n: usize) {
 
     let all = graph.order.clone();
     let parameters = BuildParameters::of(&ws);
+    let runtime = MavenRuntime::find(&ws.root, None);
     let mut group = c.benchmark_group("fingerprint_cold");
     configure(&mut group, n);
     group.throughput(Throughput::Bytes(summary.input_bytes));
@@ -145,7 +147,7 @@ fn bench_size(c: &mut Criterion, n: usize) {
                     &ws,
                     &graph,
                     &all,
-                    &fingerprint::Context::without_repository(&cache, &parameters),
+                    &fingerprint::Context::without_repository(&cache, &parameters, &runtime),
                 )
                 .map(|_| cache.stats())
             },
@@ -165,7 +167,7 @@ fn bench_size(c: &mut Criterion, n: usize) {
         &ws,
         &graph,
         &all,
-        &fingerprint::Context::without_repository(&cache, &parameters),
+        &fingerprint::Context::without_repository(&cache, &parameters, &runtime),
     ) {
         panic!("cannot fingerprint {}: {e}", root.display());
     }
@@ -178,7 +180,7 @@ fn bench_size(c: &mut Criterion, n: usize) {
                 &ws,
                 &graph,
                 &all,
-                &fingerprint::Context::without_repository(&cache, &parameters),
+                &fingerprint::Context::without_repository(&cache, &parameters, &runtime),
             )
             .is_ok()
         })

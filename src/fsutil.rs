@@ -100,15 +100,21 @@ pub fn open_lock_file(path: &Path) -> io::Result<File> {
 /// file is open.
 pub fn lock_exclusive(path: &Path, on_wait: &dyn Fn(&Path)) -> io::Result<File> {
     let file = open_lock_file(path)?;
+    acquire_exclusive(&file, path, on_wait)?;
+    Ok(file)
+}
+
+/// Takes an exclusive lock on the opened lock file `file` (at `path`), calling `on_wait`
+/// once first when another process holds it.
+pub fn acquire_exclusive(file: &File, path: &Path, on_wait: &dyn Fn(&Path)) -> io::Result<()> {
     match file.try_lock() {
-        Ok(()) => {}
+        Ok(()) => Ok(()),
         Err(std::fs::TryLockError::WouldBlock) => {
             on_wait(path);
-            file.lock()?;
+            file.lock()
         }
-        Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
     }
-    Ok(file)
 }
 
 /// Size and blake3 hex of a file's bytes, read as a stream.

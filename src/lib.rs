@@ -17,11 +17,12 @@
 //! | XML | [`maven::xml`] | spanned XML tree; DTDs and custom entities refused |
 //! | POM | [`maven::pom`] | the POM model as written, each value with its file and span |
 //! | effective model | [`maven::model`] | parents, profiles, inheritance, interpolation, management |
+//! | full effective model | [`maven::effective`] | the whole model as `mvn help:effective-pom` prints it, for the Maven in use (`effective-pom`) |
 //! | settings | [`maven::settings`] | the profiles of the user and global `settings.xml` |
 //! | workspace | [`maven::workspace`] | aggregator or scan discovery, BOM imports; [`maven::workspace::Workspace::load`] |
 //! | graph | [`maven::graph`] | reactor edges and Maven's build order; [`maven::graph::ReactorGraph::build`] (`graph`, `order`) |
 //! | fingerprint | [`freshness::fingerprint`] | blake3 Merkle hash of model, files and upstream; stat cache |
-//! | local repository | [`freshness::localrepo`], [`freshness::stamp`], [`freshness::jar`] | where Maven installs, m2fresh's stamps, evidence from jars |
+//! | local repository | [`freshness::localrepo`], [`freshness::stamp`], [`freshness::installed`], [`freshness::jar`] | where Maven installs, m2fresh's stamps, what an installed upstream is (stamped fingerprint or hash), evidence from jars |
 //! | status | [`freshness::status`], [`freshness::evidence`] | fresh/stale/missing/unverified/foreign; [`freshness::status::check`] (`check`), [`freshness::status::why`] (`why`) |
 //! | plan | [`building::plan`] | what to install and in which order; the dependency queue |
 //! | execution | [`building::exec`] | running Maven jobs over the queue, logs, cancellation |

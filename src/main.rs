@@ -273,6 +273,19 @@ enum Command {
         /// The old version, as TARGET (a module: its installed artifacts).
         old: Option<String>,
     },
+    /// The effective POM of modules as `mvn help:effective-pom` prints it, without a JVM
+    /// (one module: <project>; several or none: <projects> in reactor order).
+    EffectivePom {
+        /// Modules by artifactId, groupId:artifactId, or directory (default: all).
+        modules: Vec<String>,
+        /// Write it to FILE instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The Maven whose super POM and default lifecycle bindings apply (default: the
+        /// workspace's mvnw, else mvn on PATH).
+        #[arg(long, value_name = "PATH")]
+        mvn: Option<PathBuf>,
+    },
     /// Explain one module: how the target needs it, what is installed, what differs.
     Why {
         /// The module to explain.
@@ -472,6 +485,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Api { old, new } => run_api(g, old, new.as_deref()),
         Command::Contract { target, old } => run_contract(g, target, old.as_deref()),
+        Command::EffectivePom {
+            modules,
+            output,
+            mvn,
+        } => run_effective_pom(g, modules, output.as_deref(), mvn.as_deref()),
         Command::Why { module, target } => {
             let project = open(g)?;
             let module = project.workspace.find(module)?;
@@ -534,6 +552,65 @@ fn run_order(g: &Global, targets: &[String]) -> Result<ExitCode, Error> {
                 Some("use --format text or json".into()),
             ));
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_effective_pom(
+    g: &Global,
+    names: &[String],
+    output: Option<&std::path::Path>,
+    mvn: Option<&std::path::Path>,
+) -> Result<ExitCode, Error> {
+    use m2fresh::maven::effective::{EffectiveModels, runtime::MavenRuntime};
+    let project = open(g)?;
+    let ws = &project.workspace;
+    let runtime = MavenRuntime::find(&ws.root, mvn);
+    // Maven 3.9 sorts the reactor once, 3.8 twice (see ReactorGraph::first_pass_order).
+    let order = if runtime.sorts_reactor_once() {
+        project.graph.first_pass_order()
+    } else {
+        project.graph.order.clone()
+    };
+    let ids: Vec<ModuleId> = if names.is_empty() {
+        order
+    } else {
+        let wanted = project.resolve(names)?;
+        let mut ids: Vec<ModuleId> = order
+            .iter()
+            .copied()
+            .filter(|id| wanted.contains(id))
+            .collect();
+        ids.dedup();
+        ids
+    };
+    let models =
+        EffectiveModels::new(ws, runtime).with_build_timestamp(std::time::SystemTime::now());
+    if g.verbose {
+        say!(
+            "effective POMs as Maven {} builds them",
+            models.runtime().version
+        );
+    }
+    let text = match g.format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&models.json(&ids, g.verbose)?)
+                .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
+            s.push('\n');
+            s
+        }
+        Format::Text => models.xml(&ids, g.verbose)?,
+        other => return Err(no_format("effective-pom", other)),
+    };
+    for note in models.notes() {
+        say!("note: {note}");
+    }
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| Error::io("cannot write", path, e))?;
+            say!("effective POM written to {}", path.display());
+        }
+        None => print(&text)?,
     }
     Ok(ExitCode::SUCCESS)
 }

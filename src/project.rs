@@ -25,6 +25,7 @@ use crate::freshness::installed::Installed;
 use crate::freshness::localrepo::{self, LocalRepository, LocateOptions};
 use crate::freshness::status::{CheckReport, ModuleStatus, Status, WhyReport};
 use crate::image::{ImageError, ImageOptions, ImagePlan, ImageTarget, MavenCommand, TagLedger};
+use crate::maven::effective::runtime::MavenRuntime;
 use crate::maven::graph::ReactorGraph;
 use crate::maven::settings::SettingsFiles;
 use crate::maven::workspace::{self, Discovery, LoadOptions, ModuleId, Workspace};
@@ -157,6 +158,8 @@ pub struct Project {
     pub repository: LocalRepository,
     /// `-s`, absolute.
     settings: Option<PathBuf>,
+    /// The Maven in use, as far as the effective model is concerned.
+    maven: MavenRuntime,
     cache_path: Option<PathBuf>,
     /// How it was opened, for [`Project::reopen`] and [`Project::maven_model`].
     root: PathBuf,
@@ -209,6 +212,9 @@ impl Project {
         };
         let workspace = Workspace::load(root, &load)?;
         let graph = ReactorGraph::build(&workspace)?;
+        // The Maven that builds the workspace decides the super POM and the default
+        // lifecycle bindings of the effective model the fingerprint hashes.
+        let maven = MavenRuntime::find(&workspace.root, None);
         let cache_path = match &opts.stat_cache {
             StatCachePolicy::CacheDir => stat_cache_path(&workspace.root, env),
             StatCachePolicy::File(path) => Some(path.clone()),
@@ -219,6 +225,7 @@ impl Project {
             graph,
             repository,
             settings,
+            maven,
             cache_path,
             root: root_abs,
             opts: opts.clone(),
@@ -230,6 +237,12 @@ impl Project {
     /// and BOMs that were missing before, and so the model may be another.
     pub fn reopen(&self) -> Result<Project> {
         Project::open(&self.root, &self.opts)
+    }
+
+    /// The Maven whose super POM and default lifecycle bindings the effective models (and
+    /// so the fingerprints) follow: the workspace's `mvnw`, else `mvn` on `PATH`.
+    pub fn maven_runtime(&self) -> &MavenRuntime {
+        &self.maven
     }
 
     /// The environment the project was resolved in.
@@ -348,6 +361,7 @@ impl Project {
             parameters: &parameters,
             installed: &installed,
             repository: Some(&self.repository.path),
+            runtime: &self.maven,
         };
         fingerprint::fingerprint(&self.workspace, &self.graph, modules, &ctx)
     }

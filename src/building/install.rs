@@ -177,6 +177,7 @@ pub enum ModuleResult {
 /// One module of an [`InstallReport`].
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct InstalledModule {
     /// The module.
     #[serde(skip)]
@@ -197,6 +198,7 @@ pub struct InstalledModule {
 /// `m2fresh install --format json`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct InstallReport {
     /// Always [`crate::report::SCHEMA`].
     pub schema: u32,
@@ -295,7 +297,9 @@ pub fn lock_repository(repo: &LocalRepository, on_wait: &dyn Fn(&Path)) -> Resul
     let dir = repo.path.join(".m2fresh");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
     let path = dir.join("install.lock");
-    let file = crate::fsutil::lock_exclusive(&path, on_wait)
+    let file =
+        crate::fsutil::open_lock_file(&path).map_err(|e| Error::io("cannot open", &path, e))?;
+    crate::fsutil::acquire_exclusive(&file, &path, on_wait)
         .map_err(|e| Error::io("cannot lock", &path, e))?;
     // Every Maven started while the lock is held inherits the locked file: the lock
     // then lasts until the last of them has exited, even when m2fresh itself is killed
@@ -421,13 +425,13 @@ impl Run<'_> {
 /// repository in between). Requiring it here makes a library caller take it too.
 ///
 /// ```no_run
-/// use m2fresh::building::{exec::CancelToken, install, plan};
+/// use m2fresh::building::{exec::CancelToken, install};
 /// use m2fresh::project::{OpenOptions, Project};
-/// let project = Project::open("fixtures/xuecheng".as_ref(), &OpenOptions::default())?;
+/// let project = Project::open("fixtures/xuecheng", &OpenOptions::new())?;
 /// let lock = install::lock_repository(&project.repository, &|_| eprintln!("waiting"))?;
-/// let modules = project.targets(&["xc-service-portalview".to_string()])?;
+/// let modules = project.targets(&["xc-service-portalview"])?;
 /// let report = project.check(&modules)?;
-/// let plan = plan::plan(&project.workspace, &project.graph, &report, Default::default());
+/// let plan = project.plan(&report, Default::default());
 /// let done = install::install(
 ///     &lock, &project, &plan, &Default::default(), &(), &CancelToken::new(),
 /// )?;

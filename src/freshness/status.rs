@@ -61,6 +61,7 @@ impl Status {
 /// The installed artifact as found on disk.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ArtifactInfo {
     /// Its path.
     pub path: PathBuf,
@@ -75,6 +76,7 @@ pub struct ArtifactInfo {
 /// What the stamp says, when there is one.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct StampInfo {
     /// The stamp file.
     pub path: PathBuf,
@@ -89,6 +91,7 @@ pub struct StampInfo {
 /// One module in a [`CheckReport`].
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ModuleStatus {
     /// The module.
     #[serde(skip)]
@@ -200,6 +203,7 @@ impl ModuleStatus {
 
 /// How many modules have each status.
 #[derive(Clone, Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// Modules checked.
     pub total: usize,
@@ -218,6 +222,7 @@ pub struct Summary {
 /// `m2fresh check --format json`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CheckReport {
     /// Always [`crate::report::SCHEMA`].
     pub schema: u32,
@@ -270,11 +275,13 @@ pub fn check(
 ) -> Result<CheckReport> {
     let parameters = fingerprint::params::BuildParameters::of(ws);
     let installed = crate::freshness::installed::Installed::new(repo, cache);
+    let runtime = crate::maven::effective::runtime::MavenRuntime::find(&ws.root, None);
     let ctx = fingerprint::Context {
         cache,
         parameters: &parameters,
         installed: &installed,
         repository: Some(&repo.path),
+        runtime: &runtime,
     };
     let fingerprints = fingerprint::fingerprint(ws, graph, modules, &ctx)?;
     check_with(ws, repo, modules, &fingerprints)
@@ -742,6 +749,7 @@ fn jar_inputs(m: &Module, fp: &ModuleFingerprint) -> (Vec<SourceFile>, Vec<Resou
 /// One step of a dependency path in [`WhyReport`].
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PathStep {
     /// The downstream module.
     pub from: String,
@@ -760,6 +768,7 @@ pub struct PathStep {
 /// `m2fresh why --format json`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct WhyReport {
     /// Always [`crate::report::SCHEMA`].
     pub schema: u32,
@@ -894,11 +903,13 @@ mod tests {
             let parameters = fingerprint::params::BuildParameters::of(&ws);
             let cache = StatCache::new();
             let installed = crate::freshness::installed::Installed::new(&self.repo, &cache);
+            let runtime = crate::maven::effective::runtime::MavenRuntime::embedded("3.8.7");
             let ctx = fingerprint::Context {
                 cache: &cache,
                 parameters: &parameters,
                 installed: &installed,
                 repository: Some(&self.repo.path),
+                runtime: &runtime,
             };
             let fps = fingerprint::fingerprint(&ws, &graph, &graph.order, &ctx).unwrap();
             let m = ws.module(graph.order[0]);

@@ -233,6 +233,7 @@ pub struct Step {
 
 /// The commands that build (and push) the image of one module.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ImagePlan {
     /// `name:tag`.
     pub image: String,

@@ -92,6 +92,16 @@ pub struct ReactorGraph {
 }
 
 impl ReactorGraph {
+    /// The order of Maven's first sort, over the projects in collection order: the
+    /// reactor build order of Maven 3.9, which sorts once (Maven 3.8 sorts the sorted list
+    /// again, which is [`ReactorGraph::order`]; they differ only when a plugin edge closes
+    /// a cycle).
+    pub fn first_pass_order(&self) -> Vec<ModuleId> {
+        let mut ids: Vec<ModuleId> = self.order.clone();
+        ids.sort_by_key(|id| self.first_position.get(id.0).copied().unwrap_or(usize::MAX));
+        ids
+    }
+
     /// Builds the graph and the order of a workspace.
     ///
     /// ```no_run

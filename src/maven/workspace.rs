@@ -100,6 +100,14 @@ pub struct Module {
     pub parent: Option<ParentLink>,
     /// The POM files it inherits from (itself first).
     pub lineage: Vec<PathBuf>,
+    /// The POMs it inherits from as read (itself first), for the full effective model
+    /// ([`crate::maven::effective`]), which rebuilds the model from their sources.
+    pub lineage_poms: Vec<Arc<RawPom>>,
+    /// For each POM of [`Module::lineage_poms`], the indices of its active profiles.
+    pub lineage_profiles: Vec<Vec<usize>>,
+    /// The indices of the active settings profiles in
+    /// [`crate::maven::model::ModelContext::external_profiles`].
+    pub external_profiles: Vec<usize>,
     /// Its own active profiles.
     pub active_profiles: Vec<String>,
     /// BOMs it imports, with the declaration.
@@ -514,6 +522,12 @@ impl BuildContext {
         let mut ctx = ModelContext::from_environment(user, &opts.environment);
         let maven_opts = opts.environment.maven_opts().unwrap_or_default();
         let jvm_properties = jvm_system_properties(project_directory, maven_opts)?;
+        // The `mvn` launcher always sets this one (the directory with `.mvn`, else where
+        // Maven runs: here, the workspace root).
+        ctx.activation.system.insert(
+            "maven.multiModuleProjectDirectory".into(),
+            project_directory.display().to_string(),
+        );
         ctx.activation.system.extend(jvm_properties.clone());
         let profile_args: Vec<String> = maven_config
             .profiles
@@ -641,6 +655,9 @@ fn index_modules(
             effective: b.effective,
             parent: b.parent,
             lineage: b.lineage.iter().map(|p| p.path.clone()).collect(),
+            lineage_poms: b.lineage,
+            lineage_profiles: b.lineage_profiles,
+            external_profiles: b.external_profiles,
             active_profiles: b.active_profiles,
             imports: Vec::new(),
         });

@@ -60,7 +60,7 @@ pub const MAVEN_ENV: [&str; 6] = [
 const EMPTY_SETTINGS: &str = "<settings xmlns=\"http://maven.apache.org/SETTINGS/1.2.0\"/>\n";
 
 /// Bump when the way the seed is built changes, so existing seeds are rebuilt.
-const SEED_FORMAT: &str = "m2fresh-test-seed-3";
+const SEED_FORMAT: &str = "m2fresh-test-seed-4";
 
 /// The Jib Maven plugin the image tests use (in the seed, so they run offline).
 pub const JIB_VERSION: &str = "3.4.4";
@@ -68,6 +68,13 @@ pub const JIB_VERSION: &str = "3.4.4";
 /// The maven-deploy-plugin the remote repository tests pin (in the seed, so that
 /// `mvn deploy` needs no network but the test's own repository server).
 pub const DEPLOY_PLUGIN_VERSION: &str = "3.1.4";
+
+/// The maven-help-plugin whose `effective-pom` the effective-POM tests compare with (in
+/// the seed, so they run offline).
+pub const HELP_PLUGIN: &str = "org.apache.maven.plugins:maven-help-plugin:3.5.2";
+
+/// The second Maven version the tests compare with, from Maven Central.
+pub const MAVEN_39: &str = "3.9.16";
 
 /// Configures the copied story service to build its image with Jib on a `scratch` base
 /// (no registry, no daemon: `jib:buildTar` writes `target/jib-image.tar`).
@@ -282,7 +289,17 @@ pub fn mvn_command(project_dir: &Path, repo: &LocalRepo) -> Command {
 }
 
 fn isolated_mvn(project_dir: &Path, repository: &Path, settings: &Path) -> Command {
-    let mut command = Command::new(require_mvn());
+    isolated_maven(&require_mvn(), project_dir, repository, settings)
+}
+
+/// [`mvn_command`] for any Maven launcher (`mvn`), local repository and user settings.
+pub fn isolated_maven(
+    mvn: &Path,
+    project_dir: &Path,
+    repository: &Path,
+    settings: &Path,
+) -> Command {
+    let mut command = Command::new(mvn);
     command
         .current_dir(project_dir)
         .arg("-B")
@@ -535,6 +552,10 @@ fn build_seed(base: &Path, repository: &Path) -> Result<(), String> {
         format!("org.apache.maven.plugins:maven-deploy-plugin:{DEPLOY_PLUGIN_VERSION}:help");
     let deploy_args = [deploy_help.as_str()];
     steps.push(("xc-framework-utils", &deploy_args[..]));
+    // The effective-POM tests run the help plugin offline.
+    let help_goal = format!("{HELP_PLUGIN}:effective-pom");
+    let help_args = [help_goal.as_str(), "-Doutput=target/effective-pom.xml"];
+    steps.push(("xc-framework-parent", &help_args[..]));
     // The REST fixture's dependencies (spring-web), so its tests run offline too.
     let rest = work.join("xuecheng-rest");
     copy_tree(
@@ -625,4 +646,67 @@ pub fn write_file(path: &Path, content: &str) {
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     file.persist(path)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+}
+
+/// The Maven 3.9 installation the effective-POM tests also compare with: downloaded
+/// from Maven Central once per checkout (`org.apache.maven:apache-maven:3.9.16:tar.gz:bin`,
+/// with `mvn dependency:copy`) and unpacked next to the seed. Returns its `bin/mvn`.
+pub fn maven_39() -> PathBuf {
+    static READY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let ready = READY.get_or_init(|| {
+        let base = target_tmpdir().join(format!("maven-{MAVEN_39}"));
+        fs::create_dir_all(&base).map_err(|e| format!("cannot create {}: {e}", base.display()))?;
+        let lock = open_lock(&base);
+        lock.lock()
+            .map_err(|e| format!("cannot lock {}: {e}", base.display()))?;
+        let home = base.join(format!("apache-maven-{MAVEN_39}"));
+        let mvn = home.join("bin").join("mvn");
+        if !is_executable(&mvn) {
+            download_maven_39(&base)?;
+        }
+        if is_executable(&mvn) {
+            Ok(mvn)
+        } else {
+            Err(format!("{} is missing after unpacking", mvn.display()))
+        }
+    });
+    match ready {
+        Ok(mvn) => mvn.clone(),
+        Err(e) => panic!("Maven {MAVEN_39} is not available: {e}"),
+    }
+}
+
+fn download_maven_39(base: &Path) -> Result<(), String> {
+    let repository = base.join("download-repository");
+    let settings = base.join("settings.xml");
+    write_file(&settings, EMPTY_SETTINGS);
+    let artifact = format!("-Dartifact=org.apache.maven:apache-maven:{MAVEN_39}:tar.gz:bin");
+    let output = isolated_mvn(base, &repository, &settings)
+        .args([
+            "--no-transfer-progress",
+            "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy",
+            artifact.as_str(),
+            &format!("-DoutputDirectory={}", base.display()),
+        ])
+        .output()
+        .map_err(|e| format!("cannot start Maven: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "downloading Maven {MAVEN_39} from Maven Central failed (check the network):\n{}",
+            output_text(&output)
+        ));
+    }
+    let archive = base.join(format!("apache-maven-{MAVEN_39}-bin.tar.gz"));
+    let status = Command::new("tar")
+        .arg("xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(base)
+        .status()
+        .map_err(|e| format!("cannot run tar: {e}"))?;
+    if !status.success() {
+        return Err(format!("tar could not unpack {}", archive.display()));
+    }
+    let _ = fs::remove_dir_all(&repository);
+    Ok(())
 }

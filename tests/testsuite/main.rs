@@ -8,6 +8,7 @@ mod common;
 mod api;
 mod contract;
 mod differential;
+mod effective_pom;
 mod errors;
 mod freshness;
 mod hardening;

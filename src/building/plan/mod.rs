@@ -30,6 +30,7 @@ pub struct PlanOptions {
 /// One module to install.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PlannedModule {
     /// The module.
     #[serde(skip)]
@@ -54,6 +55,7 @@ pub struct PlannedModule {
 /// `m2fresh plan --format json`: what `install` would do.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Plan {
     /// Always [`crate::report::SCHEMA`].
     pub schema: u32,

@@ -2,13 +2,14 @@
 //! `mvn install` puts into the local repository for it.
 //!
 //! Inputs, each hashed on its own so that `why` can say which one changed:
-//! - the **model**: the canonical encoding ([`canonical`]) of every POM of the module's
-//!   lineage as written (so any element counts, known to m2fresh or not: `<name>`,
-//!   `<description>`, `<build><filters>`, free-form plugin configuration...), its active
-//!   profiles, and its effective model after profiles, inheritance and interpolation (so
-//!   a property from `settings.xml` or a parent outside the workspace counts too);
-//!   comments, formatting and attribute order do not, and absolute paths are written
-//!   relative to the module;
+//! - the **model**: the canonical encoding ([`canonical`]) of the module's whole effective
+//!   model ([`crate::maven::effective`], what `m2fresh effective-pom` prints: every
+//!   element, known to m2fresh or not — `<name>`, `<description>`, `<build><filters>`,
+//!   free-form plugin configuration — after profiles, inheritance, interpolation,
+//!   management and the default lifecycle bindings of the Maven in use), and its own POM
+//!   as written (Maven installs it beside the artifact and embeds it in a jar); comments,
+//!   formatting and attribute order do not count, and absolute paths are written relative
+//!   to the module;
 //! - the **build parameters** ([`params`]): user properties from every source Maven reads
 //!   (`.mvn/maven.config`, `-D`, the Maven arguments after `install --`), the JVM's
 //!   `-D` from `.mvn/jvm.config` and `MAVEN_OPTS`, the `-P` selections, and any other
@@ -38,6 +39,8 @@ pub mod params;
 
 use crate::coords::Gav;
 use crate::error::{Error, Result};
+use crate::maven::effective::runtime::MavenRuntime;
+use crate::maven::effective::{EffectiveModels, Node};
 use crate::maven::graph::{EdgeKind, ReactorGraph};
 use crate::maven::pom::{Dependency, text};
 use crate::maven::workspace::{Module, ModuleId, Workspace};
@@ -155,6 +158,8 @@ pub struct Context<'a> {
     pub installed: &'a dyn InstalledArtifacts,
     /// The local repository's directory, written as a symbol in the model.
     pub repository: Option<&'a Path>,
+    /// The Maven whose super POM and default lifecycle bindings make the effective model.
+    pub runtime: &'a MavenRuntime,
 }
 
 impl<'a> Context<'a> {
@@ -162,12 +167,14 @@ impl<'a> Context<'a> {
     pub fn without_repository(
         cache: &'a StatCache,
         parameters: &'a BuildParameters,
+        runtime: &'a MavenRuntime,
     ) -> Context<'a> {
         Context {
             cache,
             parameters,
             installed: &NoRepository,
             repository: None,
+            runtime,
         }
     }
 }
@@ -189,6 +196,7 @@ pub fn fingerprint(
     let closure = graph.upstream(modules);
     let layout = inputs::Layout::of(ws);
     let poms = PomHashes::of(ws, &closure, &layout, ctx.repository)?;
+    let models = EffectiveModels::new(ws, ctx.runtime.clone());
     let no_parameters = BuildParameters::default();
     let pom_parameters_hash = parameters_hash(&no_parameters);
     let parameters_hash = parameters_hash(ctx.parameters);
@@ -199,7 +207,8 @@ pub fn fingerprint(
         .map(|&id| {
             let m = ws.module(id);
             let paths = PathContext::new(&m.dir, &layout.checkout, ctx.repository);
-            let model_hash = canonical::hash(&canonical_model(&poms, m, &paths)?);
+            let full = models.model(id)?;
+            let model_hash = canonical::hash(&canonical_model(&poms, m, &full, &paths));
             let lineage: Vec<(&Path, &str)> = m
                 .lineage
                 .iter()
@@ -335,26 +344,22 @@ impl PomHashes {
     }
 }
 
-/// The canonical bytes of a module's model: every POM of its lineage as written (by
-/// hash), its own active profiles, and its effective model.
-fn canonical_model(poms: &PomHashes, m: &Module, paths: &PathContext) -> Result<Vec<u8>> {
+/// The canonical bytes of a module's model: its whole effective model — the one
+/// `m2fresh effective-pom` prints, every element after profiles, inheritance,
+/// interpolation, management and lifecycle bindings — and its own POM as written (by
+/// hash), which Maven installs beside the artifact and embeds in a jar: an element that
+/// changes nothing in the effective model (a version equal to the managed one) still
+/// changes those.
+fn canonical_model(poms: &PomHashes, m: &Module, full: &Node, paths: &PathContext) -> Vec<u8> {
     let mut e = Encoder::new();
-    e.bytes(m.packaging.as_bytes());
-    let lineage: Vec<&str> = m
-        .lineage
-        .iter()
-        .map(|pom| poms.by_path.get(pom).map_or("unread", String::as_str))
-        .collect();
-    e.list(lineage.into_iter());
-    e.list(m.active_profiles.iter().map(String::as_str));
-    let effective = serde_json::to_string(&m.effective).map_err(|err| {
-        Error::usage(
-            format!("cannot encode the effective model of {}: {err}", m.key()),
-            None,
-        )
-    })?;
-    e.bytes(paths.portable(&effective).as_bytes());
-    Ok(e.finish())
+    e.bytes(
+        poms.by_path
+            .get(&m.pom)
+            .map_or("unread", String::as_str)
+            .as_bytes(),
+    );
+    e.node(full, paths);
+    e.finish()
 }
 
 /// What a module is built against that does not come from the workspace: its parent,
@@ -462,6 +467,86 @@ pub fn merkle(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::maven::workspace::LoadOptions;
+
+    /// The fingerprints of the fixtures' modules, as a name → fingerprint list.
+    fn fingerprints_of(fixture: &str) -> Vec<(String, String)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(fixture);
+        fingerprints_at(&root)
+    }
+
+    fn fingerprints_at(root: &Path) -> Vec<(String, String)> {
+        let ws = Workspace::load(root, &LoadOptions::default()).unwrap();
+        let graph = ReactorGraph::build(&ws).unwrap();
+        let cache = StatCache::new();
+        let parameters = BuildParameters::default();
+        let runtime = MavenRuntime::embedded("3.8.7");
+        let ctx = Context::without_repository(&cache, &parameters, &runtime);
+        let fps = fingerprint(&ws, &graph, &graph.order, &ctx).unwrap();
+        graph
+            .order
+            .iter()
+            .map(|&id| {
+                let fp = fps.get(id).unwrap();
+                (ws.module(id).key(), fp.fingerprint[..16].to_string())
+            })
+            .collect()
+    }
+
+    /// Golden fingerprints: the same sources give the same fingerprint on every machine,
+    /// checkout location and run. A change of the recipe, the canonical encoding or the
+    /// effective model that changes them must be deliberate: bump [`RECIPE`] (every stamp
+    /// goes stale rather than wrongly fresh) and update these values.
+    #[test]
+    fn the_fixtures_fingerprints_are_pinned() {
+        let pinned: Vec<(String, String)> = GOLDEN
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut now = fingerprints_of("xuecheng");
+        now.extend(fingerprints_of("reactor/basic"));
+        assert_eq!(now, pinned, "fingerprints changed; see the doc comment");
+    }
+
+    /// A copy of a fixture elsewhere has the same fingerprints: absolute paths in the
+    /// model are written relative to each module.
+    #[test]
+    fn a_copy_elsewhere_has_the_same_fingerprints() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/xuecheng");
+        let to = dir.path().join("somewhere/else/xuecheng");
+        for entry in walkdir::WalkDir::new(&from) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(&from).unwrap();
+            if rel.components().any(|c| c.as_os_str() == "target") {
+                continue;
+            }
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(to.join(rel)).unwrap();
+            } else {
+                std::fs::copy(entry.path(), to.join(rel)).unwrap();
+            }
+        }
+        assert_eq!(fingerprints_at(&to), fingerprints_of("xuecheng"));
+    }
+
+    const GOLDEN: &[(&str, &str)] = &[
+        ("com.xuecheng:xc-framework-parent", "944862db6a9408b1"),
+        ("com.xuecheng:xc-framework-common", "7079d7f0a192a957"),
+        ("com.xuecheng:xc-framework-model", "4fbd1b48a2f5ff6e"),
+        ("com.xuecheng:xc-framework-utils", "7e2d4818edd1b7fa"),
+        ("com.xuecheng:xc-service-api", "13bcb8b52eb133ea"),
+        ("com.xuecheng:xc-service-manage-cms", "729fd5b4c0372432"),
+        ("com.xuecheng:xc-service-portalview", "d42fe9e488c805d4"),
+        ("com.example.basic:basic-parent", "81189f9252b8423b"),
+        ("com.example.basic:core", "16d80b52b3cb880c"),
+        ("com.example.basic:svc-b", "b41f27a0101d8995"),
+        ("com.example.basic:svc-a", "c51bcf73b10e009d"),
+        ("com.example.basic:testkit", "f00a0db5c69fc6aa"),
+        ("com.example.basic:app", "dc6b935f68ee6356"),
+    ];
 
     #[test]
     fn merkle_depends_on_every_input_and_on_paths() {

@@ -41,7 +41,13 @@ pub struct Interpolator<'a> {
     /// `${project.version}` used by fifty managed dependencies is looked up once. With
     /// each expansion, the undefined expressions met inside it.
     memo: RefCell<FastMap<String, Expansion>>,
+    /// Model fields beyond the ones [`Model`] has (`project.url`, `project.scm.url`,
+    /// ...), for the full effective model ([`crate::maven::effective`]).
+    more_fields: Option<&'a FieldLookup<'a>>,
 }
+
+/// Looks up a model field by its path after `project.`.
+pub type FieldLookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
 /// A memoized expansion.
 struct Expansion {
@@ -144,7 +150,15 @@ impl<'a> Interpolator<'a> {
             system,
             expanded: Cell::new(0),
             memo: RefCell::new(FastMap::default()),
+            more_fields: None,
         }
+    }
+
+    /// Also resolves `project.*` paths the typed [`Model`] does not hold with `fields`
+    /// (given the path after `project.`), after the ones it holds.
+    pub fn with_more_fields(mut self, fields: &'a FieldLookup<'a>) -> Self {
+        self.more_fields = Some(fields);
+        self
     }
 
     /// Interpolates one text.
@@ -289,6 +303,7 @@ impl<'a> Interpolator<'a> {
             _ => None,
         };
         v.map(str::to_owned)
+            .or_else(|| self.more_fields.and_then(|f| f(path)))
     }
 }
 

@@ -176,6 +176,13 @@ pub struct BuiltModel {
     pub parent: Option<ParentLink>,
     /// Every POM of the lineage, the module's own first.
     pub lineage: Vec<Arc<RawPom>>,
+    /// For each POM of [`BuiltModel::lineage`], the indices of its active profiles in
+    /// its `<profiles>`, in the order they were injected (what the full effective model
+    /// in [`crate::maven::effective`] replays).
+    pub lineage_profiles: Vec<Vec<usize>>,
+    /// The indices of the active settings profiles in
+    /// [`ModelContext::external_profiles`], injected into the project after its own.
+    pub external_profiles: Vec<usize>,
     /// What was noticed on the way.
     pub findings: Vec<Finding>,
 }
@@ -231,6 +238,8 @@ struct InheritKey {
 #[derive(Debug)]
 struct Inherited {
     model: Model,
+    /// The active profiles (indices) of each POM of the lineage from this parent up.
+    active: Vec<Vec<usize>>,
     /// Active profiles with an OS version condition (id, where), reported per module.
     os_version: Vec<(String, Loc)>,
 }
@@ -467,8 +476,9 @@ impl Loader {
             })
             .collect();
         let mut os_version: Vec<(String, Loc)> = Vec::new();
-        let (mut merged, active_profiles) =
+        let (mut merged, active_profiles, own_indices) =
             self.prepare_member(pom, true, project_directory, &activation, &mut os_version)?;
+        let mut lineage_profiles = vec![own_indices];
         // After the project's own profiles, into the project alone: a settings property
         // beats the POM's and every parent's.
         for profile in &external {
@@ -479,6 +489,7 @@ impl Loader {
                 self.inherited(&lineage, 1, project_directory, &activation, &external_ids)?;
             merge::inherit(&mut merged, &parent.model);
             os_version.extend(parent.os_version.iter().cloned());
+            lineage_profiles.extend(parent.active.iter().cloned());
         }
         for (id, loc) in os_version {
             findings.push(Finding::warning(
@@ -492,6 +503,20 @@ impl Loader {
             ));
         }
         add_super_pom_defaults(&mut merged);
+        // Maven's ModelVersionProcessor: CI-friendly user properties overwrite the model's
+        // own (the effective model's `<properties>` show the -D value).
+        for key in ["revision", "changelist", "sha1"] {
+            if let Some(v) = self.ctx.activation.user.get(key) {
+                let loc = merged.loc.clone();
+                merged.properties.insert(
+                    key.to_string(),
+                    Value {
+                        text: v.clone(),
+                        loc,
+                    },
+                );
+            }
+        }
 
         let snapshot = interpolation_view(&merged);
         let interpolator = Interpolator::new(
@@ -687,6 +712,8 @@ impl Loader {
             active_profiles,
             parent,
             lineage,
+            lineage_profiles,
+            external_profiles: external_ids,
             findings,
         })
     }
@@ -814,7 +841,7 @@ impl Loader {
         project_directory: Option<&Path>,
         activation: &profiles::ActivationContext,
         os_version: &mut Vec<(String, Loc)>,
-    ) -> Result<(Model, Vec<String>)> {
+    ) -> Result<(Model, Vec<String>, Vec<usize>)> {
         let mut m = member.model.clone();
         if !own {
             // Never inherited (and read-time notices are the parent's own). A parent is
@@ -839,7 +866,7 @@ impl Loader {
             merge::inject_profile(&mut m, &profile);
             ids.push(profile.id_or_default().to_string());
         }
-        Ok((m, ids))
+        Ok((m, ids, active))
     }
 
     /// The merged model of `lineage[index..]` (a parent and its own parents, profiles
@@ -870,19 +897,25 @@ impl Loader {
             return Ok(hit);
         }
         let mut os_version = Vec::new();
-        let (mut model, _) = self.prepare_member(
+        let (mut model, _, own) = self.prepare_member(
             &lineage[index],
             false,
             project_directory,
             activation,
             &mut os_version,
         )?;
+        let mut active = vec![own];
         if index + 1 < lineage.len() {
             let up = self.inherited(lineage, index + 1, project_directory, activation, external)?;
             merge::inherit(&mut model, &up.model);
             os_version.extend(up.os_version.iter().cloned());
+            active.extend(up.active.iter().cloned());
         }
-        let built = Arc::new(Inherited { model, os_version });
+        let built = Arc::new(Inherited {
+            model,
+            active,
+            os_version,
+        });
         Ok(lock(&self.inherited).entry(key).or_insert(built).clone())
     }
 
