@@ -57,7 +57,8 @@ pub fn deploy(
     cancel: &CancelToken,
 ) -> Result<InstallReport> {
     let alt_repository = alt_repository(plan, remote, spec)?;
-    let mut downloaded = fetch_upstream(project, plan, remote, progress)?;
+    let mut notes = Vec::new();
+    let mut downloaded = fetch_upstream(project, plan, remote, progress, &mut notes)?;
     let goal = Goal::Deploy { alt_repository };
     let mut report = install::run_goal(lock, project, plan, opts, &goal, progress, cancel)?;
     for m in &mut report.modules {
@@ -77,6 +78,8 @@ pub fn deploy(
     }
     downloaded.append(&mut report.modules);
     report.modules = downloaded;
+    notes.append(&mut report.notes);
+    report.notes = notes;
     report.remote = Some(repository_infos(remote));
     Ok(report)
 }
@@ -107,12 +110,14 @@ fn alt_repository(plan: &Plan, remote: &Remote, spec: &RemoteSpec) -> Result<Opt
 }
 
 /// Downloads the upstream of the plan that is fresh in the remote repository but not in
-/// the local one, so that Maven resolves the artifacts the plan was checked against.
+/// the local one, so that Maven resolves the artifacts the plan was checked against. A
+/// module that cannot be downloaded is left to Maven (with a note).
 fn fetch_upstream(
     project: &Project,
     plan: &Plan,
     remote: &Remote,
     progress: &dyn Progress<ModuleId>,
+    notes: &mut Vec<String>,
 ) -> Result<Vec<InstalledModule>> {
     let planned: Vec<ModuleId> = plan.install.iter().map(|p| p.module).collect();
     let upstream: Vec<ModuleId> = project
@@ -125,37 +130,67 @@ fn fetch_upstream(
         return Ok(Vec::new());
     }
     let (local, fingerprints) = project.check_for_build(&upstream, &[])?;
+    let wanted: Vec<ModuleId> = local
+        .modules
+        .iter()
+        .filter(|s| s.status != Status::Fresh)
+        .map(|s| s.module)
+        .collect();
+    download_many(project, remote, &wanted, &fingerprints, progress, notes)
+}
+
+/// Downloads modules into the local repository, a few at a time (each writes its own
+/// directory; the caller holds the install lock), then tells the progress. A module
+/// that cannot be downloaded is named in `notes` and left out.
+fn download_many(
+    project: &Project,
+    remote: &Remote,
+    wanted: &[ModuleId],
+    fingerprints: &crate::freshness::fingerprint::Fingerprints,
+    progress: &dyn Progress<ModuleId>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<InstalledModule>> {
+    use rayon::prelude::*;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(crate::remote::status::PARALLEL_REQUESTS)
+        .build()
+        .map_err(|e| Error::usage(format!("cannot start threads: {e}"), None))?;
+    let results: Vec<(ModuleId, std::result::Result<InstalledModule, String>)> =
+        pool.install(|| {
+            wanted
+                .par_iter()
+                .map(|&id| (id, download_one(project, remote, id, fingerprints)))
+                .collect()
+        });
     let mut out = Vec::new();
-    for status in local.modules.iter().filter(|s| s.status != Status::Fresh) {
-        let (Some(repo), Some(fp)) = (
-            remote.resolved.of(status.module),
-            fingerprints.get(status.module),
-        ) else {
-            continue;
-        };
-        out.push(download_one(
-            project,
-            remote,
-            repo,
-            status.module,
-            fp,
-            progress,
-        )?);
+    for (id, result) in results {
+        match result {
+            Ok(done) => {
+                let took = std::time::Duration::from_millis(done.millis);
+                progress.started(id);
+                progress.finished(id, &Outcome::Succeeded(took), took);
+                out.push(done);
+            }
+            Err(why) => notes.push(format!(
+                "{} was not downloaded ({why}); Maven builds or resolves it",
+                project.workspace.module(id).key()
+            )),
+        }
     }
     Ok(out)
 }
 
-/// Downloads one module into the local repository, telling the progress.
+/// Downloads one module into the local repository.
 fn download_one(
     project: &Project,
     remote: &Remote,
-    repo: &Repository,
     id: ModuleId,
-    fp: &crate::freshness::fingerprint::ModuleFingerprint,
-    progress: &dyn Progress<ModuleId>,
-) -> Result<InstalledModule> {
+    fingerprints: &crate::freshness::fingerprint::Fingerprints,
+) -> std::result::Result<InstalledModule, String> {
     let m = project.workspace.module(id);
-    progress.started(id);
+    let (Some(repo), Some(fp)) = (remote.resolved.of(id), fingerprints.get(id)) else {
+        return Err("no remote repository or fingerprint for it".into());
+    };
     let started = Instant::now();
     let done = crate::remote::fetch::download(
         &remote.client,
@@ -164,9 +199,8 @@ fn download_one(
         &project.workspace,
         m,
         fp,
-    )?;
-    let took = started.elapsed();
-    progress.finished(id, &Outcome::Succeeded(took), took);
+    )
+    .map_err(|e| e.to_string())?;
     Ok(InstalledModule {
         module: id,
         id: m.key(),
@@ -174,7 +208,7 @@ fn download_one(
             version: done.version,
             from: done.url.clone(),
         },
-        millis: install::millis(took),
+        millis: install::millis(started.elapsed()),
         log: done.stamp,
         command: format!("GET {}", done.url),
     })
@@ -346,23 +380,15 @@ pub fn install_from_remote(
     if !planned.is_empty() {
         let (checked, fingerprints) =
             project.check_remote_for_build(&planned, &opts.maven_args, remote)?;
-        for status in checked.modules.iter().filter(|s| s.status == Status::Fresh) {
-            let (Some(repo), Some(fp)) = (
-                remote.resolved.of(status.module),
-                fingerprints.get(status.module),
-            ) else {
-                continue;
-            };
-            if cancel.is_cancelled() {
-                break;
-            }
-            match download_one(project, remote, repo, status.module, fp, progress) {
-                Ok(done) => downloaded.push(done),
-                Err(e) => notes.push(format!(
-                    "{} was not downloaded ({e}); it is built instead",
-                    status.id
-                )),
-            }
+        let fresh: Vec<ModuleId> = checked
+            .modules
+            .iter()
+            .filter(|s| s.status == Status::Fresh)
+            .map(|s| s.module)
+            .collect();
+        if !cancel.is_cancelled() {
+            downloaded =
+                download_many(project, remote, &fresh, &fingerprints, progress, &mut notes)?;
         }
     }
     let done: Vec<ModuleId> = downloaded.iter().map(|d| d.module).collect();
