@@ -413,3 +413,62 @@ pub fn install_from_remote(
     report.remote = Some(repository_infos(remote));
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::{OpenOptions, StatCachePolicy};
+
+    fn team() -> Repository {
+        Repository {
+            id: "team".into(),
+            url: "http://127.0.0.1:8081/repo/snapshots".into(),
+            source: "test".into(),
+            credentials: None,
+        }
+    }
+
+    /// The build Maven uploaded is read from its own log: the main artifact's line, of
+    /// this module and this repository, the last one winning; other files, other
+    /// modules and other repositories are not taken for it.
+    #[test]
+    fn the_uploaded_build_is_read_from_mavens_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/xuecheng");
+        let opts = OpenOptions::new()
+            .local_repository(dir.path().join("repo"))
+            .stat_cache(StatCachePolicy::Disabled);
+        let project = Project::open(&fixture, &opts).unwrap();
+        let api = project
+            .workspace
+            .module(project.workspace.find("xc-service-api").unwrap());
+        let base = "http://127.0.0.1:8081/repo/snapshots/com/xuecheng";
+        let log = dir.path().join("api.log");
+        std::fs::write(
+            &log,
+            format!(
+                "[INFO] Uploading to team: {base}/xc-service-api/1.0-SNAPSHOT/xc-service-api-1.0-20240101.120000-1.jar\n\
+                 [INFO] Uploaded to team: {base}/xc-service-api/1.0-SNAPSHOT/xc-service-api-1.0-20240101.120000-1.pom (1 kB)\n\
+                 [INFO] Uploaded to team: {base}/xc-service-api/1.0-SNAPSHOT/xc-service-api-1.0-20240101.120000-1.jar (2 kB at 1 MB/s)\n\
+                 [INFO] Uploaded to other: {base}/xc-service-api/1.0-SNAPSHOT/xc-service-api-1.0-20240101.130000-9.jar (2 kB)\n\
+                 [INFO] Uploaded to team: {base}/xc-framework-model/1.0-SNAPSHOT/xc-framework-model-1.0-20240101.140000-2.jar (2 kB)\n\
+                 [INFO] Uploaded to team: {base}/xc-service-api/1.0-SNAPSHOT/xc-service-api-1.0-20240101.120000-1-sources.jar (2 kB)\n\
+                 [INFO] Uploaded to team: {base}/xc-service-api/1.0-SNAPSHOT/xc-service-api-../../x.jar (2 kB)\n"
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            uploaded_version(&log, &team(), api, "jar", None).as_deref(),
+            Some("1.0-20240101.120000-1")
+        );
+        assert_eq!(
+            uploaded_version(&log, &team(), api, "jar", Some("sources")).as_deref(),
+            Some("1.0-20240101.120000-1")
+        );
+        assert_eq!(uploaded_version(&log, &team(), api, "war", None), None);
+        assert_eq!(
+            uploaded_version(&dir.path().join("none.log"), &team(), api, "jar", None),
+            None
+        );
+    }
+}

@@ -412,6 +412,41 @@ fn the_story_across_two_runners() {
         "checksums suffice, no jar is read: {downloads:?}"
     );
 
+    // `why` and `plan` answer against the remote repository too.
+    let (code, why) = run_json(m2fresh_in(&b.root, &repo_b).args([
+        "why",
+        "xc-service-api",
+        "--target",
+        target,
+        "--remote",
+    ]));
+    assert_eq!(code, 1);
+    assert_eq!(why["module"]["status"], "stale", "{why:#}");
+    assert_eq!(why["remote"][0]["id"], "team");
+    assert_eq!(why["path"][0]["to"], "com.xuecheng:xc-service-api");
+    assert!(
+        why["module"]["deployed"]["stamp"]["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(".m2fresh.json")),
+        "{why:#}"
+    );
+    let (code, plan) = run_json(m2fresh_in(&b.root, &repo_b).args(["plan", target, "--remote"]));
+    assert_eq!(code, 0);
+    let planned: Vec<&str> = plan["install"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(
+        planned,
+        vec![
+            "com.xuecheng:xc-service-api",
+            "com.xuecheng:xc-service-portalview"
+        ],
+        "{plan:#}"
+    );
+
     // B reuses what matches and builds the rest.
     let (code, installed) =
         run_json(m2fresh_in(&b.root, &repo_b).args(["install", target, "--from-remote"]));

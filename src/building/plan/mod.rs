@@ -335,6 +335,35 @@ pub(crate) mod tests {
         assert_eq!(queue.dequeue(), None);
     }
 
+    /// `install --from-remote`: modules downloaded instead of built leave the plan, and
+    /// nothing waits for them any more.
+    #[test]
+    fn a_plan_without_downloaded_modules_waits_only_for_the_rest() {
+        let (_dir, ws, graph) = three_modules();
+        let r = report(
+            &ws,
+            &graph,
+            &[
+                ("p", Status::Missing),
+                ("a", Status::Stale),
+                ("b", Status::Stale),
+            ],
+        );
+        let full = plan(&ws, &graph, &r, PlanOptions::default());
+        let (p, a, b) = (
+            full.install[0].module,
+            full.install[1].module,
+            full.install[2].module,
+        );
+        let rest = full.without(&[p, a]);
+        assert_eq!(planned(&rest), vec![("g:b", vec![])]);
+        assert_eq!(rest.fresh, vec!["g:c", "g:p", "g:a"]);
+        assert!(!rest.waits_on(b, a) && !rest.waits_on(b, p));
+        let mut queue = rest.queue().unwrap();
+        assert_eq!(queue.dequeue(), Some(b), "b is ready at once");
+        assert_eq!(full.without(&[]).install.len(), 3);
+    }
+
     #[test]
     fn a_trusted_unverified_module_is_planned_only_when_its_upstream_is() {
         let (_dir, ws, graph) = three_modules();
