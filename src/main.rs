@@ -393,7 +393,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let shown = selection(&project.workspace, &project.graph, targets)?;
             let mut marked = HashMap::new();
             if *status {
-                for m in project.check(&shown)?.modules {
+                let report = match cli::remote::open(g, project, &shown)? {
+                    Some(remote) => project.check_remote(&shown, &remote)?,
+                    None => project.check(&shown)?,
+                };
+                for m in report.modules {
                     marked.insert(m.module, m.status.as_str().to_string());
                 }
             }
