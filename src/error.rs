@@ -341,6 +341,14 @@ pub struct Finding {
     /// 1-based column.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
+    /// Every module this one cause concerns, `groupId:artifactId` (when grouped:
+    /// [`crate::maven::findings::grouped`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<String>,
+    /// The other warnings this cause explains (a dependency without a version that the
+    /// missing parent or BOM would manage), one sentence each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub explains: Vec<String>,
     /// Where, for rendering with the source.
     #[serde(skip)]
     pub loc: Option<Loc>,
@@ -369,6 +377,8 @@ impl Finding {
             pom,
             line,
             column,
+            modules: Vec::new(),
+            explains: Vec::new(),
             loc: loc.cloned(),
         }
     }
@@ -396,14 +406,22 @@ impl Finding {
             FindingKind::XmlNotice => "m2fresh::maven::pom::notice",
             FindingKind::UnknownProfile => "m2fresh::maven::model::unknown-profile",
         };
-        let mut d = PomDiagnostic::at(
-            sources,
-            code,
-            self.message.clone(),
-            self.loc.as_ref(),
-            "here",
-        )
-        .warning();
+        let mut message = self.message.clone();
+        if self.modules.len() > 1 {
+            const SHOWN: usize = 5;
+            let mut names = self.modules[..self.modules.len().min(SHOWN)].join(", ");
+            if self.modules.len() > SHOWN {
+                names.push_str(&format!(", … {} more", self.modules.len() - SHOWN));
+            }
+            message.push_str(&format!(
+                "\n(affects {} modules: {names})",
+                self.modules.len()
+            ));
+        }
+        for consequence in &self.explains {
+            message.push_str(&format!("\nthis explains: {consequence}"));
+        }
+        let mut d = PomDiagnostic::at(sources, code, message, self.loc.as_ref(), "here").warning();
         d.help = self.help.clone();
         if self.severity == FindingSeverity::Info {
             d.severity = Severity::Advice;

@@ -25,7 +25,7 @@ use cli::{render, sanitize};
 use m2fresh::building::exec::CancelToken;
 use m2fresh::building::install::InstallOptions;
 use m2fresh::building::plan::PlanOptions;
-use m2fresh::error::{Error, Finding};
+use m2fresh::error::Error;
 use m2fresh::freshness::status::Status;
 use m2fresh::image::ImageError;
 use m2fresh::maven::graph::ReactorGraph;
@@ -967,7 +967,7 @@ fn selection(
 const SHOWN_FINDINGS: usize = 20;
 
 fn print_findings(ws: &Workspace, graph: &ReactorGraph) {
-    let findings: Vec<&Finding> = ws.findings.iter().chain(&graph.findings).collect();
+    let findings = m2fresh::maven::findings::grouped(ws, ws.findings.iter().chain(&graph.findings));
     for f in findings.iter().take(SHOWN_FINDINGS) {
         say_diagnostic(miette::Report::new(f.diagnostic(&ws.sources)));
     }

@@ -189,19 +189,16 @@ pub fn graph_report(ws: &Workspace, graph: &ReactorGraph, modules: &[ModuleId]) 
             }
         })
         .collect();
-    let mut findings: Vec<Finding> = ws
-        .findings
-        .iter()
-        .chain(&graph.findings)
+    let findings = crate::maven::findings::grouped(ws, ws.findings.iter().chain(&graph.findings))
+        .into_iter()
         .filter(|f| {
-            f.module.as_ref().is_none_or(|key| {
-                modules.len() == ws.modules.len()
-                    || ws.by_ga(key).iter().any(|id| shown.contains(id))
-            })
+            modules.len() == ws.modules.len()
+                || f.modules.is_empty()
+                || f.modules
+                    .iter()
+                    .any(|key| ws.by_ga(key).iter().any(|id| shown.contains(id)))
         })
-        .cloned()
         .collect();
-    findings.dedup_by(|a, b| a.message == b.message);
     GraphReport {
         schema: SCHEMA,
         root: ws.root.display().to_string(),

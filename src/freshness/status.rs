@@ -235,6 +235,9 @@ pub struct CheckReport {
     pub modules: Vec<ModuleStatus>,
     /// Counts.
     pub summary: Summary,
+    /// The warnings about the POMs of these modules and their graph, grouped by cause
+    /// ([`crate::maven::findings::grouped`]).
+    pub findings: Vec<crate::error::Finding>,
 }
 
 impl CheckReport {
@@ -309,6 +312,7 @@ pub fn check_with(
         remote: None,
         summary: Summary::of(&statuses),
         modules: statuses,
+        findings: crate::maven::findings::for_modules(ws, modules),
     })
 }
 

@@ -2,6 +2,7 @@
 //! profiles of `settings.xml`, the workspace's modules and Maven's reactor graph.
 
 pub mod effective;
+pub mod findings;
 pub mod graph;
 pub mod model;
 pub mod pom;

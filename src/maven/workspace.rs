@@ -1095,7 +1095,12 @@ impl Imports<'_> {
                         ),
                         Some(&imp.loc),
                     )
-                    .with_help("install the BOM, or include it in the workspace"),
+                    .with_help(format!(
+                        "Maven downloads it from the repositories when it builds; to get it \
+                         now: `mvn dependency:get -Dartifact={}:{}:{}:pom`; if it is a project \
+                         of yours, include it in the workspace",
+                        gav.group_id, gav.artifact_id, gav.version
+                    )),
                 );
                 Vec::new()
             };

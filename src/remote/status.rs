@@ -92,6 +92,7 @@ pub fn check(
         ),
         summary: Summary::of(&statuses),
         modules: statuses,
+        findings: crate::maven::findings::for_modules(ws, modules),
     })
 }
 

@@ -143,3 +143,73 @@ fn a_typo_gets_a_suggestion_and_an_unknown_profile_a_warning() {
     );
     assert!(!stderr.contains("\"known\""), "{stderr}");
 }
+
+/// One root cause, one finding: an external parent and an imported BOM that are not in the
+/// local repository (every clean CI runner) are each reported once, naming every module
+/// they concern, and the dependencies left without a version because of them are folded
+/// in as what they explain — in text and in JSON alike. The help says how to get a
+/// third-party parent, not to `m2fresh install` it.
+#[test]
+fn findings_are_grouped_by_cause() {
+    let child = |name: &str| {
+        format!(
+            "<project><parent><groupId>g</groupId><artifactId>root</artifactId><version>1</version></parent>\
+             <artifactId>{name}</artifactId><dependencies>\
+             <dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-web</artifactId></dependency>\
+             <dependency><groupId>org.projectlombok</groupId><artifactId>lombok</artifactId></dependency>\
+             </dependencies></project>"
+        )
+    };
+    let (a, b, c) = (child("a"), child("b"), child("c"));
+    let dir = workspace(&[
+        (
+            "pom.xml",
+            "<project><parent><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-parent</artifactId>\
+             <version>2.0.1.RELEASE</version><relativePath/></parent>\
+             <groupId>g</groupId><artifactId>root</artifactId><version>1</version><packaging>pom</packaging>\
+             <modules><module>a</module><module>b</module><module>c</module></modules>\
+             <dependencyManagement><dependencies><dependency><groupId>org.springframework.cloud</groupId>\
+             <artifactId>spring-cloud-dependencies</artifactId><version>Finchley.SR1</version><type>pom</type>\
+             <scope>import</scope></dependency></dependencies></dependencyManagement></project>",
+        ),
+        ("a/pom.xml", &a),
+        ("b/pom.xml", &b),
+        ("c/pom.xml", &c),
+    ]);
+    let repo = LocalRepo::empty();
+    let (_, stdout, _) = run(m2fresh_in(dir.path(), &repo).args(["--format", "json", "check"]));
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let findings = doc["findings"]
+        .as_array()
+        .expect("check carries its findings");
+    let kinds: Vec<&str> = findings.iter().filter_map(|f| f["kind"].as_str()).collect();
+    assert_eq!(kinds, ["unresolved-parent", "unresolved-import"], "{doc}");
+    let parent = &findings[0];
+    assert_eq!(
+        parent["modules"].as_array().map(Vec::len),
+        Some(4),
+        "{parent}"
+    );
+    let explains = parent["explains"][0].as_str().unwrap_or("");
+    assert!(
+        explains.starts_with("6 dependencies without a version in 3 modules"),
+        "{parent}"
+    );
+    let help = parent["help"].as_str().unwrap_or("");
+    assert!(help.contains("mvn dependency:get"), "{help}");
+    assert!(!help.contains("m2fresh install"), "{help}");
+
+    let (_, _, stderr) = run(m2fresh_in(dir.path(), &repo).arg("check"));
+    assert_eq!(
+        stderr
+            .matches("spring-boot-starter-parent:2.0.1.RELEASE of")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("(affects 4 modules:"), "{stderr}");
+    assert!(
+        !stderr.contains("has no version"),
+        "folded into the cause: {stderr}"
+    );
+}

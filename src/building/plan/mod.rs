@@ -282,6 +282,7 @@ pub(crate) mod tests {
             remote: None,
             modules,
             summary: Default::default(),
+            findings: Vec::new(),
         }
     }
 

@@ -81,7 +81,13 @@ pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> R
                 read
             }
         };
-        let mut node = (*read).clone();
+        // A parent's modules are not inherited: leave them out of its copy (a root POM
+        // listing ten thousand modules would otherwise be copied for each of them).
+        let mut node = if i == 0 {
+            (*read).clone()
+        } else {
+            without_modules(&read)
+        };
         merge::merge_duplicates(&mut node);
         if i == 0 {
             interpolate_file_activations(&mut node, &module.dir, ws);
@@ -655,6 +661,41 @@ fn note_extensions(model: &Node, module: &Module, notes: &mut Vec<String>) {
         {
             notes.push(note);
         }
+    }
+}
+
+/// A copy of a POM's tree without its `<modules>` and its profiles' `<modules>`.
+fn without_modules(pom: &Node) -> Node {
+    let children = pom
+        .children
+        .iter()
+        .filter(|c| c.name != "modules")
+        .map(|c| {
+            if c.name != "profiles" {
+                return c.clone();
+            }
+            let profiles = c
+                .children
+                .iter()
+                .map(|p| Node {
+                    children: p
+                        .children
+                        .iter()
+                        .filter(|pc| pc.name != "modules")
+                        .cloned()
+                        .collect(),
+                    ..Node::new_like(p)
+                })
+                .collect();
+            Node {
+                children: profiles,
+                ..Node::new_like(c)
+            }
+        })
+        .collect();
+    Node {
+        children,
+        ..Node::new_like(pom)
     }
 }
 

@@ -313,6 +313,18 @@ impl Node {
         }
     }
 
+    /// An element with the name, attributes, text and location of `other`, without its
+    /// children.
+    pub fn new_like(other: &Node) -> Node {
+        Node {
+            name: other.name.clone(),
+            attrs: other.attrs.clone(),
+            text: other.text.clone(),
+            children: Vec::new(),
+            loc: other.loc.clone(),
+        }
+    }
+
     /// An element with text.
     pub fn with_text(name: impl Into<String>, text: impl Into<String>) -> Node {
         Node {

@@ -74,7 +74,12 @@ pub struct MavenRuntime {
     other_lifecycles: Vec<(String, String, String)>,
     /// What the user should know (an unknown version, an unreadable installation).
     pub notes: Vec<String>,
+    /// [`MavenRuntime::default_plugins_at`] by packaging and location, computed once.
+    memo: std::sync::Arc<std::sync::Mutex<LifecycleMemo>>,
 }
+
+/// Default plugins by packaging and location.
+type LifecycleMemo = std::collections::HashMap<(String, Option<Loc>), Option<Vec<Node>>>;
 
 impl MavenRuntime {
     /// The embedded model of the Maven release line of `version`: 3.8.7's for 3.8 and
@@ -109,6 +114,7 @@ impl MavenRuntime {
                 .map(|(l, p, g)| (l.to_string(), p.to_string(), g.to_string()))
                 .collect(),
             notes,
+            memo: Default::default(),
         }
     }
 
@@ -143,6 +149,7 @@ impl MavenRuntime {
             default_bindings,
             other_lifecycles,
             notes: Vec::new(),
+            memo: Default::default(),
         })
     }
 
@@ -207,6 +214,20 @@ impl MavenRuntime {
     /// [`MavenRuntime::default_plugins`], each value located at `loc` (for `--verbose`:
     /// Maven says `maven-core:V:default-lifecycle-bindings`).
     pub fn default_plugins_at(&self, packaging: &str, loc: Option<&Loc>) -> Option<Vec<Node>> {
+        let key = (packaging.to_string(), loc.cloned());
+        if let Ok(memo) = self.memo.lock()
+            && let Some(hit) = memo.get(&key)
+        {
+            return hit.clone();
+        }
+        let plugins = self.compute_default_plugins(packaging, loc);
+        if let Ok(mut memo) = self.memo.lock() {
+            memo.insert(key, plugins.clone());
+        }
+        plugins
+    }
+
+    fn compute_default_plugins(&self, packaging: &str, loc: Option<&Loc>) -> Option<Vec<Node>> {
         let default = default_phases(&self.default_bindings, packaging)?;
         let mut lifecycles: Vec<(String, Vec<(String, String)>)> =
             vec![("default".into(), default)];

@@ -1076,7 +1076,13 @@ impl Loader {
                 ),
                 Some(&parent.loc),
             )
-            .with_help("install the parent (m2fresh install, or mvn -N install in its directory), or include it in the workspace"),
+            .with_help(format!(
+                "Maven downloads it from the repositories when it builds (if that fails, check the \
+                 network and the mirrors and repositories of settings.xml); to get it now: `mvn \
+                 dependency:get -Dartifact={}:pom`; if it is a project of yours, include it \
+                 in the workspace or fix its relativePath",
+                declared
+            )),
         );
         Ok((link(ParentSource::Unresolved), None))
     }
