@@ -146,7 +146,7 @@ T=xc-service-portalview
 runner "$WORK/xc-a"
 timed xc-deploy m2 -w "$XC" --local-repo "$WORK/xc-a" deploy $T
 runner "$WORK/xc-b"
-timed xc-b-seed m2 -w "$XC" --local-repo "$WORK/xc-b" check $T
+ALLOW_FAIL=1 timed xc-b-seed m2 -w "$XC" --local-repo "$WORK/xc-b" check $T
 median xc-check-local m2 -w "$XC" --local-repo "$WORK/xc-a" check $T
 before=$(requests)
 median xc-check-remote m2 -w "$XC" --local-repo "$WORK/xc-b" check $T --remote
@@ -179,7 +179,7 @@ G_MODULES=$("$M2FRESH" -w "$G" --local-repo "$SEED" order | wc -l)
 runner "$WORK/g-a"
 timed g-deploy m2 -w "$G" --local-repo "$WORK/g-a" deploy -j 2
 runner "$WORK/g-b"
-timed g-b-seed m2 -w "$G" --local-repo "$WORK/g-b" check
+ALLOW_FAIL=1 timed g-b-seed m2 -w "$G" --local-repo "$WORK/g-b" check
 median g-check-local m2 -w "$G" --local-repo "$WORK/g-a" check
 before=$(requests)
 median g-check-remote m2 -w "$G" --local-repo "$WORK/g-b" check --remote
