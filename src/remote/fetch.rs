@@ -176,8 +176,8 @@ impl Staged {
                     url: url.clone(),
                     message: "it is no longer in the repository".into(),
                 })?;
-        let bytes = std::fs::read(&dest).map_err(|e| local_error(&dest, e.to_string()))?;
-        let (sha1, sha256) = crate::remote::layout::checksums(&bytes);
+        let (sha1, sha256) = crate::remote::layout::file_checksums(&dest)
+            .map_err(|e| local_error(&dest, e.to_string()))?;
         if size != expected.size || sha1 != expected.sha1 || sha256 != expected.sha256 {
             return Err(RemoteError::Mismatch {
                 url,

@@ -259,6 +259,23 @@ pub fn checksums(bytes: &[u8]) -> (String, String) {
     (sha1, sha256)
 }
 
+/// SHA-1 and SHA-256 of a file, read in pieces (a downloaded artifact may be large).
+pub fn file_checksums(path: &std::path::Path) -> std::io::Result<(String, String)> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let (mut sha1, mut sha256) = (sha1::Sha1::new(), sha2::Sha256::new());
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        sha1.update(&buf[..n]);
+        sha2::Digest::update(&mut sha256, &buf[..n]);
+    }
+    Ok((hex(&sha1.finalize()), hex(&sha2::Digest::finalize(sha256))))
+}
+
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;

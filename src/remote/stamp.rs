@@ -64,11 +64,11 @@ pub struct DeployedFile {
 impl DeployedFile {
     /// Hashes the local copy of a file deployed under `file`.
     pub fn of(path: &Path, file: String) -> std::io::Result<DeployedFile> {
-        let bytes = std::fs::read(path)?;
-        let (sha1, sha256) = layout::checksums(&bytes);
+        let size = std::fs::metadata(path)?.len();
+        let (sha1, sha256) = layout::file_checksums(path)?;
         Ok(DeployedFile {
             file,
-            size: bytes.len() as u64,
+            size,
             sha1,
             sha256,
         })

@@ -227,6 +227,13 @@ fn module_status(
     m: &Module,
     fp: &ModuleFingerprint,
 ) -> Result<ModuleStatus> {
+    // The coordinates become the URL's path: none may lead out of the repository.
+    if let Some(problem) = crate::building::install::unsafe_coordinates(&m.gav) {
+        return Err(Error::usage(
+            format!("{} cannot be looked up in a repository: {problem}", m.key()),
+            Some(format!("fix the coordinates in {}", m.rel_pom)),
+        ));
+    }
     let mut status = ModuleStatus {
         module: m.id,
         id: m.key(),
