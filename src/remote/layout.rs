@@ -414,5 +414,12 @@ mod tests {
             s256,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+        let dir = tempfile::tempdir().unwrap();
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+        std::fs::write(dir.path().join("f"), &big).unwrap();
+        assert_eq!(
+            file_checksums(&dir.path().join("f")).unwrap(),
+            checksums(&big)
+        );
     }
 }
