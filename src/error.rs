@@ -77,10 +77,73 @@ pub enum Error {
     #[diagnostic(transparent)]
     Remote(#[from] crate::remote::RemoteError),
 
+    /// A POM a scan left out (it cannot be read) turned out to matter: it is in the
+    /// targets' closure, or would change it. The error is the one reading it gave.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Skipped(SharedError),
+
     /// Any other failure with its own diagnostic.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Other(Box<dyn Diagnostic + Send + Sync + 'static>),
+}
+
+/// The file, 1-based line and column of a diagnostic's first label, when it has one.
+pub fn position(d: &dyn Diagnostic) -> (Option<String>, Option<usize>, Option<usize>) {
+    if let (Some(source), Some(label)) = (d.source_code(), d.labels().and_then(|mut l| l.next()))
+        && let Ok(contents) = source.read_span(label.inner(), 0, 0)
+    {
+        return (
+            contents.name().map(str::to_string),
+            Some(contents.line() + 1),
+            Some(contents.column() + 1),
+        );
+    }
+    (None, None, None)
+}
+
+/// An error kept to be reported later, possibly more than once (a POM a scan left out).
+#[derive(Debug, Clone)]
+pub struct SharedError(pub std::sync::Arc<Error>);
+
+impl fmt::Display for SharedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for SharedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&*self.0)
+    }
+}
+
+impl Diagnostic for SharedError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.code()
+    }
+    fn severity(&self) -> Option<Severity> {
+        self.0.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.help()
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.url()
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.0.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        self.0.related()
+    }
+    fn diagnostic_source(&self) -> Option<&dyn Diagnostic> {
+        self.0.diagnostic_source()
+    }
 }
 
 impl Error {
@@ -280,7 +343,7 @@ pub enum FindingSeverity {
 }
 
 /// What a finding is about; its `kind` in JSON.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
     /// A dependency names a workspace module's coordinates with another version: Maven
@@ -314,6 +377,9 @@ pub enum FindingKind {
     XmlNotice,
     /// A `-P` id that names no profile (Maven warns the same).
     UnknownProfile,
+    /// A POM that cannot be read, left out of a scan (it is an error as soon as the
+    /// targets need it).
+    UnreadablePom,
 }
 
 /// Something m2fresh noticed that Maven would not stop for.
@@ -405,6 +471,7 @@ impl Finding {
             FindingKind::ExtensionInReactor => "m2fresh::maven::graph::extension-in-reactor",
             FindingKind::XmlNotice => "m2fresh::maven::pom::notice",
             FindingKind::UnknownProfile => "m2fresh::maven::model::unknown-profile",
+            FindingKind::UnreadablePom => "m2fresh::maven::workspace::unreadable",
         };
         let mut message = self.message.clone();
         if self.modules.len() > 1 {

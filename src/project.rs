@@ -272,12 +272,18 @@ impl Project {
 
     /// The modules named (by artifactId, groupId:artifactId, or directory) and everything
     /// they need, in build order; every module when no name is given.
+    ///
+    /// In a scan, a POM that could not be read is left out; it is an error here when the
+    /// modules returned need it (it seems to be their parent, a dependency, a plugin).
     pub fn targets<S: AsRef<str>>(&self, names: &[S]) -> Result<Vec<ModuleId>> {
-        if names.is_empty() {
-            return Ok(self.graph.order.clone());
-        }
-        let ids = self.resolve(names)?;
-        Ok(self.graph.upstream(&ids))
+        let closure = if names.is_empty() {
+            self.graph.order.clone()
+        } else {
+            let ids = self.resolve(names)?;
+            self.graph.upstream(&ids)
+        };
+        self.workspace.check_skipped(&closure)?;
+        Ok(closure)
     }
 
     /// The modules named, without their upstream.

@@ -53,14 +53,7 @@ pub fn error_report(e: &dyn miette::Diagnostic) -> ErrorReport {
         message.push_str(&c.to_string());
         cause = c.source();
     }
-    let (mut pom, mut line, mut column) = (None, None, None);
-    if let (Some(source), Some(label)) = (e.source_code(), e.labels().and_then(|mut l| l.next()))
-        && let Ok(contents) = source.read_span(label.inner(), 0, 0)
-    {
-        pom = contents.name().map(str::to_string);
-        line = Some(contents.line() + 1);
-        column = Some(contents.column() + 1);
-    }
+    let (pom, line, column) = crate::error::position(e);
     ErrorReport {
         schema: SCHEMA,
         error: ErrorDetail {

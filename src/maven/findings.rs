@@ -17,13 +17,14 @@ pub fn grouped<'a>(
     findings: impl IntoIterator<Item = &'a Finding>,
 ) -> Vec<Finding> {
     let mut groups: Vec<Finding> = Vec::new();
+    let mut index: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
     for f in findings {
-        let same = groups
-            .iter_mut()
-            .find(|g| g.kind == f.kind && g.message == f.message && g.loc == f.loc);
-        match same {
-            Some(g) => add_module(g, f.module.as_deref()),
-            None => {
+        match index.entry((f.kind, f.message.clone(), f.loc.clone())) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                add_module(&mut groups[*at.get()], f.module.as_deref());
+            }
+            std::collections::hash_map::Entry::Vacant(at) => {
+                at.insert(groups.len());
                 let mut g = f.clone();
                 g.modules = f.module.iter().cloned().collect();
                 groups.push(g);
@@ -46,6 +47,7 @@ pub fn grouped<'a>(
             }
         }
     }
+    groups.iter_mut().for_each(dedup_modules);
     let mut groups = fold_consequences(groups);
     for g in &mut groups {
         // One module named on its own; several in `modules`.
@@ -67,12 +69,17 @@ pub fn for_modules(ws: &Workspace, modules: &[ModuleId]) -> Vec<Finding> {
         .collect()
 }
 
+/// Adds a module to a group; [`dedup_modules`] removes repeats once grouping is done.
 fn add_module(g: &mut Finding, module: Option<&str>) {
-    if let Some(m) = module
-        && !g.modules.iter().any(|x| x == m)
-    {
+    if let Some(m) = module {
         g.modules.push(m.to_string());
     }
+}
+
+/// Each module once, in the order of first mention.
+fn dedup_modules(g: &mut Finding) {
+    let mut seen = std::collections::HashSet::new();
+    g.modules.retain(|m| seen.insert(m.clone()));
 }
 
 /// Moves each missing-version finding of a module concerned by an unresolved parent or

@@ -159,6 +159,9 @@ pub struct Workspace {
     /// The `-P` arguments the models were built with: `.mvn/maven.config`'s, then the
     /// caller's.
     pub profile_args: Vec<String>,
+    /// POMs a scan found but could not read or build, left out (each is a finding): an
+    /// error only when the targets need one ([`Workspace::check_skipped`]).
+    pub skipped: Vec<SkippedPom>,
     by_gav: HashMap<Gav, ModuleId>,
     by_ga: HashMap<String, Vec<ModuleId>>,
 }
@@ -190,10 +193,11 @@ impl Workspace {
         };
         let context = BuildContext::new(opts, &project_directory, &maven_config)?;
         let loader = Loader::with_sources(&root, context.model, context.sources);
-        let (discovery, built) = discover(&loader, &root, opts.discovery)?;
+        let (discovery, built, skipped) = discover(&loader, &root, opts.discovery)?;
         let mut findings: Vec<Finding> = core_extensions(&loader, &project_directory)
             .into_iter()
             .collect();
+        findings.extend(skipped.iter().map(|s| s.finding()));
         let (mut modules, by_gav) = index_modules(&loader, &root, discovery, built, &mut findings)?;
         let mut by_ga: HashMap<String, Vec<ModuleId>> = HashMap::new();
         for m in &modules {
@@ -220,9 +224,60 @@ impl Workspace {
             project_directory,
             jvm_properties: context.jvm_properties,
             profile_args: context.profile_args,
+            skipped,
             by_gav,
             by_ga,
         })
+    }
+
+    /// An error when a POM the scan left out matters to `modules` (a target's closure):
+    /// one of them names coordinates that are no workspace module but that the left-out
+    /// POM seems to declare — its parent, a dependency, a plugin, a BOM — so leaving it
+    /// out would change what they are built against.
+    pub fn check_skipped(&self, modules: &[ModuleId]) -> Result<()> {
+        if self.skipped.is_empty() {
+            return Ok(());
+        }
+        for &id in modules {
+            let m = self.module(id);
+            let e = &m.effective;
+            let mut named: Vec<(String, String)> = Vec::new();
+            if let Some(p) = &m.parent {
+                named.push((p.gav.group_id.clone(), p.gav.artifact_id.clone()));
+            }
+            let deps = e
+                .dependencies
+                .iter()
+                .chain(e.dependency_management.iter())
+                .chain(e.build.plugins.iter().flat_map(|p| p.dependencies.iter()));
+            for d in deps {
+                named.push((
+                    text(&d.group_id).unwrap_or("").to_string(),
+                    text(&d.artifact_id).unwrap_or("").to_string(),
+                ));
+            }
+            for p in &e.build.plugins {
+                named.push((
+                    p.group_id_or_default().to_string(),
+                    text(&p.artifact_id).unwrap_or("").to_string(),
+                ));
+            }
+            for x in &e.build.extensions {
+                named.push((
+                    text(&x.group_id).unwrap_or("").to_string(),
+                    text(&x.artifact_id).unwrap_or("").to_string(),
+                ));
+            }
+            for (g, a) in named {
+                if !self.by_ga(&format!("{g}:{a}")).is_empty() {
+                    continue;
+                }
+                if let Some(s) = self.skipped.iter().find(|s| s.may_be(&g, &a)) {
+                    return Err(Error::Skipped(s.error.clone()));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The artifactId (or `groupId:artifactId`, when `name` has a colon) closest to
@@ -295,11 +350,14 @@ impl Workspace {
             }
         }
         let candidates = [std::path::absolute(name).ok(), Some(self.root.join(name))];
-        for c in candidates.into_iter().flatten() {
-            let c = normalize(&c);
+        for c in candidates.iter().flatten() {
+            let c = normalize(c);
             if let Some(m) = self.modules.iter().find(|m| m.dir == c || m.pom == c) {
                 return Ok(m.id);
             }
+        }
+        if let Some(skipped) = self.skipped.iter().find(|s| s.is_named(name, &candidates)) {
+            return Err(Error::Skipped(skipped.error.clone()));
         }
         let help = match self.closest(name) {
             Some(close) => format!("did you mean `{close}`? (`m2fresh graph` lists the modules)"),
@@ -566,7 +624,7 @@ fn discover(
     loader: &Loader,
     root: &Path,
     requested: Discovery,
-) -> Result<(Discovery, Vec<BuiltModel>)> {
+) -> Result<(Discovery, Vec<BuiltModel>, Vec<SkippedPom>)> {
     let root_pom = root.join("pom.xml");
     let aggregates = || -> Result<bool> {
         Ok(root_pom.is_file() && declares_modules(&loader.read(&root_pom)?.model))
@@ -577,13 +635,8 @@ fn discover(
         other => other,
     };
     if discovery == Discovery::Scan {
-        let poms = scan(root)?;
-        let raws: Vec<Arc<RawPom>> = loader.read_all(&poms).into_iter().collect::<Result<_>>()?;
-        let built = raws
-            .par_iter()
-            .map(|raw| loader.build(raw))
-            .collect::<Result<Vec<_>>>()?;
-        return Ok((discovery, built));
+        let (built, skipped) = scan_tolerantly(loader, root)?;
+        return Ok((discovery, built, skipped));
     }
     if !root_pom.is_file() {
         return Err(Error::usage(
@@ -591,7 +644,168 @@ fn discover(
             Some("use --scan to find every pom.xml below the directory".into()),
         ));
     }
-    Ok((discovery, collect_aggregated(loader, &root_pom)?))
+    Ok((
+        discovery,
+        collect_aggregated(loader, &root_pom)?,
+        Vec::new(),
+    ))
+}
+
+/// Scan mode: every `pom.xml` below the root, each read and built on its own. One that
+/// cannot be is left out (Maven started in a target's directory would never read it),
+/// not an error for the whole workspace — unless the targets turn out to need it. The
+/// root's own POM is the project the user pointed at: its error is the run's.
+fn scan_tolerantly(loader: &Loader, root: &Path) -> Result<(Vec<BuiltModel>, Vec<SkippedPom>)> {
+    let poms = scan(root)?;
+    let root_pom = root.join("pom.xml");
+    let mut skipped = Vec::new();
+    let mut raws = Vec::new();
+    for (path, read) in poms.iter().zip(loader.read_all(&poms)) {
+        match read {
+            Ok(raw) => raws.push(raw),
+            Err(e) if *path == root_pom => return Err(e),
+            Err(e) => skipped.push(SkippedPom::new(root, path, None, e)),
+        }
+    }
+    let results: Vec<Result<BuiltModel>> = raws.par_iter().map(|raw| loader.build(raw)).collect();
+    let mut built = Vec::with_capacity(results.len());
+    for (raw, result) in raws.iter().zip(results) {
+        match result {
+            Ok(b) => built.push(b),
+            Err(e) if raw.path == root_pom => return Err(e),
+            Err(e) => skipped.push(SkippedPom::new(root, &raw.path, Some(&raw.model), e)),
+        }
+    }
+    // Nothing left: the workspace is what could not be read.
+    if built.is_empty()
+        && let Some(first) = skipped.first()
+    {
+        return Err(Error::Skipped(first.error.clone()));
+    }
+    Ok((built, skipped))
+}
+
+/// A POM a scan left out, why, and the coordinates it seems to declare.
+#[derive(Clone, Debug)]
+pub struct SkippedPom {
+    /// The POM file.
+    pub pom: PathBuf,
+    /// Its path relative to the workspace root.
+    pub rel: String,
+    /// Its groupId (its parent's when it declares none), as far as it can be read.
+    pub group_id: Option<String>,
+    /// Its artifactId, as far as it can be read.
+    pub artifact_id: Option<String>,
+    /// Why it was left out.
+    pub error: crate::error::SharedError,
+}
+
+impl SkippedPom {
+    fn new(root: &Path, pom: &Path, model: Option<&Model>, error: Error) -> SkippedPom {
+        let (group_id, artifact_id) = match model {
+            Some(m) => (
+                text(&m.group_id)
+                    .or_else(|| m.parent.as_ref().and_then(|p| text(&p.group_id)))
+                    .map(str::to_string),
+                text(&m.artifact_id).map(str::to_string),
+            ),
+            None => guess_coordinates(pom),
+        };
+        SkippedPom {
+            pom: pom.to_path_buf(),
+            rel: rel(root, pom),
+            group_id,
+            artifact_id,
+            error: crate::error::SharedError(Arc::new(error)),
+        }
+    }
+
+    /// The finding that reports it.
+    fn finding(&self) -> Finding {
+        let (pom, line, column) = crate::error::position(&self.error);
+        Finding {
+            pom: pom.or_else(|| Some(self.rel.clone())),
+            line,
+            column,
+            ..Finding::warning(
+                &Sources::default(),
+                FindingKind::UnreadablePom,
+                None,
+                format!(
+                    "{} cannot be read, so it is left out of the workspace: {}",
+                    self.rel, self.error
+                ),
+                None,
+            )
+            .with_help(
+                "fix it, or ignore it while no target needs it (it becomes an error as soon as \
+                 one does)",
+            )
+        }
+    }
+
+    /// Whether `name` (as [`Workspace::find`] takes it; `paths` the directories or POMs
+    /// it may name) names this POM.
+    fn is_named(&self, name: &str, paths: &[Option<PathBuf>]) -> bool {
+        let dir = self.pom.parent().map(Path::to_path_buf);
+        let by_path = paths.iter().flatten().any(|p| {
+            let p = normalize(p);
+            p == self.pom || Some(&p) == dir.as_ref()
+        });
+        let by_coords = match name.split(':').collect::<Vec<_>>().as_slice() {
+            [a] | ["", a] => self.artifact_id.as_deref() == Some(*a),
+            [g, a] | [g, a, _] => self.may_be(g, a),
+            _ => false,
+        };
+        by_path || by_coords
+    }
+
+    /// Whether it may be the project `groupId:artifactId` names.
+    fn may_be(&self, group_id: &str, artifact_id: &str) -> bool {
+        self.artifact_id.as_deref() == Some(artifact_id)
+            && self.group_id.as_deref().is_none_or(|g| g == group_id)
+    }
+}
+
+/// The groupId and artifactId a POM that does not parse seems to declare: the first ones
+/// outside its `<parent>` and before its lists (the groupId from the parent when there is
+/// none of its own).
+fn guess_coordinates(pom: &Path) -> (Option<String>, Option<String>) {
+    // Only a regular file is read again (a FIFO would block).
+    if !std::fs::metadata(pom).is_ok_and(|m| m.is_file()) {
+        return (None, None);
+    }
+    let Ok(bytes) = crate::maven::model::read_bounded(pom) else {
+        return (None, None);
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let element = |text: &str, name: &str| -> Option<String> {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find("</")? + start;
+        Some(text[start..end].trim().to_string()).filter(|v| !v.is_empty())
+    };
+    let (parent, own) = match (text.find("<parent>"), text.find("</parent>")) {
+        (Some(a), Some(b)) if a < b => (&text[a..b], format!("{}{}", &text[..a], &text[b..])),
+        _ => ("", text.to_string()),
+    };
+    let head_end = [
+        "<dependencies",
+        "<dependencyManagement",
+        "<build",
+        "<profiles",
+        "<modules",
+        "<properties",
+    ]
+    .iter()
+    .filter_map(|t| own.find(t))
+    .min()
+    .unwrap_or(own.len());
+    let head = &own[..head_end];
+    (
+        element(head, "groupId").or_else(|| element(parent, "groupId")),
+        element(head, "artifactId"),
+    )
 }
 
 /// The finding for `.mvn/extensions.xml`, which m2fresh cannot emulate.

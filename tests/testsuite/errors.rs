@@ -213,3 +213,48 @@ fn findings_are_grouped_by_cause() {
         "folded into the cause: {stderr}"
     );
 }
+
+/// In a scan (sibling projects), a POM that cannot be read blocks only what needs it:
+/// checking another project works and reports the broken one as a finding; a target that
+/// depends on the broken project's coordinates, or names it, gets the error reading it
+/// gave, with its file and line.
+#[test]
+fn a_scan_tolerates_a_broken_pom_its_targets_do_not_need() {
+    let project = |a: &str, deps: &str| {
+        format!(
+            "<project><groupId>g</groupId><artifactId>{a}</artifactId><version>1</version>\
+             <dependencies>{deps}</dependencies></project>"
+        )
+    };
+    let needs_b = "<dependency><groupId>g</groupId><artifactId>b</artifactId><version>1</version></dependency>";
+    let (a, c) = (project("a", ""), project("c", needs_b));
+    let dir = workspace(&[
+        ("a/pom.xml", &a),
+        (
+            "b/pom.xml",
+            "<project>\n  <groupId>g</groupId>\n  <artifactId>b</artifactId>\n  <version>1</version>\n  <dependencies>\n</project>\n",
+        ),
+        ("c/pom.xml", &c),
+    ]);
+    let repo = LocalRepo::empty();
+    let (code, stdout, stderr) =
+        run(m2fresh_in(dir.path(), &repo).args(["--format", "json", "check", "a"]));
+    assert_eq!(code, 1, "a is missing, not an input error: {stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let unreadable: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["kind"] == "unreadable-pom")
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{doc}");
+    assert_eq!(unreadable[0]["pom"], "b/pom.xml", "{doc}");
+    assert!(unreadable[0]["line"].as_u64().is_some(), "{doc}");
+
+    for target in ["c", "b"] {
+        let (code, _, stderr) = run(m2fresh_in(dir.path(), &repo).args(["check", target]));
+        assert_eq!(code, 2, "{target}: {stderr}");
+        assert!(stderr.contains("malformed XML"), "{target}: {stderr}");
+        assert!(stderr.contains("b/pom.xml"), "{target}: {stderr}");
+    }
+}

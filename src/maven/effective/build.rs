@@ -54,7 +54,8 @@ pub struct Inputs<'a> {
     /// `maven.home` of this Maven).
     pub system: &'a BTreeMap<String, String>,
     /// Each POM's tree as read, shared between the modules that inherit from it.
-    pub read_cache: &'a std::sync::Mutex<std::collections::HashMap<SourceId, std::sync::Arc<Node>>>,
+    pub read_cache:
+        &'a std::sync::Mutex<std::collections::HashMap<SourceId, std::sync::Arc<ReadPom>>>,
     /// The build's start time for `${maven.build.timestamp}`; `None` keeps the expression
     /// as written (what the fingerprint wants: the same model on every run).
     pub timestamp: Option<std::time::SystemTime>,
@@ -65,6 +66,8 @@ pub struct Inputs<'a> {
 pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> Result<Node> {
     let ws = inputs.workspace;
     let mut members = Vec::with_capacity(module.lineage_poms.len() + 1);
+    // The path adjustment of each member below its parent (one fewer than the members).
+    let mut adjustments = Vec::with_capacity(module.lineage_poms.len());
     for (i, raw) in module.lineage_poms.iter().enumerate() {
         let cached = inputs
             .read_cache
@@ -74,28 +77,33 @@ pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> R
         let read = match cached {
             Some(read) => read,
             None => {
-                let read = std::sync::Arc::new(read_pom(&ws.sources, raw.source)?);
+                let read = std::sync::Arc::new(ReadPom::new(read_pom(&ws.sources, raw.source)?));
                 if let Ok(mut c) = inputs.read_cache.lock() {
                     c.insert(raw.source, read.clone());
                 }
                 read
             }
         };
-        // A parent's modules are not inherited: leave them out of its copy (a root POM
-        // listing ten thousand modules would otherwise be copied for each of them).
+        // A parent's modules are not inherited: its copy leaves them out (a root POM
+        // listing ten thousand modules would otherwise be copied for each of them); the
+        // path adjustment of URLs that they give is looked up in the read POM's table.
         let mut node = if i == 0 {
-            (*read).clone()
+            read.tree.clone()
         } else {
-            without_modules(&read)
+            without_modules(&read.tree)
         };
-        merge::merge_duplicates(&mut node);
-        if i == 0 {
-            interpolate_file_activations(&mut node, &module.dir, ws);
-        }
         let active = module
             .lineage_profiles
             .get(i)
             .map_or(&[][..], Vec::as_slice);
+        if let Some(child) = members.last() {
+            let child: &Node = child;
+            adjustments.push(read.modules.adjustment(child, active));
+        }
+        merge::merge_duplicates(&mut node);
+        if i == 0 {
+            interpolate_file_activations(&mut node, &module.dir, ws);
+        }
         inject_profiles(&mut node, active);
         if i == 0 {
             for &j in &module.external_profiles {
@@ -109,7 +117,9 @@ pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> R
     let mut super_pom = inputs.super_pom.clone();
     inject_profiles(&mut super_pom, inputs.super_profiles);
     members.push(super_pom);
-    let mut model = assemble(members);
+    // The super POM lists no modules.
+    adjustments.push(String::new());
+    let mut model = assemble(members, adjustments);
 
     if let Some(at) = inputs.timestamp {
         let format = model.text_at("properties/maven.build.timestamp.format");
@@ -291,8 +301,10 @@ fn walk_texts(node: &mut Node, f: &mut dyn FnMut(&mut String)) {
 
 /// `DefaultModelBuilder.assembleInheritance`: from the super POM down, each member
 /// inherits its parent. `members` is the lineage, the project first, the super POM last.
-fn assemble(mut members: Vec<Node>) -> Node {
+/// `adjustments[i]` is the path adjustment of `members[i]` below `members[i + 1]`.
+fn assemble(mut members: Vec<Node>, mut adjustments: Vec<String>) -> Node {
     while members.len() > 1 {
+        let adjustment = adjustments.pop().unwrap_or_default();
         let parent = members.pop().unwrap_or_else(|| Node::new("project"));
         let Some(child) = members.last_mut() else {
             return parent;
@@ -306,7 +318,7 @@ fn assemble(mut members: Vec<Node>) -> Node {
         let cx = Ctx {
             merger: Merger::Inheritance,
             dominant: false,
-            path_adjustment: Some(path_adjustment(&parent, &artifact_id, &directory)),
+            path_adjustment: Some(adjustment),
             child_directory: Some(directory),
         };
         merge::merge(child, &parent, Class::Model, &cx);
@@ -314,26 +326,95 @@ fn assemble(mut members: Vec<Node>) -> Node {
     members.pop().unwrap_or_else(|| Node::new("project"))
 }
 
-/// `DefaultInheritanceAssembler.getChildPathAdjustment`: the path of the parent's module
-/// entry naming the child, without its last segment.
-fn path_adjustment(parent: &Node, child_name: &str, child_directory: &str) -> String {
-    let modules = parent.child("modules").map(|m| m.children.as_slice());
-    for m in modules.unwrap_or(&[]) {
-        let mut module = m.text.as_deref().unwrap_or("").replace('\\', "/");
-        let tail = module.len().checked_sub(4).and_then(|i| module.get(i..));
-        if tail.is_some_and(|t| t.eq_ignore_ascii_case(".xml")) {
-            module.truncate(module.rfind('/').map_or(0, |i| i + 1));
-        }
-        let name = module.strip_suffix('/').unwrap_or(&module);
-        let last_slash = name.rfind('/');
-        let name = &name[last_slash.map_or(0, |i| i + 1)..];
-        if (name == child_name || name == child_directory)
-            && let Some(i) = last_slash
-        {
-            return module[..i].to_string();
-        }
+/// A POM's tree as read, with its module entries indexed for
+/// `DefaultInheritanceAssembler.getChildPathAdjustment`.
+pub struct ReadPom {
+    tree: Node,
+    modules: ModuleTable,
+}
+
+impl ReadPom {
+    fn new(tree: Node) -> Self {
+        let modules = ModuleTable::new(&tree);
+        ReadPom { tree, modules }
     }
-    String::new()
+}
+
+/// The `<module>` entries of a POM (its own, then each profile's) by their last segment:
+/// `(profile, position, path before the last segment)`, entries without a slash left out.
+#[derive(Default)]
+struct ModuleTable {
+    by_name: std::collections::HashMap<String, Vec<(Option<usize>, usize, String)>>,
+}
+
+impl ModuleTable {
+    fn new(pom: &Node) -> Self {
+        let mut table = ModuleTable::default();
+        let mut add = |list: Option<&Node>, profile: Option<usize>| {
+            for (position, m) in list
+                .map_or(&[][..], |l| l.children.as_slice())
+                .iter()
+                .enumerate()
+            {
+                if let (Some(prefix), name) = module_entry_name(m.text.as_deref().unwrap_or("")) {
+                    table
+                        .by_name
+                        .entry(name)
+                        .or_default()
+                        .push((profile, position, prefix));
+                }
+            }
+        };
+        add(pom.child("modules"), None);
+        for (i, p) in pom
+            .child("profiles")
+            .map_or(&[][..], |p| p.children.as_slice())
+            .iter()
+            .enumerate()
+        {
+            add(p.child("modules"), Some(i));
+        }
+        table
+    }
+
+    /// `getChildPathAdjustment` for `child` (as written, its profiles injected) below this
+    /// POM with the `active` profiles injected: the path of the first module entry naming
+    /// the child's artifactId or directory, without its last segment; "" when none does.
+    fn adjustment(&self, child: &Node, active: &[usize]) -> String {
+        let artifact_id = child.text_at("artifactId").unwrap_or("");
+        let directory = child
+            .child("properties")
+            .and_then(|p| p.child("project.directory"))
+            .and_then(|d| d.text.as_deref())
+            .unwrap_or(artifact_id);
+        // Injected profiles append their modules after the POM's own, in activation order.
+        let rank = |profile: Option<usize>| match profile {
+            None => Some(0),
+            Some(p) => active.iter().position(|&a| a == p).map(|k| k + 1),
+        };
+        [artifact_id, directory]
+            .iter()
+            .filter_map(|name| self.by_name.get(*name))
+            .flatten()
+            .filter_map(|(profile, position, prefix)| Some(((rank(*profile)?, *position), prefix)))
+            .min_by_key(|(order, _)| *order)
+            .map(|(_, prefix)| prefix.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// A `<module>` entry split as `getChildPathAdjustment` reads it: the path before its
+/// last segment (`None` without a slash) and that last segment (a POM file name dropped).
+fn module_entry_name(entry: &str) -> (Option<String>, String) {
+    let mut module = entry.replace('\\', "/");
+    let tail = module.len().checked_sub(4).and_then(|i| module.get(i..));
+    if tail.is_some_and(|t| t.eq_ignore_ascii_case(".xml")) {
+        module.truncate(module.rfind('/').map_or(0, |i| i + 1));
+    }
+    let name = module.strip_suffix('/').unwrap_or(&module);
+    let last_slash = name.rfind('/');
+    let last = name[last_slash.map_or(0, |i| i + 1)..].to_string();
+    (last_slash.map(|i| module[..i].to_string()), last)
 }
 
 /// Interpolates the project's model with the typed loader's interpolator (its lookup
@@ -961,9 +1042,25 @@ mod tests {
             .children
             .push(Node::with_text("module", "other/pom.xml"));
         parent.children.push(modules);
-        assert_eq!(path_adjustment(&parent, "api", "api"), "services");
-        assert_eq!(path_adjustment(&parent, "x", "other"), "");
-        assert_eq!(path_adjustment(&parent, "none", "none"), "");
+        let mut profile = Node::new("profile");
+        let mut more = Node::new("modules");
+        more.children.push(Node::with_text("module", "extra/x"));
+        profile.children.push(more);
+        let mut profiles = Node::new("profiles");
+        profiles.children.push(profile);
+        parent.children.push(profiles);
+        let table = ModuleTable::new(&parent);
+        let child = |artifact_id: &str| {
+            let mut c = Node::new("project");
+            c.children.push(Node::with_text("artifactId", artifact_id));
+            c
+        };
+        assert_eq!(table.adjustment(&child("api"), &[]), "services");
+        assert_eq!(table.adjustment(&child("other"), &[]), "");
+        assert_eq!(table.adjustment(&child("none"), &[]), "");
+        // A profile's modules count only when it is active.
+        assert_eq!(table.adjustment(&child("x"), &[]), "");
+        assert_eq!(table.adjustment(&child("x"), &[0]), "extra");
     }
 }
 

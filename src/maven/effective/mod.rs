@@ -46,7 +46,7 @@ pub struct EffectiveModels<'w> {
     bindings: Loc,
     converter: Loc,
     memo: Mutex<HashMap<ModuleId, Arc<Node>>>,
-    read_cache: Mutex<HashMap<SourceId, Arc<Node>>>,
+    read_cache: Mutex<HashMap<SourceId, Arc<build::ReadPom>>>,
     notes: Mutex<Vec<String>>,
     timestamp: Option<std::time::SystemTime>,
 }

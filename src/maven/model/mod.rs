@@ -1232,7 +1232,7 @@ fn translate_paths(m: &mut Model, basedir: &Path) {
 pub const MAX_POM_BYTES: u64 = 8 << 20;
 
 /// Reads a POM file, refusing one larger than [`MAX_POM_BYTES`] without reading it all.
-fn read_bounded(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
     let len = file
