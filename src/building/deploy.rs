@@ -32,7 +32,7 @@ use crate::remote::stamp::{Deployed, DeployedFile, RemoteStamp};
 use crate::remote::status::{DeployedBuild, deployed_build, published_checksum};
 use crate::remote::{RemoteError, RemoteSpec};
 use std::path::Path;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Deploys a plan made against the remote repository (`project.check_remote_for_build`
 /// then [`Project::plan`]), and uploads a stamp beside each build Maven deployed.
@@ -140,8 +140,9 @@ fn fetch_upstream(
 }
 
 /// Downloads modules into the local repository, a few at a time (each writes its own
-/// directory; the caller holds the install lock), then tells the progress. A module
-/// that cannot be downloaded is named in `notes` and left out.
+/// directory; the caller holds the install lock), then stamps them one by one in build
+/// order, so that each local stamp records its downloaded upstream as stamped, and tells
+/// the progress. A module that cannot be downloaded is named in `notes` and left out.
 fn download_many(
     project: &Project,
     remote: &Remote,
@@ -155,63 +156,80 @@ fn download_many(
         .num_threads(crate::remote::status::PARALLEL_REQUESTS)
         .build()
         .map_err(|e| Error::usage(format!("cannot start threads: {e}"), None))?;
-    let results: Vec<(ModuleId, std::result::Result<InstalledModule, String>)> =
+    let mut wanted = wanted.to_vec();
+    let order: std::collections::HashMap<ModuleId, usize> = project
+        .graph
+        .order
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i))
+        .collect();
+    wanted.sort_by_key(|id| order.get(id).copied().unwrap_or(usize::MAX));
+    let fetched: Vec<(ModuleId, Duration, std::result::Result<Fetched, String>)> =
         pool.install(|| {
             wanted
                 .par_iter()
-                .map(|&id| (id, download_one(project, remote, id, fingerprints)))
+                .map(|&id| {
+                    let started = Instant::now();
+                    let result = fetch_one(project, remote, id, fingerprints);
+                    (id, started.elapsed(), result)
+                })
                 .collect()
         });
     let mut out = Vec::new();
-    for (id, result) in results {
-        match result {
+    for (id, fetching, result) in fetched {
+        let m = project.workspace.module(id);
+        let started = Instant::now();
+        let stamped = result.and_then(|(fetched, fp)| {
+            fetched
+                .stamp(&project.repository, &project.workspace, fp)
+                .map_err(|e| e.to_string())
+        });
+        match stamped {
             Ok(done) => {
-                let took = std::time::Duration::from_millis(done.millis);
+                let took = fetching + started.elapsed();
                 progress.started(id);
                 progress.finished(id, &Outcome::Succeeded(took), took);
-                out.push(done);
+                out.push(InstalledModule {
+                    module: id,
+                    id: m.key(),
+                    result: ModuleResult::Downloaded {
+                        version: done.version,
+                        from: done.url.clone(),
+                    },
+                    millis: install::millis(took),
+                    log: done.stamp,
+                    command: format!("GET {}", done.url),
+                });
             }
             Err(why) => notes.push(format!(
                 "{} was not downloaded ({why}); Maven builds or resolves it",
-                project.workspace.module(id).key()
+                m.key()
             )),
         }
     }
     Ok(out)
 }
 
-/// Downloads one module into the local repository.
-fn download_one(
+type Fetched<'a> = (
+    crate::remote::fetch::Fetched,
+    &'a crate::freshness::fingerprint::ModuleFingerprint,
+);
+
+/// Downloads one module's verified files into the local repository (unstamped).
+fn fetch_one<'a>(
     project: &Project,
     remote: &Remote,
     id: ModuleId,
-    fingerprints: &crate::freshness::fingerprint::Fingerprints,
-) -> std::result::Result<InstalledModule, String> {
+    fingerprints: &'a crate::freshness::fingerprint::Fingerprints,
+) -> std::result::Result<Fetched<'a>, String> {
     let m = project.workspace.module(id);
     let (Some(repo), Some(fp)) = (remote.resolved.of(id), fingerprints.get(id)) else {
         return Err("no remote repository or fingerprint for it".into());
     };
-    let started = Instant::now();
-    let done = crate::remote::fetch::download(
-        &remote.client,
-        repo,
-        &project.repository,
-        &project.workspace,
-        m,
-        fp,
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(InstalledModule {
-        module: id,
-        id: m.key(),
-        result: ModuleResult::Downloaded {
-            version: done.version,
-            from: done.url.clone(),
-        },
-        millis: install::millis(started.elapsed()),
-        log: done.stamp,
-        command: format!("GET {}", done.url),
-    })
+    let fetched = crate::remote::fetch::fetch(&remote.client, repo, &project.repository, m, fp)
+        .map_err(|e| e.to_string())?;
+    Ok((fetched, fp))
 }
 
 /// Binds the module's local stamp to the build Maven deployed and uploads it: the

@@ -35,13 +35,14 @@ pub struct Downloaded {
 }
 
 /// Downloads the build of `m` that `repo` serves into `local`, when its stamp says it
-/// was built from sources with `fp`'s fingerprint, and stamps it locally.
+/// was built from sources with `fp`'s fingerprint, and stamps it locally: [`fetch`]
+/// then [`Fetched::stamp`]. Several modules that need one another are fetched first
+/// (in any order, at once) and stamped after, upstream first, so that each local stamp
+/// records its upstream as stamped.
 ///
 /// # Errors
 ///
-/// The build is gone or another, its stamp does not match today's fingerprint, a
-/// downloaded file is not the one the stamp describes, the repository cannot be read,
-/// or the local repository cannot be written. Nothing is left installed then.
+/// As [`fetch`] and [`Fetched::stamp`].
 pub fn download(
     client: &Client,
     repo: &Repository,
@@ -50,6 +51,69 @@ pub fn download(
     m: &Module,
     fp: &ModuleFingerprint,
 ) -> Result<Downloaded, RemoteError> {
+    fetch(client, repo, local, m, fp)?.stamp(local, ws, fp)
+}
+
+/// A module's verified files, moved into the local repository, not yet stamped there.
+#[derive(Debug)]
+#[must_use = "a fetched module is unstamped until `stamp` is called"]
+pub struct Fetched {
+    version: String,
+    url: String,
+    stamp: crate::freshness::stamp::Stamp,
+    artifact_dest: Option<PathBuf>,
+    gav_stamp: PathBuf,
+}
+
+impl Fetched {
+    /// Writes the local stamp of the fetched module. Its upstream is recorded as the
+    /// local repository holds it now: stamp upstream modules first.
+    ///
+    /// # Errors
+    ///
+    /// The artifact cannot be read again, or the stamp cannot be written.
+    pub fn stamp(
+        self,
+        local: &LocalRepository,
+        ws: &Workspace,
+        fp: &ModuleFingerprint,
+    ) -> Result<Downloaded, RemoteError> {
+        let mut local_stamp = self.stamp;
+        local_stamp.artifact = match &self.artifact_dest {
+            Some(dest) => Some(
+                ArtifactRecord::from_file(dest).map_err(|e| local_error(dest, e.to_string()))?,
+            ),
+            None => None,
+        };
+        local_stamp.built_against =
+            crate::freshness::installed::identities_now(local, ws, fp.built_against.keys());
+        local_stamp.installed_at = crate::fsutil::rfc3339_utc(std::time::SystemTime::now());
+        let written = stamp::write_stamp(local, &local_stamp)
+            .map_err(|e| local_error(&self.gav_stamp, e.to_string()))?;
+        Ok(Downloaded {
+            version: self.version,
+            url: self.url,
+            stamp: written,
+        })
+    }
+}
+
+/// Downloads the build of `m` that `repo` serves into `local`, when its stamp says it
+/// was built from sources with `fp`'s fingerprint, and removes its old local stamp:
+/// the module is unstamped until [`Fetched::stamp`].
+///
+/// # Errors
+///
+/// The build is gone or another, its stamp does not match today's fingerprint, a
+/// downloaded file is not the one the stamp describes, the repository cannot be read,
+/// or the local repository cannot be written. Nothing is left installed then.
+pub fn fetch(
+    client: &Client,
+    repo: &Repository,
+    local: &LocalRepository,
+    m: &Module,
+    fp: &ModuleFingerprint,
+) -> Result<Fetched, RemoteError> {
     if let Some(problem) = crate::building::install::unsafe_coordinates(&m.gav) {
         return Err(local_error(&local.artifact_dir(&m.gav), problem));
     }
@@ -123,22 +187,12 @@ pub fn download(
     if let (Some(tmp), Some(dest)) = (&artifact_tmp, &artifact_dest) {
         place(tmp, dest)?;
     }
-    let mut local_stamp = remote.stamp.clone();
-    local_stamp.artifact = match &artifact_dest {
-        Some(dest) => {
-            Some(ArtifactRecord::from_file(dest).map_err(|e| local_error(dest, e.to_string()))?)
-        }
-        None => None,
-    };
-    local_stamp.built_against =
-        crate::freshness::installed::identities_now(local, ws, fp.built_against.keys());
-    local_stamp.installed_at = crate::fsutil::rfc3339_utc(std::time::SystemTime::now());
-    let written = stamp::write_stamp(local, &local_stamp)
-        .map_err(|e| local_error(&stamp::stamp_path(local, &m.gav), e.to_string()))?;
-    Ok(Downloaded {
+    Ok(Fetched {
         version: build.version.clone(),
         url: repo.url_of(&build.artifact_path(m)),
-        stamp: written,
+        stamp: remote.stamp,
+        artifact_dest,
+        gav_stamp: old,
     })
 }
 
