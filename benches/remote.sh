@@ -7,7 +7,7 @@
 #   benches/remote.sh               # RUNS=5 timed runs per check (median kept)
 #   MODULES=200 benches/remote.sh   # a smaller generated workspace
 #
-# Needs mvn, a JDK, nginx (apt-get install nginx-core) and python3 (a free port). Maven's
+# Needs mvn, a JDK, nginx (apt-get install nginx) and python3 (a free port). Maven's
 # plugins are downloaded once into a seed repository under $WORK; the deploys and builds
 # after that need only the loopback server. Nothing here passes or fails on a timing.
 set -euo pipefail
@@ -23,7 +23,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 log() { printf '\n== %s\n' "$*" >&2; }
 die() { printf 'remote.sh: %s\n' "$*" >&2; exit 2; }
 command -v mvn >/dev/null || die "mvn is not on PATH"
-[ -x "$NGINX" ] || die "nginx is missing (apt-get install nginx-core)"
+[ -x "$NGINX" ] || die "nginx is missing (apt-get install nginx)"
 command -v python3 >/dev/null || die "python3 is missing"
 
 log "building m2fresh and gen-workspace (release)"

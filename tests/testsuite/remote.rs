@@ -39,7 +39,7 @@ fn require_nginx() -> PathBuf {
         .unwrap_or_else(|| {
             panic!(
                 "nginx is required for the remote repository tests (an HTTP Maven repository \
-                 accepting PUT). Debian/Ubuntu: `apt-get install nginx-core` (its WebDAV \
+                 accepting PUT). Debian/Ubuntu: `apt-get install nginx` (its WebDAV \
                  module is built in); `.ci/run` installs it."
             )
         })
