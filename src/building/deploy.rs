@@ -165,17 +165,20 @@ fn download_many(
         .map(|(i, &id)| (id, i))
         .collect();
     wanted.sort_by_key(|id| order.get(id).copied().unwrap_or(usize::MAX));
-    let fetched: Vec<(ModuleId, Duration, std::result::Result<Fetched, String>)> =
-        pool.install(|| {
-            wanted
-                .par_iter()
-                .map(|&id| {
-                    let started = Instant::now();
-                    let result = fetch_one(project, remote, id, fingerprints);
-                    (id, started.elapsed(), result)
-                })
-                .collect()
-        });
+    let fetched: Vec<(
+        ModuleId,
+        Duration,
+        std::result::Result<FetchedModule, String>,
+    )> = pool.install(|| {
+        wanted
+            .par_iter()
+            .map(|&id| {
+                let started = Instant::now();
+                let result = fetch_one(project, remote, id, fingerprints);
+                (id, started.elapsed(), result)
+            })
+            .collect()
+    });
     let mut out = Vec::new();
     for (id, fetching, result) in fetched {
         let m = project.workspace.module(id);
@@ -211,7 +214,8 @@ fn download_many(
     Ok(out)
 }
 
-type Fetched<'a> = (
+/// A module's fetched files and the fingerprint to stamp them with.
+type FetchedModule<'a> = (
     crate::remote::fetch::Fetched,
     &'a crate::freshness::fingerprint::ModuleFingerprint,
 );
@@ -222,7 +226,7 @@ fn fetch_one<'a>(
     remote: &Remote,
     id: ModuleId,
     fingerprints: &'a crate::freshness::fingerprint::Fingerprints,
-) -> std::result::Result<Fetched<'a>, String> {
+) -> std::result::Result<FetchedModule<'a>, String> {
     let m = project.workspace.module(id);
     let (Some(repo), Some(fp)) = (remote.resolved.of(id), fingerprints.get(id)) else {
         return Err("no remote repository or fingerprint for it".into());
