@@ -530,6 +530,12 @@ EOF
 		done
 	fi
 
+	# The section benches/remote.sh writes survives a rerun of this script.
+	if [ -f "$OUT" ] && grep -q '^<!-- benches/remote.sh: begin -->' "$OUT"; then
+		echo
+		sed -n '/^<!-- benches\/remote.sh: begin -->/,/^<!-- benches\/remote.sh: end -->/p' "$OUT"
+	fi
+
 	cat <<EOF
 
 ## Reproducing
@@ -537,6 +543,7 @@ EOF
 \`\`\`sh
 cargo bench --bench pipeline          # library stages (a few minutes on 2 cores)
 benches/compare.sh                    # this file (about 15 minutes; needs mvn, a JDK; apt installs the rest)
+benches/remote.sh                     # its remote repository section (about 15 minutes; also nginx)
 \`\`\`
 EOF
 } >"$OUT.tmp"

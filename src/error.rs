@@ -72,6 +72,11 @@ pub enum Error {
     #[diagnostic(transparent)]
     Image(#[from] crate::image::ImageError),
 
+    /// The remote repository cannot be resolved, reached or read, or refused a request.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
+
     /// A POM a scan left out (it cannot be read) turned out to matter: it is in the
     /// targets' closure, or would change it. The error is the one reading it gave.
     #[error(transparent)]

@@ -28,6 +28,8 @@
 //! | execution | [`building::exec`] | running Maven jobs over the queue, logs, cancellation |
 //! | Maven command line | [`building::maven`] | which Maven runs and the one builder of its arguments, the model's `-D`/`-P`/settings/repository included (install, reactor, image) |
 //! | install | [`building::install`], [`building::stamping`] | Maven `install` for a plan under the install lock, one reactor or one Maven per module; stamps for what Maven actually built |
+//! | remote repository | [`remote`] | the team's repository: URLs, mirrors and credentials from `settings.xml` and the POM; the HTTP client; `maven-metadata.xml` and checksums; remote stamps; fresh/stale/... of the deployed artifact ([`remote::status::check`], `check --remote`); downloads for `install --from-remote` ([`remote::fetch`]) |
+//! | deploy | [`building::deploy`] | Maven `deploy` for a plan checked against the remote (the install pipeline with another goal), then each module's stamp uploaded beside the build it deployed |
 //! | image | [`image`] | every route (Jib, the Docker Maven plugins, Dockerfiles and their build context), labels, the image build command, the tag ledger, running the steps; [`image::registry`] (the OCI distribution API: the registry tag guard) and [`image::verify`] (the jars in a pushed image) |
 //! | interface changes | [`api`], [`contract`] | class-file API diff with JLS 13 compatibility and changed constants (`api`); REST endpoints from compiled classes and their diff (`contract`); what an install changed, who was rebuilt, what a service must re-register ([`api::impact`]) |
 //! | operations | [`project`] | a workspace opened once ([`project::OpenOptions`] asks, [`project::Project`] carries what was resolved): targets, check, why, plan, image with its guards — what the CLI calls |
@@ -74,6 +76,7 @@ pub mod fsutil;
 pub mod image;
 pub mod maven;
 pub mod project;
+pub mod remote;
 pub mod report;
 
 /// Hash maps and sets for the hot paths of model building: keys are short strings read

@@ -94,6 +94,21 @@ struct Global {
     /// Say more (which settings won, each file hashed).
     #[arg(short, long, global = true)]
     verbose: bool,
+    /// Check against a remote repository instead of the local one (`check`, `plan`,
+    /// `why`; `install --from-remote`, `deploy`): an id from settings.xml or the POMs, a
+    /// URL, or ID::URL; alone (or `--remote=`), the POM's distributionManagement.
+    #[arg(
+        long,
+        global = true,
+        value_name = "ID|URL",
+        num_args = 0..=1,
+        default_missing_value = ""
+    )]
+    remote: Option<String>,
+    /// Allow plain http:// repositories on other machines (credentials and artifacts
+    /// cross the network in clear text).
+    #[arg(long, global = true)]
+    allow_insecure_http: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -130,6 +145,11 @@ struct InstallArgs {
     /// Pass -o to Maven.
     #[arg(long)]
     offline: bool,
+    /// Download each planned module whose stamp in the remote repository (--remote,
+    /// default: the POM's distributionManagement) matches today's sources, instead of
+    /// building it.
+    #[arg(long)]
+    from_remote: bool,
     #[command(flatten)]
     trust: Trust,
     /// Arguments for every Maven run, after `--`.
@@ -214,6 +234,14 @@ enum Command {
     },
     /// Install the stale modules of the targets' upstream with Maven, in order, in parallel.
     Install {
+        /// Modules by artifactId, groupId:artifactId, or directory (default: all).
+        targets: Vec<String>,
+        #[command(flatten)]
+        install: InstallArgs,
+    },
+    /// Deploy the targets' upstream that is not fresh in the remote repository with
+    /// Maven, and upload an m2fresh stamp beside each deployed build.
+    Deploy {
         /// Modules by artifactId, groupId:artifactId, or directory (default: all).
         targets: Vec<String>,
         #[command(flatten)]
@@ -423,7 +451,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let shown = selection(&project.workspace, &project.graph, targets)?;
             let mut marked = HashMap::new();
             if *status {
-                for m in project.check(&shown)?.modules {
+                let report = match cli::remote::open(g, project, &shown)? {
+                    Some(remote) => project.check_remote(&shown, &remote)?,
+                    None => project.check(&shown)?,
+                };
+                for m in report.modules {
                     marked.insert(m.module, m.status.as_str().to_string());
                 }
             }
@@ -444,7 +476,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let targets = &or_here(targets);
             let project = open(g)?;
             let modules = project.targets(targets)?;
-            let report = project.check(&modules)?;
+            let report = match cli::remote::open(g, project, &modules)? {
+                Some(remote) => project.check_remote(&modules, &remote)?,
+                None => project.check(&modules)?,
+            };
             match g.format {
                 Format::Json => print_json(&report)?,
                 Format::Text => {
@@ -463,7 +498,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let targets = &or_here(targets);
             let project = open(g)?;
             let modules = project.targets(targets)?;
-            let report = project.check(&modules)?;
+            let report = match cli::remote::open(g, project, &modules)? {
+                Some(remote) => project.check_remote(&modules, &remote)?,
+                None => project.check(&modules)?,
+            };
             let plan = project.plan(
                 &report,
                 PlanOptions {
@@ -478,6 +516,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Install { targets, install } => run_install(g, &or_here(targets), install),
+        Command::Deploy { targets, install } => {
+            cli::remote::run_deploy(g, &or_here(targets), install)
+        }
         Command::Image {
             target,
             image,
@@ -521,7 +562,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .as_deref()
                 .map(|t| project.workspace.find(t))
                 .transpose()?;
-            let report = project.why(module, target)?;
+            let report = match cli::remote::open(g, project, &[module])? {
+                Some(remote) => project.why_remote(module, target, &remote)?,
+                None => project.why(module, target)?,
+            };
             match g.format {
                 Format::Json => print_json(&report)?,
                 Format::Text => print(&render::render_why_text(&report))?,
@@ -894,15 +938,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     let cancel = CancelToken::new();
     m2fresh::building::exec::cancel_on_signals(cancel.clone())
         .map_err(|e| Error::io("cannot install a signal handler", "<signals>", e))?;
-    let mut opts = InstallOptions::default();
-    opts.jobs = args.jobs.unwrap_or(0);
-    opts.keep_going = args.keep_going;
-    opts.tests = args.tests;
-    opts.incremental = args.incremental;
-    opts.offline = args.offline;
-    opts.mvn = args.mvn.clone();
-    opts.maven_args = maven_args;
-    opts.per_module = args.per_module;
+    let opts = install_options(args, maven_args);
     // The interfaces of the artifacts about to be overwritten, to say what changed.
     let kept = m2fresh::api::impact::keep(project, &plan);
     if g.format == Format::Text {
@@ -914,8 +950,14 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         );
     }
     let progress = cli::progress::CliProgress::new(&project.workspace, plan.install.len());
-    let result =
-        m2fresh::building::install::install(&lock, project, &plan, &opts, &progress, &cancel);
+    let result = if args.from_remote {
+        let remote = cli::remote::open_default(g, project, &modules)?;
+        m2fresh::building::deploy::install_from_remote(
+            &lock, project, &plan, &opts, &remote, &progress, &cancel,
+        )
+    } else {
+        m2fresh::building::install::install(&lock, project, &plan, &opts, &progress, &cancel)
+    };
     progress.finish();
     let result = result?;
     let interfaces = m2fresh::api::impact::report(project, &kept, &result);
@@ -942,6 +984,20 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     } else {
         ExitCode::from(1)
     })
+}
+
+/// How every Maven of `install`, `build` and `deploy` runs, from their flags.
+fn install_options(args: &InstallArgs, maven_args: Vec<String>) -> InstallOptions {
+    let mut opts = InstallOptions::default();
+    opts.jobs = args.jobs.unwrap_or(0);
+    opts.keep_going = args.keep_going;
+    opts.tests = args.tests;
+    opts.incremental = args.incremental;
+    opts.offline = args.offline;
+    opts.mvn = args.mvn.clone();
+    opts.maven_args = maven_args;
+    opts.per_module = args.per_module;
+    opts
 }
 
 /// Prints a diagnostic on stderr with the input it quotes (POM lines, coordinates) made

@@ -863,6 +863,99 @@ pub struct VerifyReport {
     pub ok: bool,
 }
 
+/// The team's remote repository, opened for a project: the HTTP client, and the
+/// repository each module of a command resolves to (see [`crate::remote::config`]).
+#[non_exhaustive]
+pub struct Remote {
+    /// The client every request goes through.
+    pub client: crate::remote::Client,
+    /// Each module's repository.
+    pub resolved: crate::remote::config::Resolved,
+}
+
+impl Project {
+    /// Resolves `--remote` for `modules` (and their upstream): repository URLs, mirrors
+    /// and credentials from the settings files Maven reads (`-s`, else
+    /// `~/.m2/settings.xml`, and the global one) and the POMs, interpolated with the
+    /// project's properties and environment. `SSL_CERT_FILE` names the CA certificates
+    /// to trust when `http` has none.
+    pub fn remote(
+        &self,
+        spec: &crate::remote::RemoteSpec,
+        modules: &[ModuleId],
+        mut http: crate::remote::HttpOptions,
+    ) -> Result<Remote> {
+        let activation = &self.workspace.context.activation;
+        let files = settings_files(
+            &activation.user,
+            self.settings.as_deref(),
+            self.environment(),
+        );
+        let lookup = |name: &str| {
+            activation
+                .user
+                .get(name)
+                .or_else(|| activation.system.get(name))
+                .cloned()
+        };
+        let settings =
+            crate::remote::config::RemoteSettings::read(&files, &lookup, &activation.active_ids)?;
+        let closure = self.graph.upstream(modules);
+        let resolved = crate::remote::config::resolve(spec, &self.workspace, &closure, &settings)?;
+        if http.ca_file.is_none() {
+            http.ca_file = self.environment().var("SSL_CERT_FILE").map(PathBuf::from);
+        }
+        let client = crate::remote::Client::new(http)?;
+        for repo in resolved.repositories() {
+            client.check_allowed(repo)?;
+        }
+        Ok(Remote { client, resolved })
+    }
+
+    /// [`Project::check`] against the remote repository instead of the local one.
+    pub fn check_remote(&self, modules: &[ModuleId], remote: &Remote) -> Result<CheckReport> {
+        Ok(self.check_remote_for_build(modules, &[], remote)?.0)
+    }
+
+    /// [`Project::check_for_build`] against the remote repository: what `deploy` plans
+    /// from.
+    pub fn check_remote_for_build(
+        &self,
+        modules: &[ModuleId],
+        maven_args: &[String],
+        remote: &Remote,
+    ) -> Result<(CheckReport, Fingerprints)> {
+        let cache = self.load_cache();
+        let fingerprints = self.fingerprints(modules, maven_args, &cache)?;
+        self.save_cache(&cache);
+        let report = crate::remote::status::check(
+            &self.workspace,
+            &self.repository,
+            modules,
+            &fingerprints,
+            &remote.resolved,
+            &remote.client,
+        )?;
+        Ok((report, fingerprints))
+    }
+
+    /// [`Project::why`] against the remote repository.
+    pub fn why_remote(
+        &self,
+        module: ModuleId,
+        target: Option<ModuleId>,
+        remote: &Remote,
+    ) -> Result<WhyReport> {
+        let mut report = self.why(module, target)?;
+        let checked = self.check_remote(&[module], remote)?;
+        report.remote = checked.remote;
+        if let Some(status) = checked.modules.into_iter().next() {
+            report.module = status;
+        }
+        Ok(report)
+    }
+}
+
 /// The error for a path m2fresh cannot work with because it is not UTF-8.
 fn not_utf8(what: &str, path: &Path) -> Error {
     Error::usage(

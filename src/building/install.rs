@@ -71,6 +71,32 @@ pub struct InstallOptions {
     pub per_module: bool,
 }
 
+/// What the planned modules are built for: `install` into the local repository, or
+/// `deploy` into a remote one (Maven's `deploy` phase, which installs too).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Goal {
+    /// `clean install`.
+    #[default]
+    Install,
+    /// `clean deploy`.
+    Deploy {
+        /// `-DaltDeploymentRepository` (`id::default::url`) when the repository is not
+        /// the POM's `<distributionManagement>`.
+        alt_repository: Option<String>,
+    },
+}
+
+impl Goal {
+    /// The phase Maven is asked for.
+    pub fn phase(&self) -> &'static str {
+        match self {
+            Goal::Install => "install",
+            Goal::Deploy { .. } => "deploy",
+        }
+    }
+}
+
 /// Why coordinates cannot name a directory of the local repository, if they cannot.
 ///
 /// The artifact directory, and the stamp m2fresh writes and removes there, are paths made
@@ -123,6 +149,22 @@ pub enum ModuleResult {
     },
     /// Not run: the install stopped first (a failure, or Ctrl-C).
     NotStarted,
+    /// `deploy`: Maven deployed it, and its stamp is in the remote repository beside
+    /// the build it deployed.
+    Deployed {
+        /// The version as deployed (a SNAPSHOT's timestamped build).
+        version: String,
+        /// The stamp's URL.
+        stamp: String,
+    },
+    /// `install --from-remote`: downloaded from the remote repository, where its stamp
+    /// matches today's fingerprint, and stamped locally; Maven did not run for it.
+    Downloaded {
+        /// The version downloaded (a SNAPSHOT's timestamped build).
+        version: String,
+        /// The artifact's URL.
+        from: String,
+    },
     /// Maven installed it, but m2fresh did not stamp it: what it is built from changed
     /// while Maven ran (or the stamp could not be written), so the artifact may not be
     /// what the sources say. Not fresh: an install again rebuilds it.
@@ -170,16 +212,23 @@ pub struct InstallReport {
     pub cancelled: bool,
     /// Things the user should know (no repository locks in Maven 3.8, ...).
     pub notes: Vec<String>,
+    /// `deploy` and `install --from-remote`: the remote repositories; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<Vec<crate::freshness::status::RepositoryInfo>>,
 }
 
 impl InstallReport {
-    /// Whether every planned module was installed.
+    /// Whether every planned module was installed (deployed, downloaded).
     pub fn is_success(&self) -> bool {
         !self.cancelled
-            && self
-                .modules
-                .iter()
-                .all(|m| matches!(m.result, ModuleResult::Installed))
+            && self.modules.iter().all(|m| {
+                matches!(
+                    m.result,
+                    ModuleResult::Installed
+                        | ModuleResult::Deployed { .. }
+                        | ModuleResult::Downloaded { .. }
+                )
+            })
     }
 }
 
@@ -195,7 +244,7 @@ pub fn module_args(
     MavenCommandLine {
         pom: Some(&module.pom),
         non_recursive: module.packaging == "pom",
-        ..install_command_line(model, tool, opts, parallel)
+        ..install_command_line(model, tool, opts, parallel, &Goal::Install)
     }
     .args()
 }
@@ -208,6 +257,7 @@ pub(crate) fn install_command_line<'a>(
     tool: &MavenTool,
     opts: &'a InstallOptions,
     parallel: bool,
+    goal: &'a Goal,
 ) -> MavenCommandLine<'a> {
     let mut goals = Vec::new();
     // `clean` first: a module is installed because it (or what it is built against)
@@ -216,9 +266,14 @@ pub(crate) fn install_command_line<'a>(
     if !opts.incremental {
         goals.push("clean".to_string());
     }
-    goals.push("install".to_string());
+    goals.push(goal.phase().to_string());
+    let deploy_repository = match goal {
+        Goal::Deploy { alt_repository } => alt_repository.as_deref(),
+        Goal::Install => None,
+    };
     MavenCommandLine {
         goals,
+        deploy_repository,
         skip_tests: !opts.tests,
         offline: opts.offline,
         model: Some(model),
@@ -336,6 +391,8 @@ pub(crate) struct Run<'a> {
     pub(crate) cancel: &'a CancelToken,
     /// At most this many modules at once.
     pub(crate) jobs: usize,
+    /// `install` or `deploy`.
+    pub(crate) goal: &'a Goal,
 }
 
 impl Run<'_> {
@@ -354,6 +411,7 @@ impl Run<'_> {
             modules,
             cancelled,
             notes,
+            remote: None,
         }
     }
 }
@@ -399,6 +457,21 @@ pub fn install(
     progress: &dyn Progress<ModuleId>,
     cancel: &CancelToken,
 ) -> Result<InstallReport> {
+    run_goal(lock, project, plan, opts, &Goal::Install, progress, cancel)
+}
+
+/// [`install`] for a goal: the one pipeline of `install` and `deploy` (the lock, the
+/// checks before anything runs, one reactor or one Maven per module, stamps for what
+/// Maven actually built).
+pub(crate) fn run_goal(
+    lock: &RepositoryLock,
+    project: &Project,
+    plan: &Plan,
+    opts: &InstallOptions,
+    goal: &Goal,
+    progress: &dyn Progress<ModuleId>,
+    cancel: &CancelToken,
+) -> Result<InstallReport> {
     if lock.repository != project.repository.path {
         return Err(Error::usage(
             format!(
@@ -426,6 +499,7 @@ pub fn install(
         } else {
             opts.jobs
         },
+        goal,
     };
     let mut report = match reactor_pom {
         Some(root_pom) => {
@@ -526,15 +600,7 @@ fn reactor_invocation(run: &Run, root_pom: &Path) -> Result<(MavenInvocation, Ma
     )?;
     let inv = MavenInvocation {
         program: tool.program.clone(),
-        args: reactor::reactor_args(
-            run.project,
-            run.plan,
-            root_pom,
-            &run.model,
-            &tool,
-            run.opts,
-            run.jobs,
-        ),
+        args: reactor::reactor_args(run, root_pom, &tool),
         cwd: crate::maven::workspace::find_project_directory(root),
         log: run.project.log_dir().join("reactor.log"),
         env: Vec::new(),
@@ -571,7 +637,12 @@ fn install_per_module(run: &Run, mut notes: Vec<String>) -> Result<InstallReport
             p.module,
             MavenInvocation {
                 program: tool.program.clone(),
-                args: module_args(m, &run.model, &tool, run.opts, parallel),
+                args: MavenCommandLine {
+                    pom: Some(&m.pom),
+                    non_recursive: m.packaging == "pom",
+                    ..install_command_line(&run.model, &tool, run.opts, parallel, run.goal)
+                }
+                .args(),
                 cwd: crate::maven::workspace::find_project_directory(&m.dir),
                 log: log_path(&run.project.log_dir(), m),
                 env: Vec::new(),

@@ -164,6 +164,10 @@ pub struct MavenCommandLine<'a> {
     /// The resolver's named file locks (only where the Maven supports them), for Maven
     /// processes that run side by side.
     pub file_locks: bool,
+    /// `deploy` to another repository than the POM's `<distributionManagement>`:
+    /// `-DaltDeploymentRepository=id::default::url` (a form maven-deploy-plugin 2.x and
+    /// 3.x both read).
+    pub deploy_repository: Option<&'a str>,
     /// The caller's own arguments.
     pub extra: &'a [String],
 }
@@ -222,6 +226,9 @@ impl MavenCommandLine<'_> {
                 "-Dmaven.repo.local={}",
                 model.local_repository.display()
             ));
+        }
+        if let Some(repository) = self.deploy_repository {
+            args.push(format!("-DaltDeploymentRepository={repository}"));
         }
         if self.file_locks {
             args.push("-Daether.syncContext.named.factory=file-lock".into());

@@ -7,10 +7,8 @@
 //! stamped by [`stamping::stamp_built`], once, after Maven ended.
 
 use crate::building::exec::{self, JobFailure, MavenInvocation, Outcome};
-use crate::building::install::{
-    InstallOptions, InstalledModule, ModuleResult, Run, install_command_line, millis,
-};
-use crate::building::maven::{MavenCommandLine, MavenTool, ModelArgs};
+use crate::building::install::{InstalledModule, ModuleResult, Run, install_command_line, millis};
+use crate::building::maven::{MavenCommandLine, MavenTool};
 use crate::building::plan::Plan;
 use crate::building::stamping::{self, NotStamped};
 use crate::maven::workspace::ModuleId;
@@ -29,26 +27,19 @@ pub(crate) const MAX_SELECTION: usize = 120 * 1024;
 /// reactor of `root_pom`: the planned modules by `-pl groupId:artifactId,...`, in
 /// parallel with `-T` when `jobs` allows, `-fae` to go on past a failure with
 /// `keep_going`.
-pub(crate) fn reactor_args(
-    project: &Project,
-    plan: &Plan,
-    root_pom: &Path,
-    model: &ModelArgs,
-    tool: &MavenTool,
-    opts: &InstallOptions,
-    jobs: usize,
-) -> Vec<String> {
-    let selection: Vec<String> = plan
+pub(crate) fn reactor_args(run: &Run, root_pom: &Path, tool: &MavenTool) -> Vec<String> {
+    let selection: Vec<String> = run
+        .plan
         .install
         .iter()
-        .map(|p| project.workspace.module(p.module).gav.ga())
+        .map(|p| run.project.workspace.module(p.module).gav.ga())
         .collect();
     MavenCommandLine {
         pom: Some(root_pom),
         projects: selection,
-        threads: jobs,
-        fail_at_end: opts.keep_going,
-        ..install_command_line(model, tool, opts, jobs > 1)
+        threads: run.jobs,
+        fail_at_end: run.opts.keep_going,
+        ..install_command_line(&run.model, tool, run.opts, run.jobs > 1, run.goal)
     }
     .args()
 }

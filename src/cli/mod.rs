@@ -2,5 +2,6 @@
 
 pub mod interface;
 pub mod progress;
+pub mod remote;
 pub mod render;
 pub mod sanitize;

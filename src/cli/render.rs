@@ -53,11 +53,14 @@ pub fn render_graph_text(
 }
 
 pub fn render_check_text(project: &Project, report: &CheckReport) -> String {
-    let mut out = format!(
-        "local repository: {} ({})\n\n",
-        p(&report.local_repository),
-        t(&project.repository.source.to_string())
-    );
+    let mut out = match &report.remote {
+        Some(repos) => format!("remote repository: {}\n\n", repositories(repos)),
+        None => format!(
+            "local repository: {} ({})\n\n",
+            p(&report.local_repository),
+            t(&project.repository.source.to_string())
+        ),
+    };
     let width = report.modules.iter().map(|m| m.id.len()).max().unwrap_or(0);
     for m in &report.modules {
         out.push_str(&format!(
@@ -80,10 +83,23 @@ pub fn render_check_text(project: &Project, report: &CheckReport) -> String {
         }
     }
     out.push_str(&format!("\n{}: {}\n", modules(s.total), parts.join(", ")));
-    if !report.all_fresh() {
+    if !report.all_fresh() && report.remote.is_some() {
+        out.push_str(
+            "run `m2fresh why MODULE --remote` for the evidence, `m2fresh deploy` to fix it\n",
+        );
+    } else if !report.all_fresh() {
         out.push_str("run `m2fresh why MODULE` for the evidence, `m2fresh install` to fix it\n");
     }
     out
+}
+
+/// `id (url)`, comma-separated.
+fn repositories(repos: &[m2fresh::freshness::status::RepositoryInfo]) -> String {
+    repos
+        .iter()
+        .map(|r| format!("{} ({})", t(&r.id), t(&r.url)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn render_why_text(report: &WhyReport) -> String {
@@ -102,7 +118,60 @@ pub fn render_why_text(report: &WhyReport) -> String {
             ));
         }
     }
-    out.push_str("\ninstalled:\n");
+    if let Some(d) = &m.deployed {
+        out.push_str(&render_deployed(d));
+    } else {
+        out.push_str(&render_installed(report));
+    }
+    out.push_str(&format!(
+        "\nsources now: fingerprint {}\n",
+        &m.fingerprint[..m.fingerprint.len().min(16)]
+    ));
+    if m.evidence.is_empty() {
+        out.push_str(match m.status {
+            Status::Fresh => "\nnothing differs\n",
+            Status::Missing => "",
+            _ => "\nno evidence either way: the artifact may still be old; `m2fresh install` makes it certain\n",
+        });
+    } else {
+        out.push_str("\nevidence:\n");
+        for e in &m.evidence {
+            out.push_str(&format!("  {:<22} {}\n", kebab(&e.kind), t(&e.detail)));
+        }
+    }
+    out
+}
+
+/// `why --remote`: the deployed build and its stamp.
+fn render_deployed(d: &m2fresh::freshness::status::DeployedInfo) -> String {
+    let mut out = format!("\ndeployed in {}:\n  {}\n", t(&d.repository), t(&d.url));
+    if let Some(c) = &d.checksum {
+        out.push_str(&format!(
+            "  build {}, {} {}\n",
+            t(&d.version),
+            t(&c.algorithm),
+            t(&c.value)
+        ));
+    }
+    match &d.stamp {
+        Some(s) => out.push_str(&format!(
+            "  stamp: deployed by {} at {} from fingerprint {}\n",
+            t(&s.tool),
+            t(&s.deployed_at),
+            t(s.fingerprint.get(..16).unwrap_or(&s.fingerprint))
+        )),
+        None if d.checksum.is_some() => {
+            out.push_str("  no m2fresh stamp: deployed by something else (mvn deploy?)\n")
+        }
+        None => out.push_str("  nothing deployed\n"),
+    }
+    out
+}
+
+/// `why`: the artifact in the local repository and its stamp.
+fn render_installed(report: &WhyReport) -> String {
+    let m = &report.module;
+    let mut out = String::from("\ninstalled:\n");
     match &m.installed {
         Some(a) => {
             out.push_str(&format!("  {}\n", p(&a.path)));
@@ -127,22 +196,6 @@ pub fn render_why_text(report: &WhyReport) -> String {
         }
         None => {}
     }
-    out.push_str(&format!(
-        "\nsources now: fingerprint {}\n",
-        &m.fingerprint[..m.fingerprint.len().min(16)]
-    ));
-    if m.evidence.is_empty() {
-        out.push_str(match m.status {
-            Status::Fresh => "\nnothing differs\n",
-            Status::Missing => "",
-            _ => "\nno evidence either way: the artifact may still be old; `m2fresh install` makes it certain\n",
-        });
-    } else {
-        out.push_str("\nevidence:\n");
-        for e in &m.evidence {
-            out.push_str(&format!("  {:<22} {}\n", kebab(&e.kind), t(&e.detail)));
-        }
-    }
     out
 }
 
@@ -154,14 +207,17 @@ pub fn kebab<T: serde::Serialize>(v: &T) -> String {
 }
 
 pub fn render_plan_text(plan: &m2fresh::building::plan::Plan) -> String {
+    let (verb, place) = match &plan.remote {
+        Some(repos) => ("deploy", format!("to {}", repositories(repos))),
+        None => ("install", format!("into {}", p(&plan.local_repository))),
+    };
     if plan.is_empty() {
-        return format!("nothing to install: {} fresh\n", modules(plan.fresh.len()));
+        return format!("nothing to {verb}: {} fresh\n", modules(plan.fresh.len()));
     }
     let mut out = format!(
-        "{} of {} to install into {}:\n\n",
+        "{} of {} to {verb} {place}:\n\n",
         plan.install.len(),
         modules(plan.install.len() + plan.fresh.len()),
-        p(&plan.local_repository)
     );
     let width = plan.install.iter().map(|p| p.id.len()).max().unwrap_or(0);
     for (i, entry) in plan.install.iter().enumerate() {
@@ -202,6 +258,14 @@ pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -
                 (format!("skipped (needs {})", t(because)), String::new())
             }
             ModuleResult::NotStarted => ("not started".to_string(), String::new()),
+            ModuleResult::Deployed { version, .. } => (
+                format!("deployed {}", t(version)),
+                format!("{:.1}s", m.millis as f64 / 1000.0),
+            ),
+            ModuleResult::Downloaded { version, .. } => (
+                format!("downloaded {}", t(version)),
+                format!("{:.1}s", m.millis as f64 / 1000.0),
+            ),
         };
         out.push_str(&format!("  {:<width$}  {:<12} {}\n", t(&m.id), what, time));
     }
@@ -231,14 +295,33 @@ pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -
     if report.cancelled {
         out.push_str("\ninterrupted: the modules not installed have no stamp; run the same command again to finish\n");
     }
-    let installed = report
-        .modules
-        .iter()
-        .filter(|m| matches!(m.result, ModuleResult::Installed))
-        .count();
+    let count =
+        |f: fn(&ModuleResult) -> bool| report.modules.iter().filter(|m| f(&m.result)).count();
+    let installed = count(|r| matches!(r, ModuleResult::Installed));
+    let deployed = count(|r| matches!(r, ModuleResult::Deployed { .. }));
+    let downloaded = count(|r| matches!(r, ModuleResult::Downloaded { .. }));
+    if deployed + downloaded == 0 {
+        out.push_str(&format!(
+            "\n{installed} of {} installed\n",
+            modules(report.modules.len())
+        ));
+        return out;
+    }
+    let mut done = Vec::new();
+    if deployed > 0 {
+        done.push(format!("{deployed} deployed"));
+    }
+    if downloaded > 0 {
+        done.push(format!("{downloaded} downloaded"));
+    }
+    if installed > 0 {
+        done.push(format!("{installed} installed"));
+    }
     out.push_str(&format!(
-        "\n{installed} of {} installed\n",
-        modules(report.modules.len())
+        "\n{} of {}: {}\n",
+        installed + deployed + downloaded,
+        modules(report.modules.len()),
+        done.join(", ")
     ));
     out
 }

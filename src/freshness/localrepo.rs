@@ -430,7 +430,7 @@ pub fn maven_home(mvn: Option<&Path>, env: &Environment) -> Option<PathBuf> {
 
 /// Maven's base version: a timestamped snapshot `1.0-20240101.120000-3` lives in the
 /// `1.0-SNAPSHOT` directory.
-fn base_version(version: &str) -> String {
+pub fn base_version(version: &str) -> String {
     let bytes = version.as_bytes();
     // The timestamp and build number: "-yyyyMMdd.HHmmss-N".
     if let Some(dash) = version.rfind('-')
@@ -455,7 +455,7 @@ fn base_version(version: &str) -> String {
 
 /// Extension and classifier of the main artifact for a packaging, from Maven's artifact
 /// handlers; `None` for `pom`, whose only artifact is the POM itself.
-fn packaging_file(packaging: &str) -> Option<(&str, Option<&'static str>)> {
+pub fn packaging_file(packaging: &str) -> Option<(&str, Option<&'static str>)> {
     Some(match packaging {
         "pom" => return None,
         "ejb" | "maven-plugin" | "bundle" => ("jar", None),

@@ -114,14 +114,76 @@ pub struct ModuleStatus {
     pub installed: Option<ArtifactInfo>,
     /// The stamp, when there is one.
     pub stamp: Option<StampInfo>,
+    /// Checked against a remote repository (`check --remote`): the artifact deployed
+    /// there. `artifact`, `installed` and `stamp` are then about nothing local (null).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployed: Option<DeployedInfo>,
+}
+
+/// The artifact in a remote repository, as `check --remote` found it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeployedInfo {
+    /// The repository's id.
+    pub repository: String,
+    /// The artifact's URL (a SNAPSHOT's timestamped build).
+    pub url: String,
+    /// The version as deployed (`1.0-20240101.120000-3` for a SNAPSHOT).
+    pub version: String,
+    /// The checksum the repository publishes for it, when it publishes one.
+    pub checksum: Option<ChecksumInfo>,
+    /// The m2fresh stamp deployed with it, when there is one.
+    pub stamp: Option<DeployedStampInfo>,
+}
+
+/// A checksum as a repository publishes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChecksumInfo {
+    /// `sha1` or `sha256`.
+    pub algorithm: String,
+    /// Lowercase hex.
+    pub value: String,
+}
+
+/// What a remote stamp says.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeployedStampInfo {
+    /// The stamp's URL.
+    pub url: String,
+    /// When it was deployed.
+    pub deployed_at: String,
+    /// The fingerprint of the sources the artifact was built from.
+    pub fingerprint: String,
+    /// The m2fresh that wrote it.
+    pub tool: String,
+}
+
+/// A remote repository a report was checked against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RepositoryInfo {
+    /// Its id.
+    pub id: String,
+    /// Its URL (never with credentials).
+    pub url: String,
+    /// Where it was configured (`distributionManagement`, `settings`, `pom`, `mirror`,
+    /// `command line`).
+    pub source: String,
 }
 
 impl ModuleStatus {
     /// One line of evidence for `check`'s table.
     pub fn summary(&self) -> String {
         match self.status {
+            Status::Fresh if self.deployed.is_some() => {
+                "deployed by m2fresh from these sources".into()
+            }
             Status::Fresh => "installed by m2fresh from these sources".into(),
+            Status::Missing if self.deployed.is_some() => "not in the remote repository".into(),
             Status::Missing => "not in the local repository".into(),
+            Status::Unverified if self.evidence.is_empty() && self.deployed.is_some() => {
+                "deployed by something else; nothing in it contradicts the sources".into()
+            }
             Status::Unverified if self.evidence.is_empty() => {
                 "installed by something else; nothing in it contradicts the sources".into()
             }
@@ -166,6 +228,9 @@ pub struct CheckReport {
     pub schema: u32,
     /// The local repository checked.
     pub local_repository: PathBuf,
+    /// The remote repositories checked against (`check --remote`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<Vec<RepositoryInfo>>,
     /// The modules, in build order.
     pub modules: Vec<ModuleStatus>,
     /// Counts.
@@ -241,26 +306,34 @@ pub fn check_with(
             module_status(ws.module(id), repo, fp)
         })
         .collect::<Result<_>>()?;
-    let mut summary = Summary {
-        total: statuses.len(),
-        ..Default::default()
-    };
-    for s in &statuses {
-        match s.status {
-            Status::Fresh => summary.fresh += 1,
-            Status::Stale => summary.stale += 1,
-            Status::Missing => summary.missing += 1,
-            Status::Unverified => summary.unverified += 1,
-            Status::Foreign => summary.foreign += 1,
-        }
-    }
     Ok(CheckReport {
         schema: crate::report::SCHEMA,
         local_repository: repo.path.clone(),
+        remote: None,
+        summary: Summary::of(&statuses),
         modules: statuses,
-        summary,
         findings: crate::maven::findings::for_modules(ws, modules),
     })
+}
+
+impl Summary {
+    /// The counts of these statuses.
+    pub fn of(statuses: &[ModuleStatus]) -> Summary {
+        let mut summary = Summary {
+            total: statuses.len(),
+            ..Default::default()
+        };
+        for s in statuses {
+            match s.status {
+                Status::Fresh => summary.fresh += 1,
+                Status::Stale => summary.stale += 1,
+                Status::Missing => summary.missing += 1,
+                Status::Unverified => summary.unverified += 1,
+                Status::Foreign => summary.foreign += 1,
+            }
+        }
+        summary
+    }
 }
 
 /// The artifact m2fresh compares: the main artifact, or the POM for `pom` packaging.
@@ -309,6 +382,7 @@ fn module_status(
         evidence: Vec::new(),
         installed: None,
         stamp: None,
+        deployed: None,
     };
     if !is_installed(&artifact)? {
         return Ok(status);
@@ -423,18 +497,45 @@ pub fn replaced_since_stamp(
 
 /// What changed between the install the stamp records and the sources now.
 pub fn stamp_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence> {
+    differences_since(stamp, fp, Since::Install)
+}
+
+/// What a stamp was written for: an install into the local repository, or a deploy into
+/// a remote one (whose stamp says nothing of this machine's local repository).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Since {
+    /// `install`: the stamp is beside the artifact in the local repository.
+    Install,
+    /// `deploy`: the stamp is beside the artifact in a remote repository.
+    Deploy,
+}
+
+impl Since {
+    fn words(self) -> &'static str {
+        match self {
+            Since::Install => "the install",
+            Since::Deploy => "the deploy",
+        }
+    }
+}
+
+/// [`stamp_differences`] for a stamp written at an install or a deploy: the same evidence,
+/// said of that event. A deployed stamp's `builtAgainst` describes the deploying
+/// machine's local repository, so it is not compared with this one's.
+pub fn differences_since(stamp: &Stamp, fp: &ModuleFingerprint, since: Since) -> Vec<Evidence> {
+    let when = since.words();
     let mut ev = Vec::new();
     for (path, hash) in &fp.inputs {
         match stamp.inputs.get(path) {
             None => ev.push(Evidence::new(
                 EvidenceKind::FileAdded,
                 Some(path.clone()),
-                format!("{path} was added since the install"),
+                format!("{path} was added since {when}"),
             )),
             Some(old) if old != hash => ev.push(Evidence::new(
                 EvidenceKind::FileChanged,
                 Some(path.clone()),
-                format!("{path} changed since the install"),
+                format!("{path} changed since {when}"),
             )),
             _ => {}
         }
@@ -444,7 +545,7 @@ pub fn stamp_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence>
             ev.push(Evidence::new(
                 EvidenceKind::FileRemoved,
                 Some(path.clone()),
-                format!("{path} was removed since the install"),
+                format!("{path} was removed since {when}"),
             ));
         }
     }
@@ -454,8 +555,10 @@ pub fn stamp_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence>
             ev.push(Evidence::new(
                 EvidenceKind::ModelChanged,
                 Some("pom.xml".into()),
-                "the effective POM changed since the install (a dependency, property, \
-                 plugin or parent)",
+                format!(
+                    "the effective POM changed since {when} (a dependency, property, \
+                     plugin or parent)"
+                ),
             ));
         }
         for (item, sentence) in items {
@@ -473,12 +576,12 @@ pub fn stamp_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence>
             sentence,
         ));
     }
-    ev.extend(upstream_differences(stamp, fp));
+    ev.extend(upstream_differences(stamp, fp, since));
     if ev.is_empty() {
         ev.push(Evidence::new(
             EvidenceKind::ModelChanged,
             None,
-            "the fingerprint recipe changed since the install",
+            format!("the fingerprint recipe changed since {when}"),
         ));
     }
     ev
@@ -486,7 +589,8 @@ pub fn stamp_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence>
 
 /// What changed in what the module is built against: a workspace module's fingerprint,
 /// an artifact from the local repository, or an upstream artifact replaced since.
-fn upstream_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence> {
+fn upstream_differences(stamp: &Stamp, fp: &ModuleFingerprint, since: Since) -> Vec<Evidence> {
+    let when = since.words();
     let mut ev = Vec::new();
     let describe = |identity: &str| -> String {
         match identity.strip_prefix("blake3:") {
@@ -500,7 +604,7 @@ fn upstream_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence> 
         let sentence = match (stamp.upstream.get(ga), fp.upstream.get(ga)) {
             (Some(a), Some(b)) if a == b => continue,
             (Some(_), Some(_)) if fp.built_against.contains_key(ga) => format!(
-                "upstream module {ga} changed since the install: this one was built against \
+                "upstream module {ga} changed since {when}: this one was built against \
                  other code"
             ),
             (Some(a), Some(b)) => format!(
@@ -508,7 +612,7 @@ fn upstream_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence> 
                 describe(a),
                 describe(b)
             ),
-            (None, Some(_)) => format!("{ga} became an upstream module since the install"),
+            (None, Some(_)) => format!("{ga} became an upstream module since {when}"),
             (Some(_), None) => format!("{ga} is no longer an upstream module"),
             (None, None) => continue,
         };
@@ -517,6 +621,9 @@ fn upstream_differences(stamp: &Stamp, fp: &ModuleFingerprint) -> Vec<Evidence> 
             Some(ga.clone()),
             sentence,
         ));
+    }
+    if since == Since::Deploy {
+        return ev;
     }
     // Only where the fingerprint did not change already: a replaced upstream artifact is
     // the reason when the sources agree.
@@ -560,12 +667,23 @@ fn unstamped_evidence(
     artifact: &Path,
     fp: &ModuleFingerprint,
 ) -> Result<Vec<Evidence>> {
+    artifact_evidence(m, &repo.pom_path(&m.gav), artifact, fp)
+}
+
+/// Evidence from an artifact and the POM beside it that m2fresh did not install (or
+/// deploy): the POM differing from today's, and for jars, their content compared with
+/// the sources. `installed_pom` may be absent.
+pub fn artifact_evidence(
+    m: &Module,
+    installed_pom: &Path,
+    artifact: &Path,
+    fp: &ModuleFingerprint,
+) -> Result<Vec<Evidence>> {
     let mut ev = Vec::new();
-    let installed_pom = repo.pom_path(&m.gav);
     if installed_pom.is_file() {
         let today = std::fs::read(&m.pom).map_err(|e| Error::io("cannot read", &m.pom, e))?;
-        let installed = std::fs::read(&installed_pom)
-            .map_err(|e| Error::io("cannot read", &installed_pom, e))?;
+        let installed =
+            std::fs::read(installed_pom).map_err(|e| Error::io("cannot read", installed_pom, e))?;
         if today != installed {
             ev.push(Evidence::new(
                 EvidenceKind::InstalledPomDiffers,
@@ -660,6 +778,9 @@ pub struct WhyReport {
     pub schema: u32,
     /// The local repository.
     pub local_repository: PathBuf,
+    /// The remote repositories checked against (`why --remote`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<Vec<RepositoryInfo>>,
     /// The target the path starts from, when one was given.
     pub target: Option<String>,
     /// How the target reaches the module.
@@ -711,6 +832,7 @@ pub fn why(
     Ok(WhyReport {
         schema: crate::report::SCHEMA,
         local_repository: repo.path.clone(),
+        remote: None,
         target: target.map(|t| ws.module(t).key()),
         path,
         module: status,

@@ -62,10 +62,14 @@ pub const MAVEN_ENV: [&str; 6] = [
 const EMPTY_SETTINGS: &str = "<settings xmlns=\"http://maven.apache.org/SETTINGS/1.2.0\"/>\n";
 
 /// Bump when the way the seed is built changes, so existing seeds are rebuilt.
-const SEED_FORMAT: &str = "m2fresh-test-seed-3";
+const SEED_FORMAT: &str = "m2fresh-test-seed-4";
 
 /// The Jib Maven plugin the image tests use (in the seed, so they run offline).
 pub const JIB_VERSION: &str = "3.4.4";
+
+/// The maven-deploy-plugin the remote repository tests pin (in the seed, so that
+/// `mvn deploy` needs no network but the test's own repository server).
+pub const DEPLOY_PLUGIN_VERSION: &str = "3.1.4";
 
 /// The maven-help-plugin whose `effective-pom` the effective-POM tests compare with (in
 /// the seed, so they run offline).
@@ -597,6 +601,12 @@ fn build_seed(base: &Path, repository: &Path) -> Result<(), String> {
         "-DskipTests",
     ];
     steps.push(("xc-service-portalview", &jib_args[..]));
+    // The remote repository tests deploy with maven-deploy-plugin (its help goal loads
+    // the plugin and every dependency it runs with).
+    let deploy_help =
+        format!("org.apache.maven.plugins:maven-deploy-plugin:{DEPLOY_PLUGIN_VERSION}:help");
+    let deploy_args = [deploy_help.as_str()];
+    steps.push(("xc-framework-utils", &deploy_args[..]));
     // The effective-POM tests run the help plugin offline.
     let help_goal = format!("{HELP_PLUGIN}:effective-pom");
     let help_args = [help_goal.as_str(), "-Doutput=target/effective-pom.xml"];

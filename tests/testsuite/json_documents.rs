@@ -1,5 +1,6 @@
 //! The JSON contract, pinned: one snapshot per document `--format json` prints (`graph`,
-//! `order`, `check`, `why`, `plan`, `install`, `image`, the error document), on the
+//! `order`, `check`, `why`, `plan`, `install`, `image`, the error document, and against
+//! a remote repository `check --remote`, `deploy`, `install --from-remote`), on the
 //! story's fixture with an empty local repository. What differs from run to run — the
 //! temporary directories, hashes, times, durations, the Maven on `PATH` — is redacted.
 //! A change to a snapshot is a change of the documented schema (README, "JSON").
@@ -12,16 +13,26 @@ use serde_json::Value;
 /// the exit code and the redacted document.
 fn document(args: &[&str]) -> (i32, Value) {
     let project = Project::copy_fixture("xuecheng");
-    let repo = LocalRepo::empty();
+    document_in(&project, LocalRepo::empty(), args, &[])
+}
+
+/// [`document`] for a project and repository of the caller's, with more redactions.
+fn document_in(
+    project: &Project,
+    repo: LocalRepo,
+    args: &[&str],
+    more: &[(String, String)],
+) -> (i32, Value) {
     let (code, mut doc) = run_json(m2fresh_in(&project.root, &repo).args(args));
-    let mut subs = vec![
+    let mut subs: Vec<(String, String)> = more.to_vec();
+    subs.extend([
         (
             repo.settings().display().to_string(),
             "[settings]".to_string(),
         ),
         (repo.path().display().to_string(), "[repo]".to_string()),
         (project.root.display().to_string(), "[ws]".to_string()),
-    ];
+    ]);
     if let Some(mvn) = common::mvn() {
         subs.push((mvn.display().to_string(), "[mvn]".to_string()));
     }
@@ -185,4 +196,44 @@ fn error() {
     let (code, doc) = document(&["check", "xc-service-apj"]);
     assert_eq!(code, 2);
     insta::assert_json_snapshot!("error", doc);
+}
+
+/// The documents of the remote repository (`check --remote`, `deploy`,
+/// `install --from-remote`) against an empty team repository on a loopback port; Maven
+/// fails at once (`--mvn /bin/false`), so no document needs a build.
+fn remote_document(args: &[&str]) -> (i32, Value) {
+    let server = crate::remote::RepoServer::start();
+    let project = crate::remote::team_project(&server);
+    let repo = LocalRepo::empty();
+    crate::remote::write_team_settings(&repo);
+    let base = server.url("");
+    let origin = base.trim_end_matches("/repo/").to_string();
+    document_in(&project, repo, args, &[(origin, "[server]".to_string())])
+}
+
+#[test]
+fn check_remote() {
+    let (code, doc) = remote_document(&["check", "xc-framework-model", "--remote"]);
+    assert_eq!(code, 1);
+    insta::assert_json_snapshot!("check_remote", doc);
+}
+
+#[test]
+fn deploy() {
+    let (code, doc) = remote_document(&["deploy", "xc-framework-model", "--mvn", "/bin/false"]);
+    assert_eq!(code, 1);
+    insta::assert_json_snapshot!("deploy", doc);
+}
+
+#[test]
+fn install_from_remote() {
+    let (code, doc) = remote_document(&[
+        "install",
+        "xc-framework-model",
+        "--from-remote",
+        "--mvn",
+        "/bin/false",
+    ]);
+    assert_eq!(code, 1);
+    insta::assert_json_snapshot!("install_from_remote", doc);
 }

@@ -20,6 +20,7 @@ mod json_documents;
 mod library;
 mod reactor;
 mod registry;
+mod remote;
 mod root;
 
 use common::LocalRepo;

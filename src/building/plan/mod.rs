@@ -61,7 +61,11 @@ pub struct Plan {
     pub schema: u32,
     /// The local repository it installs into.
     pub local_repository: PathBuf,
-    /// The modules to install, in Maven's build order.
+    /// Planned against remote repositories (`plan --remote`: what `deploy` deploys);
+    /// absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<Vec<crate::freshness::status::RepositoryInfo>>,
+    /// The modules to install (with `remote`: to deploy), in Maven's build order.
     pub install: Vec<PlannedModule>,
     /// The modules of the closure that are fresh (ids).
     pub fresh: Vec<String>,
@@ -73,6 +77,32 @@ impl Plan {
     /// Whether there is nothing to install.
     pub fn is_empty(&self) -> bool {
         self.install.is_empty()
+    }
+
+    /// The plan without `done` (modules that became fresh another way, such as a
+    /// download): they move to `fresh`, and nothing waits for them any more.
+    pub fn without(&self, done: &[ModuleId]) -> Plan {
+        let mut plan = self.clone();
+        plan.install.retain(|p| !done.contains(&p.module));
+        for p in &self.install {
+            if done.contains(&p.module) {
+                plan.fresh.push(p.id.clone());
+            }
+        }
+        let removed: Vec<String> = self
+            .install
+            .iter()
+            .filter(|p| done.contains(&p.module))
+            .map(|p| p.id.clone())
+            .collect();
+        for p in &mut plan.install {
+            p.waits_for.retain(|w| !removed.contains(w));
+        }
+        plan.waits.retain(|id, _| !done.contains(id));
+        for deps in plan.waits.values_mut() {
+            deps.retain(|d| !done.contains(d));
+        }
+        plan
     }
 
     /// The scheduling queue for the planned modules.
@@ -171,6 +201,7 @@ pub fn plan(ws: &Workspace, graph: &ReactorGraph, report: &CheckReport, opts: Pl
     Plan {
         schema: crate::report::SCHEMA,
         local_repository: report.local_repository.clone(),
+        remote: report.remote.clone(),
         install,
         fresh,
         waits,
@@ -241,12 +272,14 @@ pub(crate) mod tests {
                     evidence: Vec::new(),
                     installed: None,
                     stamp: None,
+                    deployed: None,
                 }
             })
             .collect();
         CheckReport {
             schema: crate::report::SCHEMA,
             local_repository: "/r".into(),
+            remote: None,
             modules,
             summary: Default::default(),
             findings: Vec::new(),
@@ -301,6 +334,35 @@ pub(crate) mod tests {
         let mut queue = plan.queue().unwrap();
         assert_eq!(queue.dequeue(), Some(p), "the parent alone is ready");
         assert_eq!(queue.dequeue(), None);
+    }
+
+    /// `install --from-remote`: modules downloaded instead of built leave the plan, and
+    /// nothing waits for them any more.
+    #[test]
+    fn a_plan_without_downloaded_modules_waits_only_for_the_rest() {
+        let (_dir, ws, graph) = three_modules();
+        let r = report(
+            &ws,
+            &graph,
+            &[
+                ("p", Status::Missing),
+                ("a", Status::Stale),
+                ("b", Status::Stale),
+            ],
+        );
+        let full = plan(&ws, &graph, &r, PlanOptions::default());
+        let (p, a, b) = (
+            full.install[0].module,
+            full.install[1].module,
+            full.install[2].module,
+        );
+        let rest = full.without(&[p, a]);
+        assert_eq!(planned(&rest), vec![("g:b", vec![])]);
+        assert_eq!(rest.fresh, vec!["g:c", "g:p", "g:a"]);
+        assert!(!rest.waits_on(b, a) && !rest.waits_on(b, p));
+        let mut queue = rest.queue().unwrap();
+        assert_eq!(queue.dequeue(), Some(b), "b is ready at once");
+        assert_eq!(full.without(&[]).install.len(), 3);
     }
 
     #[test]

@@ -8,13 +8,19 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// User properties that never change what `install` puts into the local repository for
-/// a module's main artifact and POM: they skip tests or name the local repository (which
-/// m2fresh passes itself). They are still part of the model where a POM uses them.
+/// a module's main artifact and POM: they skip tests, name the local repository (which
+/// m2fresh passes itself) or say where and how `deploy` uploads. They are still part of
+/// the model where a POM uses them.
 pub const IGNORED_PROPERTIES: &[&str] = &[
     "skipTests",
     "maven.test.skip",
     "maven.test.failure.ignore",
     "maven.repo.local",
+    "altDeploymentRepository",
+    "altSnapshotDeploymentRepository",
+    "altReleaseDeploymentRepository",
+    "deployAtEnd",
+    "retryFailedDeploymentCount",
 ];
 
 /// Maven options that change how Maven runs, not what it builds: output, logging,
