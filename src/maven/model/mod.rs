@@ -405,7 +405,9 @@ impl Loader {
         Ok(lock(&self.poms).entry(path).or_insert(pom).clone())
     }
 
-    /// The first phase of Maven's model building for one POM.
+    /// The first phase of Maven's model building for one POM, in Maven's steps: the
+    /// settings profiles, the lineage merged with its active profiles, the super POM's
+    /// defaults, interpolation, paths and plugin management, then the coordinates.
     pub fn build(&self, pom: &Arc<RawPom>) -> Result<BuiltModel> {
         let mut findings = Vec::new();
         for (message, loc) in &pom.model.notices {
@@ -418,24 +420,106 @@ impl Loader {
             ));
         }
         let (lineage, parent) = self.lineage(pom, &mut findings)?;
-        let module_name = || {
-            format!(
-                "{}:{}",
-                text(&pom.model.group_id)
-                    .or_else(|| pom.model.parent.as_ref().and_then(|p| text(&p.group_id)))
-                    .unwrap_or("?"),
-                text(&pom.model.artifact_id).unwrap_or("?")
-            )
-        };
+        let module_name = module_name(pom);
 
         // Maven evaluates every lineage member's file conditions in the directory of
         // the project being built; a POM built on its own from the repository has none.
         let project_directory = (!pom.in_repository).then_some(pom.dir.as_path());
+        let SettingsProfiles {
+            profiles: external,
+            activation,
+            ids: external_ids,
+        } = self.settings_profiles(pom, project_directory)?;
+        let assembled = self.assemble(
+            pom,
+            &lineage,
+            project_directory,
+            &activation,
+            &external,
+            &external_ids,
+        )?;
+        let mut merged = assembled.model;
+        for (id, loc) in &assembled.os_version {
+            findings.push(Finding::warning(
+                &self.sources(),
+                FindingKind::ProfileActivation,
+                Some(module_name.clone()),
+                format!(
+                    "profile `{id}` has an OS version condition, which m2fresh does not evaluate"
+                ),
+                Some(loc),
+            ));
+        }
+        add_super_pom_defaults(&mut merged);
+        // Maven's ModelVersionProcessor: CI-friendly user properties overwrite the model's
+        // own (the effective model's `<properties>` show the -D value).
+        for key in ["revision", "changelist", "sha1"] {
+            if let Some(v) = self.ctx.activation.user.get(key) {
+                let loc = merged.loc.clone();
+                merged.properties.insert(
+                    key.to_string(),
+                    Value {
+                        text: v.clone(),
+                        loc,
+                    },
+                );
+            }
+        }
 
+        let snapshot = interpolation_view(&merged);
+        let interpolator = Interpolator::new(
+            &pom.dir,
+            &snapshot,
+            &self.ctx.activation.user,
+            &self.ctx.activation.system,
+        );
+        let undefined = self.interpolate_model(pom, &mut merged, &interpolator)?;
+        let parent = parent.map(|link| interpolate_parent(pom, link, &interpolator));
+        for (expr, loc) in undefined {
+            findings.push(
+                Finding::warning(
+                    &self.sources(),
+                    FindingKind::UndefinedProperty,
+                    Some(module_name.clone()),
+                    format!("`${{{expr}}}` is not defined; Maven keeps it as written"),
+                    Some(&loc),
+                )
+                .with_help(format!(
+                    "define `{expr}` in <properties>, .mvn/maven.config or with -D{expr}=..."
+                )),
+            );
+        }
+        translate_paths(&mut merged, &pom.dir);
+        merge::inject_plugin_management(&mut merged.build);
+
+        let gav = self.coordinates(pom, &merged, parent.as_ref())?;
+        let packaging = text(&merged.packaging).unwrap_or("jar").to_string();
+        Ok(BuiltModel {
+            pom: pom.clone(),
+            effective: merged,
+            gav,
+            packaging,
+            active_profiles: assembled.active_profiles,
+            parent,
+            lineage,
+            lineage_profiles: assembled.lineage_profiles,
+            external_profiles: external_ids,
+            findings,
+        })
+    }
+
+    /// The active settings profiles of a project (none for a POM built from the
+    /// repository, as Maven's import request carries no profiles), the activation
+    /// context its POM profiles are evaluated in, and the profiles' indices.
+    fn settings_profiles<'s>(
+        &'s self,
+        pom: &RawPom,
+        project_directory: Option<&Path>,
+    ) -> Result<SettingsProfiles<'s>> {
         // The settings profiles are selected once per project, before its lineage. A BOM
         // imported from the repository is built without them, as Maven's import request
         // carries no profiles.
-        let external: Vec<&Profile> = if pom.in_repository {
+        let external: Vec<&'s Profile> = if pom.in_repository {
             Vec::new()
         } else {
             let all = &self.ctx.external_profiles;
@@ -475,58 +559,58 @@ impl Loader {
                     .position(|q| std::ptr::eq(q, *p))
             })
             .collect();
+        Ok(SettingsProfiles {
+            profiles: external,
+            activation,
+            ids: external_ids,
+        })
+    }
+
+    /// The project's model merged with its active profiles, the settings profiles and
+    /// what its parents contribute (not yet interpolated).
+    fn assemble(
+        &self,
+        pom: &RawPom,
+        lineage: &[Arc<RawPom>],
+        project_directory: Option<&Path>,
+        activation: &ActivationContext,
+        external: &[&Profile],
+        external_ids: &[usize],
+    ) -> Result<Assembled> {
         let mut os_version: Vec<(String, Loc)> = Vec::new();
         let (mut merged, active_profiles, own_indices) =
-            self.prepare_member(pom, true, project_directory, &activation, &mut os_version)?;
+            self.prepare_member(pom, true, project_directory, activation, &mut os_version)?;
         let mut lineage_profiles = vec![own_indices];
         // After the project's own profiles, into the project alone: a settings property
         // beats the POM's and every parent's.
-        for profile in &external {
+        for profile in external {
             merge::inject_profile(&mut merged, profile);
         }
         if lineage.len() > 1 {
-            let parent =
-                self.inherited(&lineage, 1, project_directory, &activation, &external_ids)?;
+            let parent = self.inherited(lineage, 1, project_directory, activation, external_ids)?;
             merge::inherit(&mut merged, &parent.model);
             os_version.extend(parent.os_version.iter().cloned());
             lineage_profiles.extend(parent.active.iter().cloned());
         }
-        for (id, loc) in os_version {
-            findings.push(Finding::warning(
-                &self.sources(),
-                FindingKind::ProfileActivation,
-                Some(module_name()),
-                format!(
-                    "profile `{id}` has an OS version condition, which m2fresh does not evaluate"
-                ),
-                Some(&loc),
-            ));
-        }
-        add_super_pom_defaults(&mut merged);
-        // Maven's ModelVersionProcessor: CI-friendly user properties overwrite the model's
-        // own (the effective model's `<properties>` show the -D value).
-        for key in ["revision", "changelist", "sha1"] {
-            if let Some(v) = self.ctx.activation.user.get(key) {
-                let loc = merged.loc.clone();
-                merged.properties.insert(
-                    key.to_string(),
-                    Value {
-                        text: v.clone(),
-                        loc,
-                    },
-                );
-            }
-        }
+        Ok(Assembled {
+            model: merged,
+            active_profiles,
+            lineage_profiles,
+            os_version,
+        })
+    }
 
-        let snapshot = interpolation_view(&merged);
-        let interpolator = Interpolator::new(
-            &pom.dir,
-            &snapshot,
-            &self.ctx.activation.user,
-            &self.ctx.activation.system,
-        );
+    /// Interpolates the model in place, the managed dependencies once per distinct
+    /// outcome (see `Loader::managed`); returns the undefined expressions in coordinates,
+    /// each once, in the order one pass over the model would meet them.
+    fn interpolate_model(
+        &self,
+        pom: &RawPom,
+        merged: &mut Model,
+        interpolator: &Interpolator<'_>,
+    ) -> Result<Vec<(String, Loc)>> {
         let mut failure: Option<Error> = None;
-        let coordinates = coordinate_locs(&merged);
+        let coordinates = coordinate_locs(merged);
         let mut interpolate_value = |v: &mut Value, undefined: &mut Vec<(String, Loc)>| {
             if failure.is_some() || !v.text.contains("${") {
                 return;
@@ -584,7 +668,7 @@ impl Loader {
         let managed = std::mem::take(&mut merged.dependency_management);
         let mut undefined: Vec<(String, Loc)> = Vec::new();
         merged.for_each_value_mut(&mut |v: &mut Value| interpolate_value(v, &mut undefined));
-        let key = self.management_key(&managed, &interpolator);
+        let key = self.management_key(&managed, interpolator);
         let memoized = key.as_ref().and_then(|k| self.managed_hit(k, &managed));
         let managed_undefined = match memoized {
             Some((list, undefined)) => {
@@ -631,45 +715,18 @@ impl Loader {
         if let Some(e) = failure {
             return Err(e);
         }
-        // Maven's interpolation visits `<parent>` too (DefaultModelBuilder then runs the
-        // version once more through user, model and system properties), and ProjectSorter's
-        // parent edge uses those interpolated coordinates: a `${revision}` parent is a
-        // parent edge only once `revision` resolves, from any property source.
-        let parent = parent.map(|mut link| {
-            if let Some(declared) = &pom.model.parent {
-                let resolved = |v: &Option<Value>, fallback: &mut String| {
-                    if let Some(t) = text(v).filter(|t| t.contains("${"))
-                        && let Ok(r) = interpolator.interpolate(t)
-                    {
-                        *fallback = r.text;
-                    }
-                };
-                resolved(&declared.group_id, &mut link.gav.group_id);
-                resolved(&declared.artifact_id, &mut link.gav.artifact_id);
-                resolved(&declared.version, &mut link.gav.version);
-            }
-            link
-        });
-        for (expr, loc) in undefined {
-            findings.push(
-                Finding::warning(
-                    &self.sources(),
-                    FindingKind::UndefinedProperty,
-                    Some(module_name()),
-                    format!("`${{{expr}}}` is not defined; Maven keeps it as written"),
-                    Some(&loc),
-                )
-                .with_help(format!(
-                    "define `{expr}` in <properties>, .mvn/maven.config or with -D{expr}=..."
-                )),
-            );
-        }
-        translate_paths(&mut merged, &pom.dir);
-        merge::inject_plugin_management(&mut merged.build);
+        Ok(undefined)
+    }
 
-        let unresolved_parent = parent
-            .as_ref()
-            .filter(|p| p.source == ParentSource::Unresolved);
+    /// The project's groupId, artifactId and version, each required: a missing one is
+    /// the parent's fault when the parent could not be read.
+    fn coordinates(
+        &self,
+        pom: &RawPom,
+        merged: &Model,
+        parent: Option<&ParentLink>,
+    ) -> Result<Gav> {
+        let unresolved_parent = parent.filter(|p| p.source == ParentSource::Unresolved);
         let required = |v: &Option<Value>, what: &str| -> Result<String> {
             match text(v).filter(|t| !t.is_empty()) {
                 Some(t) => Ok(t.to_string()),
@@ -698,24 +755,11 @@ impl Loader {
                 .into()),
             }
         };
-        let gav = Gav::new(
+        Ok(Gav::new(
             required(&merged.group_id, "groupId")?,
             required(&merged.artifact_id, "artifactId")?,
             required(&merged.version, "version")?,
-        );
-        let packaging = text(&merged.packaging).unwrap_or("jar").to_string();
-        Ok(BuiltModel {
-            pom: pom.clone(),
-            effective: merged,
-            gav,
-            packaging,
-            active_profiles,
-            parent,
-            lineage,
-            lineage_profiles,
-            external_profiles: external_ids,
-            findings,
-        })
+        ))
     }
 
     /// Makes `list` share its storage with an equal list interned before: the modules of
@@ -1286,4 +1330,63 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// The parent link with its coordinates interpolated. Maven's interpolation visits
+/// `<parent>` too (DefaultModelBuilder then runs the version once more through user,
+/// model and system properties), and ProjectSorter's parent edge uses those interpolated
+/// coordinates: a `${revision}` parent is a parent edge only once `revision` resolves,
+/// from any property source.
+fn interpolate_parent(
+    pom: &RawPom,
+    mut link: ParentLink,
+    interpolator: &Interpolator<'_>,
+) -> ParentLink {
+    if let Some(declared) = &pom.model.parent {
+        let resolved = |v: &Option<Value>, fallback: &mut String| {
+            if let Some(t) = text(v).filter(|t| t.contains("${"))
+                && let Ok(r) = interpolator.interpolate(t)
+            {
+                *fallback = r.text;
+            }
+        };
+        resolved(&declared.group_id, &mut link.gav.group_id);
+        resolved(&declared.artifact_id, &mut link.gav.artifact_id);
+        resolved(&declared.version, &mut link.gav.version);
+    }
+    link
+}
+
+/// `groupId:artifactId` as written (the parent's groupId when the POM has none), for
+/// findings about a module whose coordinates may not resolve.
+fn module_name(pom: &RawPom) -> String {
+    format!(
+        "{}:{}",
+        text(&pom.model.group_id)
+            .or_else(|| pom.model.parent.as_ref().and_then(|p| text(&p.group_id)))
+            .unwrap_or("?"),
+        text(&pom.model.artifact_id).unwrap_or("?")
+    )
+}
+
+/// The settings profiles active for a project.
+struct SettingsProfiles<'s> {
+    /// The profiles, in settings order.
+    profiles: Vec<&'s Profile>,
+    /// The activation context of its POM profiles: the user properties joined by the
+    /// settings profiles' properties (below the real ones).
+    activation: std::borrow::Cow<'s, ActivationContext>,
+    /// Their indices in [`ModelContext::external_profiles`].
+    ids: Vec<usize>,
+}
+
+/// A project's model merged with its lineage, before interpolation.
+struct Assembled {
+    model: Model,
+    /// The project's own active profiles, by id.
+    active_profiles: Vec<String>,
+    /// For each lineage member, the indices of its active profiles.
+    lineage_profiles: Vec<Vec<usize>>,
+    /// Profiles with an OS version condition (not evaluated), by id and place.
+    os_version: Vec<(String, Loc)>,
 }
