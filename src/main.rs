@@ -119,8 +119,9 @@ struct InstallArgs {
     /// changed may keep classes compiled against the old upstream.
     #[arg(long)]
     incremental: bool,
-    /// One Maven per module, even in an aggregator workspace (where the whole plan
-    /// otherwise goes to one Maven reactor: `mvn -pl STALE -T N`).
+    /// One Maven per module (otherwise the whole plan goes to one Maven reactor,
+    /// `mvn -pl STALE -T N`: the root POM's, or for sibling projects an aggregator POM
+    /// m2fresh writes in its cache directory).
     #[arg(long)]
     per_module: bool,
     /// The Maven to run (default: the workspace's mvnw, else mvn on PATH).

@@ -8,7 +8,8 @@
 
 use crate::building::exec::{self, JobFailure, MavenInvocation, Outcome};
 use crate::building::install::{
-    InstallOptions, InstalledModule, ModuleResult, Run, install_command_line, millis,
+    InstallMode, InstallOptions, InstallReport, InstalledModule, ModuleResult, Run,
+    install_command_line, millis,
 };
 use crate::building::maven::{MavenCommandLine, MavenTool, ModelArgs};
 use crate::building::plan::Plan;
@@ -281,17 +282,40 @@ fn unexplained(inv: &MavenInvocation, done: &ReactorRun) -> JobFailure {
     JobFailure::Other { message }
 }
 
+/// What became of a reactor install.
+pub(crate) enum Reactor {
+    /// Maven ran the reactor: each planned module's outcome.
+    Done(InstallReport),
+    /// Maven failed before building any project (it could not read or order the
+    /// reactor), and the caller asked to be told: nothing was built or stamped.
+    Refused {
+        /// The report as a failure of every module, for a caller that does not fall back.
+        report: InstallReport,
+        /// Maven's first error line.
+        reason: String,
+        /// Maven's output.
+        log: PathBuf,
+    },
+}
+
 /// Runs the one reactor invocation, reads each planned module's outcome from Maven's
 /// reactor summary, and stamps the modules Maven built (when their sources did not
-/// change meanwhile).
+/// change meanwhile). A reactor m2fresh wrote itself ([`InstallMode::SiblingReactor`])
+/// that Maven refuses before building anything is [`Reactor::Refused`].
 pub(crate) fn install_in_one_reactor(
     run: &Run,
     inv: MavenInvocation,
     tool: Option<MavenTool>,
     notes: Vec<String>,
-) -> crate::building::install::InstallReport {
+    mode: InstallMode,
+) -> Reactor {
     let ws = &run.project.workspace;
     let done = run_reactor(run, &inv);
+    let refused = mode == InstallMode::SiblingReactor
+        && !run.cancel.is_cancelled()
+        && matches!(&done.status, Ok(s) if !s.success())
+        && done.announced.is_empty()
+        && done.summary.is_empty();
     let verdicts = verdicts(run, &inv, &done);
     let built: Vec<ModuleId> = verdicts
         .iter()
@@ -330,14 +354,43 @@ pub(crate) fn install_in_one_reactor(
                 continue;
             }
         };
-        if !done.announced.contains(&id) {
-            // Maven did not announce it (`-q`): it started all the same.
-            run.progress.started(id);
+        if refused {
+            // Nothing started; the caller runs it again another way.
+        } else {
+            if !done.announced.contains(&id) {
+                // Maven did not announce it (`-q`): it started all the same.
+                run.progress.started(id);
+            }
+            run.progress.finished(id, &outcome, took);
         }
-        run.progress.finished(id, &outcome, took);
         modules.push(entry(run, id, result, millis(took), &inv, &command));
     }
-    run.report(tool, modules, run.cancel.is_cancelled(), notes)
+    let report = run.report(tool, modules, run.cancel.is_cancelled(), notes, mode);
+    if refused {
+        return Reactor::Refused {
+            report,
+            reason: first_error(&inv.log),
+            log: inv.log,
+        };
+    }
+    Reactor::Done(report)
+}
+
+/// The first `[ERROR]` line of a Maven log with something in it (without the prefix).
+fn first_error(log: &Path) -> String {
+    let text = std::fs::read(log).unwrap_or_default();
+    String::from_utf8_lossy(&text)
+        .lines()
+        .filter_map(|l| l.strip_prefix("[ERROR]"))
+        // Maven 3.8 repeats the prefix and ends a model problem's line with its `@`.
+        .map(|l| {
+            l.trim()
+                .trim_start_matches("[ERROR]")
+                .trim_end_matches('@')
+                .trim()
+        })
+        .find(|l| !l.is_empty())
+        .map_or_else(|| "no error message".to_string(), str::to_owned)
 }
 
 /// The result, progress outcome and time of a module Maven built but m2fresh did not

@@ -184,7 +184,7 @@ pub fn render_plan_text(plan: &m2fresh::building::plan::Plan) -> String {
 }
 
 pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -> String {
-    use m2fresh::building::install::ModuleResult;
+    use m2fresh::building::install::{InstallMode, ModuleResult};
     let mut out = String::from("\n");
     let width = report.modules.iter().map(|m| m.id.len()).max().unwrap_or(0);
     for m in &report.modules {
@@ -236,8 +236,13 @@ pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -
         .iter()
         .filter(|m| matches!(m.result, ModuleResult::Installed))
         .count();
+    let how = match report.mode {
+        InstallMode::Reactor => "one Maven reactor",
+        InstallMode::SiblingReactor => "one Maven reactor of the sibling projects",
+        _ => "one Maven per module",
+    };
     out.push_str(&format!(
-        "\n{installed} of {} modules installed\n",
+        "\n{installed} of {} modules installed ({how})\n",
         report.modules.len()
     ));
     out

@@ -19,6 +19,7 @@ mod json_documents;
 mod library;
 mod reactor;
 mod root;
+mod siblings;
 
 use common::LocalRepo;
 use std::path::Path;
