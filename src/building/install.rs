@@ -516,8 +516,8 @@ fn install_siblings(run: &Run, notes: Vec<String>) -> Result<InstallReport> {
     };
     let mut reactor_notes = notes.clone();
     reactor_notes.push(format!(
-        "the {} planned projects were built in one Maven reactor of an aggregator POM \
-         m2fresh wrote ({}); --per-module runs one Maven per module",
+        "the {} planned projects went to one Maven reactor of an aggregator POM m2fresh \
+         wrote ({}); --per-module runs one Maven per module",
         run.plan.install.len(),
         pom.display()
     ));

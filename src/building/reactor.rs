@@ -311,11 +311,16 @@ pub(crate) fn install_in_one_reactor(
 ) -> Reactor {
     let ws = &run.project.workspace;
     let done = run_reactor(run, &inv);
-    let refused = mode == InstallMode::SiblingReactor
+    // Maven said why it would not build (a Maven that does not start at all, says
+    // nothing, would fail one module at a time the same way).
+    let refusal = (mode == InstallMode::SiblingReactor
         && !run.cancel.is_cancelled()
         && matches!(&done.status, Ok(s) if !s.success())
         && done.announced.is_empty()
-        && done.summary.is_empty();
+        && done.summary.is_empty())
+    .then(|| first_error(&inv.log))
+    .flatten();
+    let refused = refusal.is_some();
     let verdicts = verdicts(run, &inv, &done);
     let built: Vec<ModuleId> = verdicts
         .iter()
@@ -366,10 +371,10 @@ pub(crate) fn install_in_one_reactor(
         modules.push(entry(run, id, result, millis(took), &inv, &command));
     }
     let report = run.report(tool, modules, run.cancel.is_cancelled(), notes, mode);
-    if refused {
+    if let Some(reason) = refusal {
         return Reactor::Refused {
             report,
-            reason: first_error(&inv.log),
+            reason,
             log: inv.log,
         };
     }
@@ -377,7 +382,7 @@ pub(crate) fn install_in_one_reactor(
 }
 
 /// The first `[ERROR]` line of a Maven log with something in it (without the prefix).
-fn first_error(log: &Path) -> String {
+fn first_error(log: &Path) -> Option<String> {
     let text = std::fs::read(log).unwrap_or_default();
     String::from_utf8_lossy(&text)
         .lines()
@@ -390,7 +395,7 @@ fn first_error(log: &Path) -> String {
                 .trim()
         })
         .find(|l| !l.is_empty())
-        .map_or_else(|| "no error message".to_string(), str::to_owned)
+        .map(str::to_owned)
 }
 
 /// The result, progress outcome and time of a module Maven built but m2fresh did not
