@@ -7,7 +7,9 @@
 #
 # Sections: analyse (graph vs mvn validate), hashing (cold/warm check vs b3sum and cat,
 # and growth 100/1,000/10,000), memory (peak RSS), xuecheng (install after one change vs
-# the story's build script), aggregator (install after one change vs mvn -pl -am).
+# the story's build script), aggregator (install after one change vs mvn -pl -am),
+# firstinstall (the story's first install into a seeded repository: one reactor vs
+# --per-module).
 #
 # Needs mvn and a JDK on PATH; installs hyperfine, b3sum, GNU time and jq with apt-get
 # when they are missing and it can (else times with its own loop). Maven's plugins are
@@ -22,7 +24,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=${WORK:-${TMPDIR:-/tmp}/m2fresh-compare}
 RUNS=${RUNS:-5}
 OUT=${OUT:-$REPO/BENCHMARKS.md}
-SECTIONS=${SECTIONS:-"analyse hashing memory xuecheng aggregator"}
+SECTIONS=${SECTIONS:-"analyse hashing memory xuecheng aggregator firstinstall"}
 FILES=${FILES:-8}
 SEED=${SEED:-1}
 TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
@@ -293,6 +295,26 @@ if want xuecheng; then
 	measure xc-check-fresh -- "$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" check xc-service-portalview
 fi
 
+# --- first install: the story's fixture into a seeded repository -------------------
+
+if want firstinstall; then
+	seed_repo
+	rm -rf "$WORK/fi" && cp -r "$XUECHENG" "$WORK/fi" && rm -rf "$WORK/fi"/*/target
+	# Every run starts from the seed: plugins there, none of the story's artifacts.
+	fi_reset=$(printf 'rm -rf %q && cp -r %q %q' "$WORK/repo-fi" "$SEED_REPO" "$WORK/repo-fi")
+	fi_install=("$M2FRESH" -w "$WORK/fi" --local-repo "$WORK/repo-fi" install xc-service-portalview --offline)
+	declare -A FI_MODE
+	for mode in reactor per-module; do
+		flags=()
+		[ "$mode" = per-module ] && flags=(--per-module)
+		bash -c "$fi_reset"
+		# Not timed: which way m2fresh ran, and that everything was installed.
+		FI_MODE[$mode]=$("${fi_install[@]}" "${flags[@]}" --format json -- -s "$SETTINGS" |
+			jq -r '"`\(.mode)`, \([.modules[] | select(.result == "installed")] | length) of \(.modules | length) installed"')
+		measure "fi-$mode" --prepare "$fi_reset" -- "${fi_install[@]}" "${flags[@]}" -- -s "$SETTINGS"
+	done
+fi
+
 # --- aggregator: install after one change in a low module ---------------------------
 
 if want aggregator; then
@@ -454,7 +476,7 @@ EOF
 
 ## After one change: fixtures/xuecheng
 
-The story's layout: seven sibling projects, no aggregator. Before each run \`xc-service-api\`'s \`API_PREFIX\` gets a new value; then either \`m2fresh install xc-service-portalview --offline\` (it installs the stale part of the upstream, $XC_PLANNED of 6 projects, two Maven processes at most) or the story's build script, which runs \`mvn -B -q -o install -DskipTests\` in each of the $(echo "${#XC_UPSTREAM[@]}") projects of the upstream, in order. Both with their own copy of the same seeded local repository (plugins already there, nothing downloaded), warm \`target/\` directories (Maven's incremental compilation sees the one change), one JVM start per Maven run, as in real life.
+The story's layout: seven sibling projects, no aggregator. Before each run \`xc-service-api\`'s \`API_PREFIX\` gets a new value; then either \`m2fresh install xc-service-portalview --offline\` (it installs the stale part of the upstream, $XC_PLANNED of 6 projects, in one Maven reactor) or the story's build script, which runs \`mvn -B -q -o install -DskipTests\` in each of the $(echo "${#XC_UPSTREAM[@]}") projects of the upstream, in order. Both with their own copy of the same seeded local repository (plugins already there, nothing downloaded), warm \`target/\` directories (Maven's incremental compilation sees the one change), one JVM start per Maven run, as in real life.
 
 | | time | m2fresh is faster by | the portalview jar afterwards (checked once, not timed) |
 |---|---|---|---|
@@ -465,6 +487,21 @@ The story's layout: seven sibling projects, no aggregator. Before each run \`xc-
 | \`m2fresh check xc-service-portalview\`, all fresh (stamps verified) | $(m xc-check-fresh) ($(range xc-check-fresh)) | | |
 
 A plain \`mvn install\` of \`xc-service-portalview\` after \`xc-service-api\` changed says "Nothing to compile - all classes are up to date": maven-compiler-plugin 3.14.1 does not look at dependency jars, and \`API_PREFIX\` is a compile-time constant inlined into portalview's class. Only \`clean install\` gives a jar built from today's sources.
+EOF
+	fi
+
+	if want firstinstall; then
+		cat <<EOF
+
+## First install: fixtures/xuecheng into a seeded repository
+
+\`m2fresh install xc-service-portalview --offline\` into a local repository holding Maven's plugins but none of the story's artifacts (a fresh copy of the seed before each run): all 6 projects of the upstream are planned. By default the sibling projects go to one Maven reactor of an aggregator POM m2fresh writes in its cache directory; \`--per-module\` starts one Maven per project (at most two at once, as the dependency queue allows). Both run \`clean install\` with \`-j\` = the 2 cores.
+
+| | time | CPU (user+sys) | what ran (checked once, not timed) |
+|---|---|---|---|
+| \`m2fresh install --per-module\` | $(m fi-per-module) ($(range fi-per-module)) | $(fmt_s "$(cpu fi-per-module)") | ${FI_MODE[per-module]} |
+| \`m2fresh install\` (one reactor) | $(m fi-reactor) ($(range fi-reactor)) | $(fmt_s "$(cpu fi-reactor)") | ${FI_MODE[reactor]} |
+| one reactor is faster by | **$(ratio "$(median fi-per-module)" "$(median fi-reactor)")×** — target ≥1.5×: $(verdict "$(median fi-per-module) / $(median fi-reactor) >= 1.5") | $(ratio "$(cpu fi-per-module)" "$(cpu fi-reactor)")× | |
 EOF
 	fi
 

@@ -13,7 +13,9 @@
 //! What a synthetic reactor cannot reproduce, it refuses (and the caller runs one Maven
 //! per module, with the reason as a note): a project whose multi-module project directory
 //! has `.mvn/maven.config`, `jvm.config` or `extensions.xml` (Maven reads `.mvn` only
-//! from the directory of `-f`'s POM upward, so the reactor would build without them).
+//! from the directory of `-f`'s POM upward, so the reactor would build without them),
+//! and a POM (or parent POM) that uses `${maven.multiModuleProjectDirectory}`, which would
+//! name m2fresh's cache directory instead of the project's.
 
 use crate::building::plan::Plan;
 use crate::maven::workspace::find_project_directory;
@@ -41,9 +43,26 @@ pub(crate) fn refusal(project: &Project, plan: &Plan) -> Option<String> {
                 ));
             }
         }
+        for pom in &m.lineage {
+            let text = std::fs::read(pom).unwrap_or_default();
+            if text
+                .windows(PROJECT_DIRECTORY.len())
+                .any(|w| w == PROJECT_DIRECTORY.as_bytes())
+            {
+                return Some(format!(
+                    "{} uses ${{{PROJECT_DIRECTORY}}} ({}), which in one reactor elsewhere \
+                     would name m2fresh's directory; one Maven runs per module",
+                    m.key(),
+                    pom.display()
+                ));
+            }
+        }
     }
     None
 }
+
+/// The property the `mvn` launcher sets to the multi-module project directory.
+const PROJECT_DIRECTORY: &str = "maven.multiModuleProjectDirectory";
 
 /// Writes the aggregator POM of the plan's projects into `dir` (created) and returns its
 /// path, or says why it cannot.

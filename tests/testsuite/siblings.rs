@@ -252,3 +252,36 @@ fn projects_with_their_own_maven_config_run_one_maven_per_module() {
     let (code, checked) = check(&project, &repo, "xc-framework-model");
     assert_eq!(code, 0, "{checked}");
 }
+
+/// `${maven.multiModuleProjectDirectory}` in a parent names the directory Maven starts
+/// from: in a reactor of m2fresh's, its cache directory. Such projects run one Maven per
+/// module (a Maven that fails at once shows the choice without building).
+#[test]
+fn a_pom_using_the_project_directory_runs_one_maven_per_module() {
+    let project = Project::copy_fixture("xuecheng");
+    let parent = project.path("xc-framework-parent/pom.xml");
+    let text = std::fs::read_to_string(&parent).expect("parent POM");
+    let using = text.replacen(
+        "<packaging>pom</packaging>",
+        "<packaging>pom</packaging>\n  <description>${maven.multiModuleProjectDirectory}</description>",
+        1,
+    );
+    assert_ne!(text, using, "the parent declares its packaging");
+    std::fs::write(&parent, using).expect("write");
+    let repo = LocalRepo::empty();
+    let (code, report) = run_json(
+        m2fresh_in(&project.root, &repo)
+            .arg("install")
+            .arg("xc-framework-model")
+            .arg("--mvn")
+            .arg("/bin/false"),
+    );
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["mode"], "per-module", "{report}");
+    assert!(
+        notes(&report)
+            .iter()
+            .any(|n| n.contains("${maven.multiModuleProjectDirectory}")),
+        "{report}"
+    );
+}
