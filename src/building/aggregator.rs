@@ -2,6 +2,9 @@
 //! in a workspace without one (the story's layout), so that the plan still goes to one
 //! Maven (`mvn -f THAT -pl g:a,... -T N clean install`) instead of one JVM per module.
 //!
+//! A planned project that Maven reaches through another planned project's `<modules>`
+//! is not listed again (Maven refuses a project twice in one reactor).
+//!
 //! The POM lives in m2fresh's cache directory ([`crate::project::Project::aggregator_dir`]),
 //! never in the user's tree. Its `<modules>` are the planned projects' directories,
 //! relative to it (Maven 3.8 joins even an absolute `<module>` to the aggregator's
@@ -18,8 +21,9 @@
 //! name m2fresh's cache directory instead of the project's.
 
 use crate::building::plan::Plan;
-use crate::maven::workspace::find_project_directory;
+use crate::maven::workspace::{ModuleId, find_project_directory};
 use crate::project::Project;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
@@ -75,8 +79,12 @@ pub(crate) fn write(project: &Project, plan: &Plan, dir: &Path) -> Result<PathBu
     let base = dir
         .canonicalize()
         .map_err(|e| format!("cannot resolve {}: {e}", dir.display()))?;
+    let reached = reached_through_others(project, plan);
     let mut modules = Vec::with_capacity(plan.install.len());
     for p in &plan.install {
+        if reached.contains(&p.module) {
+            continue;
+        }
         let m = project.workspace.module(p.module);
         let module_dir = m
             .dir
@@ -106,6 +114,53 @@ pub(crate) fn write(project: &Project, plan: &Plan, dir: &Path) -> Result<PathBu
     crate::fsutil::write_atomically(&path, pom.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
+}
+
+/// The planned modules that Maven reaches through another planned module's `<modules>`
+/// (directly, or through modules in between): a sibling project that is a multi-module
+/// project itself, or a parent that also aggregates siblings (`../x`). Listed again, they
+/// would be in the reactor twice, which Maven refuses ("is duplicated in the reactor").
+/// Where this reading and Maven's differ, Maven refuses the reactor or the `-pl`
+/// selection, and the caller runs one Maven per module.
+fn reached_through_others(project: &Project, plan: &Plan) -> HashSet<ModuleId> {
+    let ws = &project.workspace;
+    let aggregates = |id: ModuleId| !ws.module(id).effective.modules.is_empty();
+    if !plan.install.iter().any(|p| aggregates(p.module)) {
+        return HashSet::new();
+    }
+    let by_pom: HashMap<PathBuf, ModuleId> = ws
+        .modules
+        .iter()
+        .filter_map(|m| Some((m.pom.canonicalize().ok()?, m.id)))
+        .collect();
+    let children = |id: ModuleId| -> Vec<ModuleId> {
+        let m = ws.module(id);
+        m.effective
+            .modules
+            .iter()
+            .filter_map(|entry| {
+                let path = m.dir.join(entry.text.replace('\\', "/"));
+                let pom = if path.is_file() {
+                    path
+                } else {
+                    path.join("pom.xml")
+                };
+                by_pom.get(&pom.canonicalize().ok()?).copied()
+            })
+            .collect()
+    };
+    let mut reached = HashSet::new();
+    for p in &plan.install {
+        let mut stack = children(p.module);
+        let mut seen: HashSet<ModuleId> = HashSet::from([p.module]);
+        while let Some(id) = stack.pop() {
+            if seen.insert(id) {
+                reached.insert(id);
+                stack.extend(children(id));
+            }
+        }
+    }
+    reached
 }
 
 /// The aggregator POM's text.

@@ -381,7 +381,8 @@ pub(crate) fn install_in_one_reactor(
     Reactor::Done(report)
 }
 
-/// The first `[ERROR]` line of a Maven log with something in it (without the prefix).
+/// The first `[ERROR]` line of a Maven log that says something (without the prefix;
+/// not a heading like "Some problems were encountered while processing the POMs:").
 fn first_error(log: &Path) -> Option<String> {
     let text = std::fs::read(log).unwrap_or_default();
     String::from_utf8_lossy(&text)
@@ -394,7 +395,7 @@ fn first_error(log: &Path) -> Option<String> {
                 .trim_end_matches('@')
                 .trim()
         })
-        .find(|l| !l.is_empty())
+        .find(|l| !l.is_empty() && !l.ends_with(':'))
         .map(str::to_owned)
 }
 
@@ -514,6 +515,36 @@ mod tests {
         assert!(reactor_summary("[ERROR] no POM in this directory\n").is_empty());
         assert_eq!(parse_duration("1:02 h"), Duration::from_secs(3720));
         assert_eq!(parse_duration("soon"), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_refused_reactor_is_told_by_its_first_telling_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("reactor.log");
+        // As Maven 3.8.7 prints a reactor it cannot read.
+        std::fs::write(
+            &log,
+            "[INFO] Scanning for projects...\n\
+             [ERROR] [ERROR] Some problems were encountered while processing the POMs:\n\
+             [ERROR] Child module /w/p/../gone of /w/p/pom.xml does not exist @ \n\
+             [ERROR] The build could not read 1 project -> [Help 1]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            first_error(&log).as_deref(),
+            Some("Child module /w/p/../gone of /w/p/pom.xml does not exist")
+        );
+        std::fs::write(
+            &log,
+            "[ERROR] [ERROR] Project 'g:a:1' is duplicated in the reactor @ \n",
+        )
+        .unwrap();
+        assert_eq!(
+            first_error(&log).as_deref(),
+            Some("Project 'g:a:1' is duplicated in the reactor")
+        );
+        std::fs::write(&log, "Error: could not find or load main class\n").unwrap();
+        assert_eq!(first_error(&log), None, "Maven did not run: not a refusal");
     }
 
     #[test]

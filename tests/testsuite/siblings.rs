@@ -185,21 +185,57 @@ fn sibling_projects_in_one_reactor_install_what_one_maven_per_module_installs() 
     }
 }
 
-/// A parent that also aggregates a sibling (`<module>../xc-framework-model</module>`)
-/// puts that sibling twice into m2fresh's reactor, which Maven refuses ("is duplicated
-/// in the reactor"): the plan then runs one Maven per module, says why, and installs.
-#[test]
-fn a_reactor_maven_refuses_falls_back_to_one_maven_per_module() {
-    let project = Project::copy_fixture("xuecheng");
+/// The story's parent made an aggregator of `modules`, written into its POM.
+fn parent_aggregating(project: &Project, modules: &str) {
     let parent = project.path("xc-framework-parent/pom.xml");
     let text = std::fs::read_to_string(&parent).expect("parent POM");
     let aggregating = text.replacen(
         "<packaging>pom</packaging>",
-        "<packaging>pom</packaging>\n  <modules><module>../xc-framework-model</module></modules>",
+        &format!("<packaging>pom</packaging>\n  <modules>{modules}</modules>"),
         1,
     );
     assert_ne!(text, aggregating, "the parent declares its packaging");
     std::fs::write(&parent, aggregating).expect("write");
+}
+
+/// A parent that also aggregates a sibling (`<module>../xc-framework-model</module>`):
+/// the sibling is reached through the parent, so m2fresh's aggregator lists it once
+/// (twice, Maven would refuse the reactor: "is duplicated in the reactor").
+#[test]
+fn a_sibling_aggregated_by_a_planned_parent_is_listed_once() {
+    let project = Project::copy_fixture("xuecheng");
+    parent_aggregating(&project, "<module>../xc-framework-model</module>");
+    let repo = LocalRepo::new();
+    let (code, report) = run_json(
+        m2fresh_in(&project.root, &repo)
+            .arg("install")
+            .arg("xc-framework-model")
+            .arg("--offline"),
+    );
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["mode"], "sibling-reactor", "{report}");
+    let command = report["modules"][0]["command"].as_str().expect("command");
+    let text = std::fs::read_to_string(pom_of(command)).expect("aggregator POM");
+    assert!(text.contains("xc-framework-parent</module>"), "{text}");
+    assert!(!text.contains("xc-framework-model</module>"), "{text}");
+    assert_eq!(
+        results(&report),
+        [
+            ("xc-framework-parent".to_string(), "installed".to_string()),
+            ("xc-framework-model".to_string(), "installed".to_string())
+        ]
+    );
+    let (code, checked) = check(&project, &repo, "xc-framework-model");
+    assert_eq!(code, 0, "{checked}");
+}
+
+/// A parent whose `<modules>` names a directory that is gone: its own Maven (`-N`)
+/// builds it, a reactor does not ("Child module ... does not exist"). The plan then runs
+/// one Maven per module, says why, and installs.
+#[test]
+fn a_reactor_maven_refuses_falls_back_to_one_maven_per_module() {
+    let project = Project::copy_fixture("xuecheng");
+    parent_aggregating(&project, "<module>../gone</module>");
     let repo = LocalRepo::new();
     let (code, report) = run_json(
         m2fresh_in(&project.root, &repo)
@@ -213,7 +249,7 @@ fn a_reactor_maven_refuses_falls_back_to_one_maven_per_module() {
     assert!(
         notes
             .iter()
-            .any(|n| n.contains("Maven refused the one reactor") && n.contains("duplicated")),
+            .any(|n| n.contains("Maven refused the one reactor") && n.contains("does not exist")),
         "{notes:?}"
     );
     assert_eq!(
