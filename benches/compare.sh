@@ -244,7 +244,7 @@ if want xuecheng; then
 	done
 	log "xuecheng: first install on both sides (not timed)"
 	"$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" install xc-service-portalview --offline \
-		-- -s "$SETTINGS" >&2 || die "m2fresh install failed on xuecheng"
+		-s "$SETTINGS" >&2 || die "m2fresh install failed on xuecheng"
 	# The story's build script, as the fixture's README gives it (plain `install`), and the
 	# same with `clean install`, which is what it takes for a jar built against a changed
 	# upstream: maven-compiler-plugin's incremental check does not look at dependency jars.
@@ -267,14 +267,14 @@ if want xuecheng; then
 	# One change: the REST prefix, new on every run.
 	change_api() { printf 'sed -i -E "s|API_PREFIX = \\"[^\\"]*\\"|API_PREFIX = \\"/cms/page/$(date +%%s%%N)\\"|" %q' "$1/$api"; }
 	xc_m2fresh=("$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" install xc-service-portalview --offline)
-	measure xc-m2fresh --prepare "$(change_api "$WORK/xc-m2")" -- "${xc_m2fresh[@]}" -- -s "$SETTINGS"
+	measure xc-m2fresh --prepare "$(change_api "$WORK/xc-m2")" -- "${xc_m2fresh[@]}" -s "$SETTINGS"
 	measure xc-script --prepare "$(change_api "$WORK/xc-mvn")" -- bash "$WORK/xc-build-install.sh"
-	measure xc-m2fresh-clean --prepare "$(change_api "$WORK/xc-m2")" -- "${xc_m2fresh[@]}" --mvn "$WORK/mvn-clean" -- -s "$SETTINGS"
+	measure xc-m2fresh-clean --prepare "$(change_api "$WORK/xc-m2")" -- "${xc_m2fresh[@]}" --mvn "$WORK/mvn-clean" -s "$SETTINGS"
 	measure xc-script-clean --prepare "$(change_api "$WORK/xc-mvn")" -- bash "$WORK/xc-build-clean-install.sh"
 	# Not timed: what m2fresh would install after one change, and whether the jar each
 	# way leaves behind was built from the change.
 	bash -c "$(change_api "$WORK/xc-m2")"
-	XC_PLANNED=$("$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" plan xc-service-portalview --format json | jq '.install | length')
+	XC_PLANNED=$("$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" plan xc-service-portalview -s "$SETTINGS" --format json | jq '.install | length')
 	# prefix_check SIDE: whether SIDE's portalview jar prints SIDE's current prefix.
 	prefix_check() {
 		local want got
@@ -283,16 +283,16 @@ if want xuecheng; then
 		if [[ "$got" == *"$want" ]]; then echo "built from the change"; else echo "**stale: prints \`${got##* }\`, the source says \`$want\`**"; fi
 	}
 	declare -A XC_OK
-	bash -c "$(change_api "$WORK/xc-m2")" && "${xc_m2fresh[@]}" -- -s "$SETTINGS" >/dev/null 2>&1
+	bash -c "$(change_api "$WORK/xc-m2")" && "${xc_m2fresh[@]}" -s "$SETTINGS" >/dev/null 2>&1
 	XC_OK[m2fresh]=$(prefix_check m2)
-	XC_STATUS=$("$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" check xc-service-portalview --format json | jq -r '[.modules[] | select(.id == "com.xuecheng:xc-service-portalview") | .status] | first // "?"' 2>/dev/null || echo "?")
-	bash -c "$(change_api "$WORK/xc-m2")" && "${xc_m2fresh[@]}" --mvn "$WORK/mvn-clean" -- -s "$SETTINGS" >/dev/null 2>&1
+	XC_STATUS=$("$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" check xc-service-portalview -s "$SETTINGS" --format json | jq -r '[.modules[] | select(.id == "com.xuecheng:xc-service-portalview") | .status] | first // "?"' 2>/dev/null || echo "?")
+	bash -c "$(change_api "$WORK/xc-m2")" && "${xc_m2fresh[@]}" --mvn "$WORK/mvn-clean" -s "$SETTINGS" >/dev/null 2>&1
 	XC_OK[m2fresh-clean]=$(prefix_check m2)
 	bash -c "$(change_api "$WORK/xc-mvn")" && bash "$WORK/xc-build-install.sh" >/dev/null 2>&1
 	XC_OK[script]=$(prefix_check mvn)
 	bash -c "$(change_api "$WORK/xc-mvn")" && bash "$WORK/xc-build-clean-install.sh" >/dev/null 2>&1
 	XC_OK[script-clean]=$(prefix_check mvn)
-	measure xc-check-fresh -- "$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" check xc-service-portalview
+	measure xc-check-fresh -- "$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" check xc-service-portalview -s "$SETTINGS"
 fi
 
 # --- first install: the story's fixture into a seeded repository -------------------
@@ -309,9 +309,9 @@ if want firstinstall; then
 		[ "$mode" = per-module ] && flags=(--per-module)
 		bash -c "$fi_reset"
 		# Not timed: which way m2fresh ran, and that everything was installed.
-		FI_MODE[$mode]=$("${fi_install[@]}" "${flags[@]}" --format json -- -s "$SETTINGS" |
+		FI_MODE[$mode]=$("${fi_install[@]}" "${flags[@]}" --format json -s "$SETTINGS" |
 			jq -r '"`\(.mode)`, \([.modules[] | select(.result == "installed")] | length) of \(.modules | length) installed"')
-		measure "fi-$mode" --prepare "$fi_reset" -- "${fi_install[@]}" "${flags[@]}" -- -s "$SETTINGS"
+		measure "fi-$mode" --prepare "$fi_reset" -- "${fi_install[@]}" "${flags[@]}" -s "$SETTINGS"
 	done
 fi
 
@@ -329,7 +329,7 @@ if want aggregator; then
 	done
 	log "aggregator: first install on both sides (not timed)"
 	"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline \
-		-- -s "$SETTINGS" >&2 || die "m2fresh install failed on agg20"
+		-s "$SETTINGS" >&2 || die "m2fresh install failed on agg20"
 	mvn_am=(mvn -B -q -o -f "$WORK/agg-mvn/pom.xml" -s "$SETTINGS" -Dmaven.repo.local="$WORK/repo-agg-mvn"
 		install -DskipTests -pl ":$AGG_TARGET" -am)
 	"${mvn_am[@]}" >&2 || die "mvn -pl -am install failed on agg20"
@@ -337,13 +337,13 @@ if want aggregator; then
 	bump() { printf 'sed -i -E "s/REVISION = [0-9]+L;/REVISION = $(date +%%s%%N)L;/" %q' "$1/$2"; }
 	# Not timed: what one change makes stale, and the reactor Maven builds with -am.
 	bash -c "$(bump "$WORK/agg-m2" "$low_file")"
-	"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" plan "$AGG_TARGET" --format json >"$WORK/results/agg-plan.json"
+	"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" plan "$AGG_TARGET" -s "$SETTINGS" --format json >"$WORK/results/agg-plan.json"
 	AGG_PLANNED=$(jq '.install | length' "$WORK/results/agg-plan.json")
 	AGG_STALE=$(jq -r '[.install[].id] | join(",")' "$WORK/results/agg-plan.json")
 	AGG_REACTOR=$(mvn -B -o -f "$WORK/agg-mvn/pom.xml" -s "$SETTINGS" -Dmaven.repo.local="$WORK/repo-agg-mvn" \
 		validate -pl ":$AGG_TARGET" -am 2>&1 | grep -cE -- '--< [^ ]+ >--' || true)
 	measure agg-m2fresh --prepare "$(bump "$WORK/agg-m2" "$low_file")" -- \
-		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline -- -s "$SETTINGS"
+		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline -s "$SETTINGS"
 	measure agg-mvn-am --prepare "$(bump "$WORK/agg-mvn" "$low_file")" -- "${mvn_am[@]}"
 	measure agg-mvn-am-t2 --prepare "$(bump "$WORK/agg-mvn" "$low_file")" -- "${mvn_am[@]:0:1}" -T 2 "${mvn_am[@]:1}"
 	# Maven's full upstream rebuild with `clean`, as m2fresh runs it (a plain `install`
@@ -353,7 +353,7 @@ if want aggregator; then
 	RUNS_SAVED=$RUNS
 	RUNS=3
 	measure agg-m2fresh-per-module --prepare "$(bump "$WORK/agg-m2" "$low_file")" -- \
-		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline --per-module -- -s "$SETTINGS"
+		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline --per-module -s "$SETTINGS"
 	RUNS=$RUNS_SAVED
 
 	# The story's case: a module just below the target changes (both sides are fresh
@@ -361,10 +361,10 @@ if want aggregator; then
 	AGG_NEAR=${META[agg20.near]}
 	near_file=${META[agg20.near_file]}
 	bash -c "$(bump "$WORK/agg-m2" "$near_file")"
-	"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" plan "$AGG_TARGET" --format json >"$WORK/results/agg-near-plan.json"
+	"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" plan "$AGG_TARGET" -s "$SETTINGS" --format json >"$WORK/results/agg-near-plan.json"
 	AGG_NEAR_PLANNED=$(jq '.install | length' "$WORK/results/agg-near-plan.json")
 	measure agg-near-m2fresh --prepare "$(bump "$WORK/agg-m2" "$near_file")" -- \
-		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline -- -s "$SETTINGS"
+		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline -s "$SETTINGS"
 	measure agg-near-mvn-am --prepare "$(bump "$WORK/agg-mvn" "$near_file")" -- "${mvn_am[@]}"
 	measure agg-near-mvn-am-t2 --prepare "$(bump "$WORK/agg-mvn" "$near_file")" -- "${mvn_am[@]:0:1}" -T 2 "${mvn_am[@]:1}"
 	measure agg-near-mvn-am-t2-clean --prepare "$(bump "$WORK/agg-mvn" "$near_file")" -- "${mvn_am[@]:0:1}" -T 2 "${mvn_am[@]:1:8}" clean "${mvn_am[@]:9}"
