@@ -7,7 +7,9 @@
 #
 # Sections: analyse (graph vs mvn validate), hashing (cold/warm check vs b3sum and cat,
 # and growth 100/1,000/10,000), memory (peak RSS), xuecheng (install after one change vs
-# the story's build script), aggregator (install after one change vs mvn -pl -am).
+# the story's build script), aggregator (install after one change vs mvn -pl -am),
+# firstinstall (the story's first install into a seeded repository: one reactor vs
+# --per-module).
 #
 # Needs mvn and a JDK on PATH; installs hyperfine, b3sum, GNU time and jq with apt-get
 # when they are missing and it can (else times with its own loop). Maven's plugins are
@@ -22,7 +24,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=${WORK:-${TMPDIR:-/tmp}/m2fresh-compare}
 RUNS=${RUNS:-5}
 OUT=${OUT:-$REPO/BENCHMARKS.md}
-SECTIONS=${SECTIONS:-"analyse hashing memory xuecheng aggregator"}
+SECTIONS=${SECTIONS:-"analyse hashing memory xuecheng aggregator firstinstall"}
 FILES=${FILES:-8}
 SEED=${SEED:-1}
 TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
@@ -242,7 +244,7 @@ if want xuecheng; then
 	done
 	log "xuecheng: first install on both sides (not timed)"
 	"$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" install xc-service-portalview --offline \
-		-- -s "$SETTINGS" >&2 || die "m2fresh install failed on xuecheng"
+		-s "$SETTINGS" >&2 || die "m2fresh install failed on xuecheng"
 	# The story's build script, as the fixture's README gives it (plain `install`), and the
 	# same with `clean install`, which is what it takes for a jar built against a changed
 	# upstream: maven-compiler-plugin's incremental check does not look at dependency jars.
@@ -265,14 +267,14 @@ if want xuecheng; then
 	# One change: the REST prefix, new on every run.
 	change_api() { printf 'sed -i -E "s|API_PREFIX = \\"[^\\"]*\\"|API_PREFIX = \\"/cms/page/$(date +%%s%%N)\\"|" %q' "$1/$api"; }
 	xc_m2fresh=("$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" install xc-service-portalview --offline)
-	measure xc-m2fresh --prepare "$(change_api "$WORK/xc-m2")" -- "${xc_m2fresh[@]}" -- -s "$SETTINGS"
+	measure xc-m2fresh --prepare "$(change_api "$WORK/xc-m2")" -- "${xc_m2fresh[@]}" -s "$SETTINGS"
 	measure xc-script --prepare "$(change_api "$WORK/xc-mvn")" -- bash "$WORK/xc-build-install.sh"
-	measure xc-m2fresh-clean --prepare "$(change_api "$WORK/xc-m2")" -- "${xc_m2fresh[@]}" --mvn "$WORK/mvn-clean" -- -s "$SETTINGS"
+	measure xc-m2fresh-clean --prepare "$(change_api "$WORK/xc-m2")" -- "${xc_m2fresh[@]}" --mvn "$WORK/mvn-clean" -s "$SETTINGS"
 	measure xc-script-clean --prepare "$(change_api "$WORK/xc-mvn")" -- bash "$WORK/xc-build-clean-install.sh"
 	# Not timed: what m2fresh would install after one change, and whether the jar each
 	# way leaves behind was built from the change.
 	bash -c "$(change_api "$WORK/xc-m2")"
-	XC_PLANNED=$("$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" plan xc-service-portalview --format json | jq '.install | length')
+	XC_PLANNED=$("$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" plan xc-service-portalview -s "$SETTINGS" --format json | jq '.install | length')
 	# prefix_check SIDE: whether SIDE's portalview jar prints SIDE's current prefix.
 	prefix_check() {
 		local want got
@@ -281,16 +283,36 @@ if want xuecheng; then
 		if [[ "$got" == *"$want" ]]; then echo "built from the change"; else echo "**stale: prints \`${got##* }\`, the source says \`$want\`**"; fi
 	}
 	declare -A XC_OK
-	bash -c "$(change_api "$WORK/xc-m2")" && "${xc_m2fresh[@]}" -- -s "$SETTINGS" >/dev/null 2>&1
+	bash -c "$(change_api "$WORK/xc-m2")" && "${xc_m2fresh[@]}" -s "$SETTINGS" >/dev/null 2>&1
 	XC_OK[m2fresh]=$(prefix_check m2)
-	XC_STATUS=$("$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" check xc-service-portalview --format json | jq -r '[.modules[] | select(.id == "com.xuecheng:xc-service-portalview") | .status] | first // "?"' 2>/dev/null || echo "?")
-	bash -c "$(change_api "$WORK/xc-m2")" && "${xc_m2fresh[@]}" --mvn "$WORK/mvn-clean" -- -s "$SETTINGS" >/dev/null 2>&1
+	XC_STATUS=$("$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" check xc-service-portalview -s "$SETTINGS" --format json | jq -r '[.modules[] | select(.id == "com.xuecheng:xc-service-portalview") | .status] | first // "?"' 2>/dev/null || echo "?")
+	bash -c "$(change_api "$WORK/xc-m2")" && "${xc_m2fresh[@]}" --mvn "$WORK/mvn-clean" -s "$SETTINGS" >/dev/null 2>&1
 	XC_OK[m2fresh-clean]=$(prefix_check m2)
 	bash -c "$(change_api "$WORK/xc-mvn")" && bash "$WORK/xc-build-install.sh" >/dev/null 2>&1
 	XC_OK[script]=$(prefix_check mvn)
 	bash -c "$(change_api "$WORK/xc-mvn")" && bash "$WORK/xc-build-clean-install.sh" >/dev/null 2>&1
 	XC_OK[script-clean]=$(prefix_check mvn)
-	measure xc-check-fresh -- "$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" check xc-service-portalview
+	measure xc-check-fresh -- "$M2FRESH" -w "$WORK/xc-m2" --local-repo "$WORK/repo-xc-m2" check xc-service-portalview -s "$SETTINGS"
+fi
+
+# --- first install: the story's fixture into a seeded repository -------------------
+
+if want firstinstall; then
+	seed_repo
+	rm -rf "$WORK/fi" && cp -r "$XUECHENG" "$WORK/fi" && rm -rf "$WORK/fi"/*/target
+	# Every run starts from the seed: plugins there, none of the story's artifacts.
+	fi_reset=$(printf 'rm -rf %q && cp -r %q %q' "$WORK/repo-fi" "$SEED_REPO" "$WORK/repo-fi")
+	fi_install=("$M2FRESH" -w "$WORK/fi" --local-repo "$WORK/repo-fi" install xc-service-portalview --offline)
+	declare -A FI_MODE
+	for mode in reactor per-module; do
+		flags=()
+		[ "$mode" = per-module ] && flags=(--per-module)
+		bash -c "$fi_reset"
+		# Not timed: which way m2fresh ran, and that everything was installed.
+		FI_MODE[$mode]=$("${fi_install[@]}" "${flags[@]}" --format json -s "$SETTINGS" |
+			jq -r '"`\(.mode)`, \([.modules[] | select(.result == "installed")] | length) of \(.modules | length) installed"')
+		measure "fi-$mode" --prepare "$fi_reset" -- "${fi_install[@]}" "${flags[@]}" -s "$SETTINGS"
+	done
 fi
 
 # --- aggregator: install after one change in a low module ---------------------------
@@ -307,7 +329,7 @@ if want aggregator; then
 	done
 	log "aggregator: first install on both sides (not timed)"
 	"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline \
-		-- -s "$SETTINGS" >&2 || die "m2fresh install failed on agg20"
+		-s "$SETTINGS" >&2 || die "m2fresh install failed on agg20"
 	mvn_am=(mvn -B -q -o -f "$WORK/agg-mvn/pom.xml" -s "$SETTINGS" -Dmaven.repo.local="$WORK/repo-agg-mvn"
 		install -DskipTests -pl ":$AGG_TARGET" -am)
 	"${mvn_am[@]}" >&2 || die "mvn -pl -am install failed on agg20"
@@ -315,13 +337,13 @@ if want aggregator; then
 	bump() { printf 'sed -i -E "s/REVISION = [0-9]+L;/REVISION = $(date +%%s%%N)L;/" %q' "$1/$2"; }
 	# Not timed: what one change makes stale, and the reactor Maven builds with -am.
 	bash -c "$(bump "$WORK/agg-m2" "$low_file")"
-	"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" plan "$AGG_TARGET" --format json >"$WORK/results/agg-plan.json"
+	"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" plan "$AGG_TARGET" -s "$SETTINGS" --format json >"$WORK/results/agg-plan.json"
 	AGG_PLANNED=$(jq '.install | length' "$WORK/results/agg-plan.json")
 	AGG_STALE=$(jq -r '[.install[].id] | join(",")' "$WORK/results/agg-plan.json")
 	AGG_REACTOR=$(mvn -B -o -f "$WORK/agg-mvn/pom.xml" -s "$SETTINGS" -Dmaven.repo.local="$WORK/repo-agg-mvn" \
 		validate -pl ":$AGG_TARGET" -am 2>&1 | grep -cE -- '--< [^ ]+ >--' || true)
 	measure agg-m2fresh --prepare "$(bump "$WORK/agg-m2" "$low_file")" -- \
-		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline -- -s "$SETTINGS"
+		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline -s "$SETTINGS"
 	measure agg-mvn-am --prepare "$(bump "$WORK/agg-mvn" "$low_file")" -- "${mvn_am[@]}"
 	measure agg-mvn-am-t2 --prepare "$(bump "$WORK/agg-mvn" "$low_file")" -- "${mvn_am[@]:0:1}" -T 2 "${mvn_am[@]:1}"
 	# Maven's full upstream rebuild with `clean`, as m2fresh runs it (a plain `install`
@@ -331,7 +353,7 @@ if want aggregator; then
 	RUNS_SAVED=$RUNS
 	RUNS=3
 	measure agg-m2fresh-per-module --prepare "$(bump "$WORK/agg-m2" "$low_file")" -- \
-		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline --per-module -- -s "$SETTINGS"
+		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline --per-module -s "$SETTINGS"
 	RUNS=$RUNS_SAVED
 
 	# The story's case: a module just below the target changes (both sides are fresh
@@ -339,10 +361,10 @@ if want aggregator; then
 	AGG_NEAR=${META[agg20.near]}
 	near_file=${META[agg20.near_file]}
 	bash -c "$(bump "$WORK/agg-m2" "$near_file")"
-	"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" plan "$AGG_TARGET" --format json >"$WORK/results/agg-near-plan.json"
+	"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" plan "$AGG_TARGET" -s "$SETTINGS" --format json >"$WORK/results/agg-near-plan.json"
 	AGG_NEAR_PLANNED=$(jq '.install | length' "$WORK/results/agg-near-plan.json")
 	measure agg-near-m2fresh --prepare "$(bump "$WORK/agg-m2" "$near_file")" -- \
-		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline -- -s "$SETTINGS"
+		"$M2FRESH" -w "$WORK/agg-m2" --local-repo "$WORK/repo-agg-m2" install "$AGG_TARGET" --offline -s "$SETTINGS"
 	measure agg-near-mvn-am --prepare "$(bump "$WORK/agg-mvn" "$near_file")" -- "${mvn_am[@]}"
 	measure agg-near-mvn-am-t2 --prepare "$(bump "$WORK/agg-mvn" "$near_file")" -- "${mvn_am[@]:0:1}" -T 2 "${mvn_am[@]:1}"
 	measure agg-near-mvn-am-t2-clean --prepare "$(bump "$WORK/agg-mvn" "$near_file")" -- "${mvn_am[@]:0:1}" -T 2 "${mvn_am[@]:1:8}" clean "${mvn_am[@]:9}"
@@ -454,7 +476,7 @@ EOF
 
 ## After one change: fixtures/xuecheng
 
-The story's layout: seven sibling projects, no aggregator. Before each run \`xc-service-api\`'s \`API_PREFIX\` gets a new value; then either \`m2fresh install xc-service-portalview --offline\` (it installs the stale part of the upstream, $XC_PLANNED of 6 projects, two Maven processes at most) or the story's build script, which runs \`mvn -B -q -o install -DskipTests\` in each of the $(echo "${#XC_UPSTREAM[@]}") projects of the upstream, in order. Both with their own copy of the same seeded local repository (plugins already there, nothing downloaded), warm \`target/\` directories (Maven's incremental compilation sees the one change), one JVM start per Maven run, as in real life.
+The story's layout: seven sibling projects, no aggregator. Before each run \`xc-service-api\`'s \`API_PREFIX\` gets a new value; then either \`m2fresh install xc-service-portalview --offline\` (it installs the stale part of the upstream, $XC_PLANNED of 6 projects, in one Maven reactor) or the story's build script, which runs \`mvn -B -q -o install -DskipTests\` in each of the $(echo "${#XC_UPSTREAM[@]}") projects of the upstream, in order. Both with their own copy of the same seeded local repository (plugins already there, nothing downloaded), warm \`target/\` directories (Maven's incremental compilation sees the one change), one JVM start per Maven run, as in real life.
 
 | | time | m2fresh is faster by | the portalview jar afterwards (checked once, not timed) |
 |---|---|---|---|
@@ -465,6 +487,21 @@ The story's layout: seven sibling projects, no aggregator. Before each run \`xc-
 | \`m2fresh check xc-service-portalview\`, all fresh (stamps verified) | $(m xc-check-fresh) ($(range xc-check-fresh)) | | |
 
 A plain \`mvn install\` of \`xc-service-portalview\` after \`xc-service-api\` changed says "Nothing to compile - all classes are up to date": maven-compiler-plugin 3.14.1 does not look at dependency jars, and \`API_PREFIX\` is a compile-time constant inlined into portalview's class. Only \`clean install\` gives a jar built from today's sources.
+EOF
+	fi
+
+	if want firstinstall; then
+		cat <<EOF
+
+## First install: fixtures/xuecheng into a seeded repository
+
+\`m2fresh install xc-service-portalview --offline\` into a local repository holding Maven's plugins but none of the story's artifacts (a fresh copy of the seed before each run): all 6 projects of the upstream are planned. By default the sibling projects go to one Maven reactor of an aggregator POM m2fresh writes in its cache directory; \`--per-module\` starts one Maven per project (at most two at once, as the dependency queue allows). Both run \`clean install\` with \`-j\` = the 2 cores.
+
+| | time | CPU (user+sys) | what ran (checked once, not timed) |
+|---|---|---|---|
+| \`m2fresh install --per-module\` | $(m fi-per-module) ($(range fi-per-module)) | $(fmt_s "$(cpu fi-per-module)") | ${FI_MODE[per-module]} |
+| \`m2fresh install\` (one reactor) | $(m fi-reactor) ($(range fi-reactor)) | $(fmt_s "$(cpu fi-reactor)") | ${FI_MODE[reactor]} |
+| one reactor is faster by | **$(ratio "$(median fi-per-module)" "$(median fi-reactor)")×** — target ≥1.5×: $(verdict "$(median fi-per-module) / $(median fi-reactor) >= 1.5") | $(ratio "$(cpu fi-per-module)" "$(cpu fi-reactor)")× | |
 EOF
 	fi
 

@@ -135,8 +135,9 @@ struct InstallArgs {
     /// changed may keep classes compiled against the old upstream.
     #[arg(long)]
     incremental: bool,
-    /// One Maven per module, even in an aggregator workspace (where the whole plan
-    /// otherwise goes to one Maven reactor: `mvn -pl STALE -T N`).
+    /// One Maven per module (otherwise the whole plan goes to one Maven reactor,
+    /// `mvn -pl STALE -T N`: the root POM's, or for sibling projects an aggregator POM
+    /// m2fresh writes in its cache directory).
     #[arg(long)]
     per_module: bool,
     /// The Maven to run (default: the workspace's mvnw, else mvn on PATH).
@@ -923,7 +924,10 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     );
     if plan.is_empty() {
         if g.format == Format::Json {
-            print_json(&plan)?;
+            // The install document, as for any install: no modules, no Maven.
+            print_json(&m2fresh::building::install::InstallReport::nothing_to_do(
+                project,
+            ))?;
         } else {
             print(&format!(
                 "nothing to install: {} fresh\n",

@@ -331,6 +331,17 @@ impl Project {
         )
     }
 
+    /// Where `install` writes the aggregator POM of a one-reactor install of sibling
+    /// projects: beside [`Project::log_dir`] in m2fresh's cache directory (`reactors/`
+    /// instead of `logs/`), never in the workspace.
+    pub fn aggregator_dir(&self) -> PathBuf {
+        let key = blake3::hash(self.workspace.root.as_os_str().as_encoded_bytes()).to_hex();
+        self.environment().cache_dir().map_or_else(
+            || self.repository.path.join(".m2fresh").join("reactors"),
+            |base| base.join("reactors").join(&key[..16]),
+        )
+    }
+
     /// The stat cache (empty when disabled or unreadable).
     pub fn load_cache(&self) -> StatCache {
         match &self.cache_path {

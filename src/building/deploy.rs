@@ -366,7 +366,8 @@ fn uploaded_version(
         .next_back()
 }
 
-fn repository_infos(remote: &Remote) -> Vec<RepositoryInfo> {
+/// The remote repositories of a run, as documents list them (`"remote"`).
+pub fn repository_infos(remote: &Remote) -> Vec<RepositoryInfo> {
     remote
         .resolved
         .repositories()
@@ -417,13 +418,8 @@ pub fn install_from_remote(
     let rest = plan.without(&done);
     let mut report = if rest.is_empty() || cancel.is_cancelled() {
         InstallReport {
-            schema: crate::report::SCHEMA,
-            local_repository: project.repository.path.clone(),
-            maven: None,
-            modules: Vec::new(),
             cancelled: cancel.is_cancelled(),
-            notes: Vec::new(),
-            remote: None,
+            ..InstallReport::nothing_to_do(project)
         }
     } else {
         install::install(lock, project, &rest, opts, progress, cancel)?

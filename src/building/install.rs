@@ -1,13 +1,15 @@
 //! Installing a plan with real Maven, and a stamp written next to each artifact only after
 //! its install succeeded. Two ways:
-//! - in an aggregator workspace, **one Maven reactor** for the whole plan: `mvn -f ROOT
-//!   -pl g:a,g:b,... -T N clean install` — Maven orders and parallelises exactly the
-//!   planned modules in one JVM (the rest of the upstream comes from the local
-//!   repository, which m2fresh found fresh); each module's outcome is read from Maven's
-//!   reactor summary;
-//! - otherwise (sibling projects without an aggregator, or `per_module`): one `mvn
-//!   install` per module, in the order the dependency queue allows, at most `-j` at
-//!   once, each with its own log.
+//! - **one Maven reactor** for the whole plan: `mvn -f POM -pl g:a,g:b,... -T N clean
+//!   install` — Maven orders and parallelises exactly the planned modules in one JVM (the
+//!   rest of the upstream comes from the local repository, which m2fresh found fresh);
+//!   each module's outcome is read from Maven's reactor summary. POM is the root POM of
+//!   an aggregator workspace, or, for sibling projects without an aggregator, an
+//!   aggregator POM m2fresh writes in its cache directory ([`aggregator`]);
+//! - with `per_module` (or when a synthetic reactor cannot build the plan — the projects
+//!   read their own `.mvn/` configuration, or Maven refuses the reactor — which a note
+//!   says): one `mvn install` per module, in the order the dependency queue allows, at
+//!   most `-j` at once, each with its own log.
 //!
 //! Safety of the local repository:
 //! - one m2fresh install at a time per local repository (a lock file in
@@ -21,6 +23,7 @@
 //!   modules in parallel (each writes its own directory of the repository), and says
 //!   that shared downloads (plugins, third-party jars) are not coordinated.
 
+use crate::building::aggregator;
 use crate::building::exec::{
     self, CancelToken, ExecOptions, Job, JobFailure, MavenInvocation, Outcome, Progress,
 };
@@ -66,8 +69,9 @@ pub struct InstallOptions {
     /// gets them with the local repository and the settings file of the project
     /// ([`Project::maven_model`]).
     pub maven_args: Vec<String>,
-    /// One Maven per module even in an aggregator workspace (where the whole plan
-    /// otherwise goes to one Maven reactor).
+    /// One Maven per module (otherwise the whole plan goes to one Maven reactor: the
+    /// aggregator workspace's root POM, or an aggregator POM m2fresh writes for sibling
+    /// projects).
     pub per_module: bool,
 }
 
@@ -215,6 +219,39 @@ pub struct InstallReport {
     /// `deploy` and `install --from-remote`: the remote repositories; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remote: Option<Vec<crate::freshness::status::RepositoryInfo>>,
+    /// How Maven ran; null when it did not run (nothing to build).
+    pub mode: Option<InstallMode>,
+}
+
+impl InstallReport {
+    /// The report of an install with nothing to do: the same document as any other
+    /// install, with no modules and no Maven.
+    pub fn nothing_to_do(project: &Project) -> InstallReport {
+        InstallReport {
+            schema: crate::report::SCHEMA,
+            local_repository: project.repository.path.clone(),
+            maven: None,
+            modules: Vec::new(),
+            cancelled: false,
+            notes: Vec::new(),
+            remote: None,
+            mode: None,
+        }
+    }
+}
+
+/// How an install ran Maven.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum InstallMode {
+    /// One Maven reactor of the aggregator workspace's root POM, `-pl` the plan.
+    Reactor,
+    /// One Maven reactor of an aggregator POM m2fresh wrote for the planned sibling
+    /// projects (in its cache directory), `-pl` the plan.
+    SiblingReactor,
+    /// One Maven per module.
+    PerModule,
 }
 
 impl InstallReport {
@@ -403,6 +440,7 @@ impl Run<'_> {
         modules: Vec<InstalledModule>,
         cancelled: bool,
         notes: Vec<String>,
+        mode: InstallMode,
     ) -> InstallReport {
         InstallReport {
             schema: crate::report::SCHEMA,
@@ -412,6 +450,7 @@ impl Run<'_> {
             cancelled,
             notes,
             remote: None,
+            mode: Some(mode),
         }
     }
 }
@@ -484,7 +523,7 @@ pub(crate) fn run_goal(
     }
     check_installable(project, plan)?;
     let mut notes = Vec::new();
-    let reactor_pom = reactor_pom(project, plan, opts, &mut notes);
+    let reactor = choose_reactor(project, plan, opts, &mut notes);
     let planned: Vec<ModuleId> = plan.install.iter().map(|p| p.module).collect();
     let run = Run {
         project,
@@ -501,8 +540,8 @@ pub(crate) fn run_goal(
         },
         goal,
     };
-    let mut report = match reactor_pom {
-        Some(root_pom) => {
+    let mut report = match reactor {
+        Some(ReactorKind::Root(root_pom)) => {
             let (inv, tool) = reactor_invocation(&run, &root_pom)?;
             notes.push(format!(
                 "the {} planned modules were built in one Maven reactor ({}); --per-module \
@@ -510,12 +549,116 @@ pub(crate) fn run_goal(
                 plan.install.len(),
                 root_pom.display()
             ));
-            reactor::install_in_one_reactor(&run, inv, Some(tool), notes)
+            match reactor::install_in_one_reactor(
+                &run,
+                inv,
+                Some(tool),
+                notes,
+                InstallMode::Reactor,
+            ) {
+                reactor::Reactor::Done(report) => report,
+                // Not asked for: the reactor's own failure is each module's failure.
+                reactor::Reactor::Refused { report, .. } => report,
+            }
         }
+        Some(ReactorKind::Siblings) => install_siblings(&run, notes)?,
         None => install_per_module(&run, notes)?,
     };
     settle_old_stamps(project, &mut report);
     Ok(report)
+}
+
+/// Sibling projects in one reactor of an aggregator POM m2fresh writes
+/// ([`aggregator`]); one Maven per module instead (with a note saying why) when the
+/// projects need what that reactor cannot give them, or when Maven refuses it.
+fn install_siblings(run: &Run, notes: Vec<String>) -> Result<InstallReport> {
+    let project = run.project;
+    let per_module = |mut notes: Vec<String>, why: String| {
+        notes.push(why);
+        install_per_module(run, notes)
+    };
+    if let Some(why) = aggregator::refusal(project, run.plan) {
+        return per_module(notes, why);
+    }
+    let tool = match siblings_maven(run)? {
+        Ok(tool) => tool,
+        Err(why) => return per_module(notes, why),
+    };
+    let pom = match aggregator::write(project, run.plan, &project.aggregator_dir()) {
+        Ok(pom) => pom,
+        Err(why) => {
+            return per_module(
+                notes,
+                format!(
+                    "m2fresh could not write its aggregator POM ({why}); one Maven runs per module"
+                ),
+            );
+        }
+    };
+    let dir = pom.parent().map_or_else(|| pom.clone(), Path::to_path_buf);
+    let inv = MavenInvocation {
+        program: tool.program.clone(),
+        args: reactor::reactor_args(run, &pom, &tool),
+        cwd: dir,
+        log: project.log_dir().join("reactor.log"),
+        env: Vec::new(),
+    };
+    let mut reactor_notes = notes.clone();
+    reactor_notes.push(format!(
+        "the {} planned projects went to one Maven reactor of an aggregator POM m2fresh \
+         wrote ({}); --per-module runs one Maven per module",
+        run.plan.install.len(),
+        pom.display()
+    ));
+    let mode = InstallMode::SiblingReactor;
+    match reactor::install_in_one_reactor(run, inv, Some(tool), reactor_notes, mode) {
+        reactor::Reactor::Done(report) => Ok(report),
+        reactor::Reactor::Refused { reason, log, .. } => per_module(
+            notes,
+            format!(
+                "Maven refused the one reactor of the planned projects ({reason}; see {}); \
+                 one Maven ran per module instead",
+                log.display()
+            ),
+        ),
+    }
+}
+
+/// The one Maven of a sibling reactor: every planned project would get the same one
+/// (`--mvn`, or `mvn` on `PATH`); a project's own `mvnw` finds its wrapper's settings
+/// only when started from that project, so it runs per module.
+fn siblings_maven(run: &Run) -> Result<std::result::Result<MavenTool, String>> {
+    let ws = &run.project.workspace;
+    let mut chosen: Option<MavenTool> = None;
+    for p in &run.plan.install {
+        let m = ws.module(p.module);
+        let tool = find_maven(
+            run.opts.mvn.as_deref(),
+            &m.dir,
+            &ws.root,
+            run.project.environment(),
+        )?;
+        if run.opts.mvn.is_none() && tool.program.file_name().is_some_and(|n| n == "mvnw") {
+            return Ok(Err(format!(
+                "{} is built with its Maven wrapper {}; one Maven runs per module",
+                m.key(),
+                tool.program.display()
+            )));
+        }
+        match &chosen {
+            Some(c) if c.program != tool.program => {
+                return Ok(Err(format!(
+                    "the planned projects use different Mavens ({} and {}); one Maven \
+                     runs per module",
+                    c.program.display(),
+                    tool.program.display()
+                )));
+            }
+            Some(_) => {}
+            None => chosen = Some(tool),
+        }
+    }
+    Ok(chosen.ok_or_else(|| "nothing to build".to_string()))
 }
 
 /// Refuses, before anything runs, what Maven cannot be given: coordinates that would
@@ -553,24 +696,19 @@ fn check_installable(project: &Project, plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-/// The root POM whose reactor builds the whole plan, when the workspace is an
-/// aggregator's and the plan has more than one module (and `--per-module` is not set).
-/// Linux refuses a single argument over 128 KiB: a `-pl` list that long, thousands of
-/// modules, goes to one Maven per module instead (with a note).
-fn reactor_pom(
+/// Which reactor builds the whole plan, if one does: the workspace's root POM in an
+/// aggregator workspace, an aggregator POM of m2fresh's own for sibling projects
+/// ([`install_siblings`]). None with `--per-module`, a plan of one module, or a root POM
+/// Maven cannot be given. Linux refuses a single argument over 128 KiB: a `-pl` list
+/// that long, thousands of modules, goes to one Maven per module instead (with a note).
+fn choose_reactor(
     project: &Project,
     plan: &Plan,
     opts: &InstallOptions,
     notes: &mut Vec<String>,
-) -> Option<PathBuf> {
+) -> Option<ReactorKind> {
     let ws = &project.workspace;
-    let pom = ws.root.join("pom.xml");
-    if opts.per_module
-        || ws.discovery != crate::maven::workspace::Discovery::Aggregator
-        || plan.install.len() < 2
-        || !pom.is_file()
-        || pom.to_str().is_none()
-    {
+    if opts.per_module || plan.install.len() < 2 {
         return None;
     }
     let selection_len: usize = plan
@@ -585,7 +723,19 @@ fn reactor_pom(
         ));
         return None;
     }
-    Some(pom)
+    if ws.discovery != crate::maven::workspace::Discovery::Aggregator {
+        return Some(ReactorKind::Siblings);
+    }
+    let pom = ws.root.join("pom.xml");
+    (pom.is_file() && pom.to_str().is_some()).then_some(ReactorKind::Root(pom))
+}
+
+/// The reactor of an install.
+enum ReactorKind {
+    /// The aggregator workspace's root POM.
+    Root(PathBuf),
+    /// An aggregator POM m2fresh writes for the planned sibling projects.
+    Siblings,
 }
 
 /// The one Maven invocation of a reactor install, and the Maven it runs.
@@ -714,7 +864,13 @@ fn install_per_module(run: &Run, mut notes: Vec<String>) -> Result<InstallReport
             }
         })
         .collect();
-    Ok(run.report(tool_used, modules, report.cancelled, notes))
+    Ok(run.report(
+        tool_used,
+        modules,
+        report.cancelled,
+        notes,
+        InstallMode::PerModule,
+    ))
 }
 
 /// The job that installs one module with its own Maven, then stamps it.

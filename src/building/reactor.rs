@@ -7,7 +7,9 @@
 //! stamped by [`stamping::stamp_built`], once, after Maven ended.
 
 use crate::building::exec::{self, JobFailure, MavenInvocation, Outcome};
-use crate::building::install::{InstalledModule, ModuleResult, Run, install_command_line, millis};
+use crate::building::install::{
+    InstallMode, InstallReport, InstalledModule, ModuleResult, Run, install_command_line, millis,
+};
 use crate::building::maven::{MavenCommandLine, MavenTool};
 use crate::building::plan::Plan;
 use crate::building::stamping::{self, NotStamped};
@@ -272,17 +274,45 @@ fn unexplained(inv: &MavenInvocation, done: &ReactorRun) -> JobFailure {
     JobFailure::Other { message }
 }
 
+/// What became of a reactor install.
+pub(crate) enum Reactor {
+    /// Maven ran the reactor: each planned module's outcome.
+    Done(InstallReport),
+    /// Maven failed before building any project (it could not read or order the
+    /// reactor), and the caller asked to be told: nothing was built or stamped.
+    Refused {
+        /// The report as a failure of every module, for a caller that does not fall back.
+        report: InstallReport,
+        /// Maven's first error line.
+        reason: String,
+        /// Maven's output.
+        log: PathBuf,
+    },
+}
+
 /// Runs the one reactor invocation, reads each planned module's outcome from Maven's
 /// reactor summary, and stamps the modules Maven built (when their sources did not
-/// change meanwhile).
+/// change meanwhile). A reactor m2fresh wrote itself ([`InstallMode::SiblingReactor`])
+/// that Maven refuses before building anything is [`Reactor::Refused`].
 pub(crate) fn install_in_one_reactor(
     run: &Run,
     inv: MavenInvocation,
     tool: Option<MavenTool>,
     notes: Vec<String>,
-) -> crate::building::install::InstallReport {
+    mode: InstallMode,
+) -> Reactor {
     let ws = &run.project.workspace;
     let done = run_reactor(run, &inv);
+    // Maven said why it would not build (a Maven that does not start at all, says
+    // nothing, would fail one module at a time the same way).
+    let refusal = (mode == InstallMode::SiblingReactor
+        && !run.cancel.is_cancelled()
+        && matches!(&done.status, Ok(s) if !s.success())
+        && done.announced.is_empty()
+        && done.summary.is_empty())
+    .then(|| first_error(&inv.log))
+    .flatten();
+    let refused = refusal.is_some();
     let verdicts = verdicts(run, &inv, &done);
     let built: Vec<ModuleId> = verdicts
         .iter()
@@ -321,14 +351,44 @@ pub(crate) fn install_in_one_reactor(
                 continue;
             }
         };
-        if !done.announced.contains(&id) {
-            // Maven did not announce it (`-q`): it started all the same.
-            run.progress.started(id);
+        if refused {
+            // Nothing started; the caller runs it again another way.
+        } else {
+            if !done.announced.contains(&id) {
+                // Maven did not announce it (`-q`): it started all the same.
+                run.progress.started(id);
+            }
+            run.progress.finished(id, &outcome, took);
         }
-        run.progress.finished(id, &outcome, took);
         modules.push(entry(run, id, result, millis(took), &inv, &command));
     }
-    run.report(tool, modules, run.cancel.is_cancelled(), notes)
+    let report = run.report(tool, modules, run.cancel.is_cancelled(), notes, mode);
+    if let Some(reason) = refusal {
+        return Reactor::Refused {
+            report,
+            reason,
+            log: inv.log,
+        };
+    }
+    Reactor::Done(report)
+}
+
+/// The first `[ERROR]` line of a Maven log that says something (without the prefix;
+/// not a heading like "Some problems were encountered while processing the POMs:").
+fn first_error(log: &Path) -> Option<String> {
+    let text = std::fs::read(log).unwrap_or_default();
+    String::from_utf8_lossy(&text)
+        .lines()
+        .filter_map(|l| l.strip_prefix("[ERROR]"))
+        // Maven 3.8 repeats the prefix and ends a model problem's line with its `@`.
+        .map(|l| {
+            l.trim()
+                .trim_start_matches("[ERROR]")
+                .trim_end_matches('@')
+                .trim()
+        })
+        .find(|l| !l.is_empty() && !l.ends_with(':'))
+        .map(str::to_owned)
 }
 
 /// The result, progress outcome and time of a module Maven built but m2fresh did not
@@ -447,6 +507,36 @@ mod tests {
         assert!(reactor_summary("[ERROR] no POM in this directory\n").is_empty());
         assert_eq!(parse_duration("1:02 h"), Duration::from_secs(3720));
         assert_eq!(parse_duration("soon"), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_refused_reactor_is_told_by_its_first_telling_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("reactor.log");
+        // As Maven 3.8.7 prints a reactor it cannot read.
+        std::fs::write(
+            &log,
+            "[INFO] Scanning for projects...\n\
+             [ERROR] [ERROR] Some problems were encountered while processing the POMs:\n\
+             [ERROR] Child module /w/p/../gone of /w/p/pom.xml does not exist @ \n\
+             [ERROR] The build could not read 1 project -> [Help 1]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            first_error(&log).as_deref(),
+            Some("Child module /w/p/../gone of /w/p/pom.xml does not exist")
+        );
+        std::fs::write(
+            &log,
+            "[ERROR] [ERROR] Project 'g:a:1' is duplicated in the reactor @ \n",
+        )
+        .unwrap();
+        assert_eq!(
+            first_error(&log).as_deref(),
+            Some("Project 'g:a:1' is duplicated in the reactor")
+        );
+        std::fs::write(&log, "Error: could not find or load main class\n").unwrap();
+        assert_eq!(first_error(&log), None, "Maven did not run: not a refusal");
     }
 
     #[test]

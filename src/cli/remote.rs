@@ -3,7 +3,7 @@
 //! rendering.
 
 use crate::cli::{render, sanitize};
-use crate::{Format, Global, InstallArgs, open_options, open_with, print_json};
+use crate::{Format, Global, InstallArgs, open_options, open_with, print, print_json};
 use m2fresh::building::deploy;
 use m2fresh::building::exec::CancelToken;
 use m2fresh::building::install::lock_repository;
@@ -82,9 +82,14 @@ pub fn run_deploy(g: &Global, targets: &[String], args: &InstallArgs) -> Result<
     );
     if plan.is_empty() {
         if g.format == Format::Json {
-            print_json(&plan)?;
+            let mut doc = m2fresh::building::install::InstallReport::nothing_to_do(project);
+            doc.remote = Some(m2fresh::building::deploy::repository_infos(&remote));
+            print_json(&doc)?;
         } else {
-            say!("nothing to deploy: {} modules fresh", plan.fresh.len());
+            print(&format!(
+                "nothing to deploy: {} fresh\n",
+                render::modules(plan.fresh.len())
+            ))?;
         }
         return Ok(ExitCode::SUCCESS);
     }

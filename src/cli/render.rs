@@ -240,7 +240,7 @@ pub fn render_plan_text(plan: &m2fresh::building::plan::Plan) -> String {
 }
 
 pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -> String {
-    use m2fresh::building::install::ModuleResult;
+    use m2fresh::building::install::{InstallMode, ModuleResult};
     let mut out = String::from("\n");
     let width = report.modules.iter().map(|m| m.id.len()).max().unwrap_or(0);
     for m in &report.modules {
@@ -295,6 +295,12 @@ pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -
     if report.cancelled {
         out.push_str("\ninterrupted: the modules not installed have no stamp; run the same command again to finish\n");
     }
+    let how = match report.mode {
+        Some(InstallMode::Reactor) => "one Maven reactor",
+        Some(InstallMode::SiblingReactor) => "one Maven reactor of the sibling projects",
+        Some(_) => "one Maven per module",
+        None => "no Maven run",
+    };
     let count =
         |f: fn(&ModuleResult) -> bool| report.modules.iter().filter(|m| f(&m.result)).count();
     let installed = count(|r| matches!(r, ModuleResult::Installed));
@@ -302,7 +308,7 @@ pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -
     let downloaded = count(|r| matches!(r, ModuleResult::Downloaded { .. }));
     if deployed + downloaded == 0 {
         out.push_str(&format!(
-            "\n{installed} of {} installed\n",
+            "\n{installed} of {} installed ({how})\n",
             modules(report.modules.len())
         ));
         return out;
@@ -318,7 +324,7 @@ pub fn render_install_text(report: &m2fresh::building::install::InstallReport) -
         done.push(format!("{installed} installed"));
     }
     out.push_str(&format!(
-        "\n{} of {}: {}\n",
+        "\n{} of {}: {} ({how})\n",
         installed + deployed + downloaded,
         modules(report.modules.len()),
         done.join(", ")

@@ -1439,21 +1439,22 @@ fn processes_mentioning(path: &Path) -> Vec<String> {
     found
 }
 
-/// Waits until a Maven of the run is running in `root` (its command line names the
-/// workspace), failing the test after a minute: a signal test that signals before Maven
-/// runs tests nothing.
-fn wait_for_maven(root: &Path, run: &Watched) {
+/// Waits until a Maven of the run is running on `repo` (its command line names the
+/// local repository, `-Dmaven.repo.local`, in one reactor — whose POM may be m2fresh's,
+/// outside the workspace — as in one Maven per module), failing the test after a minute:
+/// a signal test that signals before Maven runs tests nothing.
+fn wait_for_maven(repo: &Path, run: &Watched) {
     let started = Instant::now();
-    // m2fresh's own command line names the workspace too.
+    // m2fresh's own command line names the local repository too.
     let m2fresh = format!("{}: ", run.child.id());
-    while processes_mentioning(root)
+    while processes_mentioning(repo)
         .iter()
         .all(|p| p.starts_with(&m2fresh))
     {
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "Maven never ran in {}; m2fresh said:\n{}",
-            root.display(),
+            "Maven never ran on {}; m2fresh said:\n{}",
+            repo.display(),
             run.output()
         );
         std::thread::sleep(Duration::from_millis(20));
@@ -1481,16 +1482,14 @@ fn kill_9_of_m2fresh_leaves_no_maven_running() {
             "-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,address=127.0.0.1:0",
         )],
     );
-    run.wait_for(
-        "installing com.xuecheng:xc-framework-parent",
-        Duration::from_secs(60),
-    );
-    wait_for_maven(&project.root, &run);
+    // Not "installing ...": in one reactor that is Maven announcing the project, which
+    // the held JVM never does.
+    wait_for_maven(repo.path(), &run);
     run.signal("KILL");
     let lock = repo.path().join(".m2fresh/install.lock");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let left = processes_mentioning(&project.root);
+        let left = processes_mentioning(repo.path());
         if left.is_empty() {
             break;
         }
@@ -1499,7 +1498,7 @@ fn kill_9_of_m2fresh_leaves_no_maven_running() {
             "Maven processes outlived m2fresh: {left:#?}"
         );
         let file = fs::File::open(&lock).expect("the install lock");
-        if file.try_lock().is_ok() && !processes_mentioning(&project.root).is_empty() {
+        if file.try_lock().is_ok() && !processes_mentioning(repo.path()).is_empty() {
             panic!("the install lock was free while Maven of the killed run still ran");
         }
         drop(file);
@@ -1528,7 +1527,7 @@ fn interrupted_install(signal: &str) {
         Duration::from_secs(60),
     );
     // Let Maven start for real, so that there is a process to stop.
-    wait_for_maven(&project.root, &run);
+    wait_for_maven(repo.path(), &run);
     run.signal(signal);
     let (status, _) = run.finish(Duration::from_secs(60));
     let stderr = run.output();
@@ -1542,7 +1541,7 @@ fn interrupted_install(signal: &str) {
         stderr.contains("not started"),
         "the modules after the interrupted one are reported: {stderr}"
     );
-    let left = processes_mentioning(&project.root);
+    let left = processes_mentioning(repo.path());
     assert!(left.is_empty(), "Maven processes left behind: {left:#?}");
     assert_repository_consistent(&repo);
 
@@ -1629,9 +1628,9 @@ fn two_installs_at_once_take_turns() {
         .max()
         .expect("the first run's logs");
     let second_logs = logs(&second);
-    assert_eq!(
-        second_logs.len(),
-        2,
+    // One reactor log (api and the service in one Maven), or one per module.
+    assert!(
+        !second_logs.is_empty(),
         "the second run installed api and the service"
     );
     for log in &second_logs {

@@ -600,7 +600,7 @@ fn module_entry<'a>(report: &'a Value, id: &str) -> &'a Value {
 /// built the other branch). A plain rerun then stamps it.
 #[test]
 fn sources_changed_during_the_build_are_not_stamped() {
-    // One Maven per module (sibling projects): the model's source edited as its build starts.
+    // One Maven per module (`--per-module`): the model's source edited as its build starts.
     let project = Project::copy_fixture("xuecheng");
     let repo = LocalRepo::new();
     let source = project
@@ -615,7 +615,13 @@ fn sources_changed_during_the_build_are_not_stamped() {
     );
     let (code, report) = run_json(
         m2fresh_in(&project.root, &repo)
-            .args(["install", "xc-framework-model", "--offline", "--mvn"])
+            .args([
+                "install",
+                "xc-framework-model",
+                "--offline",
+                "--per-module",
+                "--mvn",
+            ])
             .arg(&mvn),
     );
     assert_eq!(code, 1, "{report}");
@@ -700,11 +706,13 @@ fn a_failed_install_keeps_the_stamps_of_artifacts_it_did_not_replace() {
     let (code, report) =
         run_json(m2fresh_in(&project.root, &repo).args(["install", "xc-service-api", "--offline"]));
     assert_eq!(code, 1, "{report}");
+    // One reactor (sibling projects): Maven skips what needs the failed module.
+    assert_eq!(report["mode"], "sibling-reactor", "{report}");
     assert_eq!(
         results(&report),
         vec![
             ("xc-framework-model".to_string(), "failed".to_string()),
-            ("xc-service-api".to_string(), "not-started".to_string())
+            ("xc-service-api".to_string(), "skipped".to_string())
         ]
     );
     for (stamp, bytes) in stamps.iter().zip(&before) {

@@ -170,10 +170,19 @@ fn plan() {
     insta::assert_json_snapshot!("plan", doc);
 }
 
-/// A Maven that fails at once: the document of a failed install without running Maven.
+/// A Maven that fails at once: the document of a failed install without running Maven
+/// (the sibling projects' one reactor, `-j 2` for a `-T` that does not depend on the
+/// machine).
 #[test]
 fn install() {
-    let (code, doc) = document(&["install", "xc-framework-model", "--mvn", "/bin/false"]);
+    let (code, doc) = document(&[
+        "install",
+        "xc-framework-model",
+        "--mvn",
+        "/bin/false",
+        "-j",
+        "2",
+    ]);
     assert_eq!(code, 1);
     insta::assert_json_snapshot!("install", doc);
 }

@@ -22,6 +22,7 @@ mod reactor;
 mod registry;
 mod remote;
 mod root;
+mod siblings;
 
 use common::LocalRepo;
 use std::path::Path;
