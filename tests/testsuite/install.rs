@@ -192,10 +192,11 @@ fn a_failed_module_stops_its_dependents_and_leaves_no_stamp() {
         .arg("-j")
         .arg("1"));
     assert_eq!(code, 1, "{stdout}\n{stderr}");
-    assert!(stderr.contains("xc-framework-common failed"), "{stderr}");
+    // The summary (stdout) names the failure and shows the log's tail.
+    assert!(stdout.contains("xc-framework-common failed"), "{stdout}");
     assert!(
-        stderr.contains("COMPILATION ERROR") || stderr.contains("BUILD FAILURE"),
-        "the log's tail: {stderr}"
+        stdout.contains("COMPILATION ERROR") || stdout.contains("BUILD FAILURE"),
+        "the log's tail: {stdout}"
     );
     assert!(
         !repo
