@@ -416,25 +416,8 @@ fn locate(g: &Global) -> Result<(Global, Vec<String>), Error> {
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     // These two describe the command line itself: no workspace needed.
-    match &cli.command {
-        Command::Completions { shell } => {
-            let mut out = Vec::new();
-            clap_complete::generate(
-                *shell,
-                &mut <Cli as clap::CommandFactory>::command(),
-                "m2fresh",
-                &mut out,
-            );
-            return print(&String::from_utf8_lossy(&out)).map(|()| ExitCode::SUCCESS);
-        }
-        Command::Man => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-                .render(&mut out)
-                .map_err(|e| Error::io("cannot render the manual page", "-", e))?;
-            return print(&String::from_utf8_lossy(&out)).map(|()| ExitCode::SUCCESS);
-        }
-        _ => {}
+    if let Some(text) = describe_command_line(&cli.command)? {
+        return print(&text).map(|()| ExitCode::SUCCESS);
     }
     let (g, here) = locate(&cli.global)?;
     let g = &g;
@@ -446,76 +429,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
     };
     match &cli.command {
-        Command::Graph { targets, status } => {
-            let targets = &or_here(targets);
-            let project = open(g)?;
-            let shown = selection(&project.workspace, &project.graph, targets)?;
-            let mut marked = HashMap::new();
-            if *status {
-                let report = match cli::remote::open(g, project, &shown)? {
-                    Some(remote) => project.check_remote(&shown, &remote)?,
-                    None => project.check(&shown)?,
-                };
-                for m in report.modules {
-                    marked.insert(m.module, m.status.as_str().to_string());
-                }
-            }
-            let (ws, graph) = (&project.workspace, &project.graph);
-            match g.format {
-                Format::Json => print_json(&m2fresh::report::graph_report(ws, graph, &shown))?,
-                Format::Dot => print(&m2fresh::report::to_dot(ws, graph, &shown, &marked))?,
-                Format::Mermaid => print(&m2fresh::report::to_mermaid(ws, graph, &shown, &marked))?,
-                Format::Text => {
-                    print(&render::render_graph_text(ws, graph, &shown, &marked))?;
-                    print_findings(ws, graph);
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Graph { targets, status } => run_graph(g, &or_here(targets), *status),
         Command::Order { targets } => run_order(g, &or_here(targets)),
-        Command::Check { targets } => {
-            let targets = &or_here(targets);
-            let project = open(g)?;
-            let modules = project.targets(targets)?;
-            let report = match cli::remote::open(g, project, &modules)? {
-                Some(remote) => project.check_remote(&modules, &remote)?,
-                None => project.check(&modules)?,
-            };
-            match g.format {
-                Format::Json => print_json(&report)?,
-                Format::Text => {
-                    print(&render::render_check_text(project, &report))?;
-                    print_findings(&project.workspace, &project.graph);
-                }
-                other => return Err(no_format("check", other)),
-            }
-            Ok(if report.all_fresh() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
-        Command::Plan { targets, trust } => {
-            let targets = &or_here(targets);
-            let project = open(g)?;
-            let modules = project.targets(targets)?;
-            let report = match cli::remote::open(g, project, &modules)? {
-                Some(remote) => project.check_remote(&modules, &remote)?,
-                None => project.check(&modules)?,
-            };
-            let plan = project.plan(
-                &report,
-                PlanOptions {
-                    trust_unverified: trust.trust_unverified,
-                },
-            );
-            match g.format {
-                Format::Json => print_json(&plan)?,
-                Format::Text => print(&render::render_plan_text(&plan))?,
-                other => return Err(no_format("plan", other)),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Check { targets } => run_check(g, &or_here(targets)),
+        Command::Plan { targets, trust } => run_plan(g, &or_here(targets), trust),
         Command::Install { targets, install } => run_install(g, &or_here(targets), install),
         Command::Deploy { targets, install } => {
             cli::remote::run_deploy(g, &or_here(targets), install)
@@ -556,31 +473,123 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             output,
             mvn,
         } => run_effective_pom(g, modules, output.as_deref(), mvn.as_deref()),
-        Command::Why { module, target } => {
-            let project = open(g)?;
-            let module = project.workspace.find(module)?;
-            let target = target
-                .as_deref()
-                .map(|t| project.workspace.find(t))
-                .transpose()?;
-            let report = match cli::remote::open(g, project, &[module])? {
-                Some(remote) => project.why_remote(module, target, &remote)?,
-                None => project.why(module, target)?,
-            };
-            match g.format {
-                Format::Json => print_json(&report)?,
-                Format::Text => print(&render::render_why_text(&report))?,
-                other => return Err(no_format("why", other)),
-            }
-            Ok(if report.module.status == Status::Fresh {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
+        Command::Why { module, target } => run_why(g, module, target.as_deref()),
         // Answered before the workspace was looked for.
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `completions` and `man`: text generated from the clap definitions; `None` for the
+/// commands that work on a workspace.
+fn describe_command_line(command: &Command) -> Result<Option<String>, Error> {
+    let mut out = Vec::new();
+    match command {
+        Command::Completions { shell } => clap_complete::generate(
+            *shell,
+            &mut <Cli as clap::CommandFactory>::command(),
+            "m2fresh",
+            &mut out,
+        ),
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut out)
+            .map_err(|e| Error::io("cannot render the manual page", "-", e))?,
+        _ => return Ok(None),
+    }
+    Ok(Some(String::from_utf8_lossy(&out).into_owned()))
+}
+
+/// `graph`: the modules and edges, in text, JSON, DOT or Mermaid; with `--status`, the
+/// modules not fresh marked.
+fn run_graph(g: &Global, targets: &[String], status: bool) -> Result<ExitCode, Error> {
+    let project = open(g)?;
+    let shown = selection(&project.workspace, &project.graph, targets)?;
+    let mut marked = HashMap::new();
+    if status {
+        let report = match cli::remote::open(g, project, &shown)? {
+            Some(remote) => project.check_remote(&shown, &remote)?,
+            None => project.check(&shown)?,
+        };
+        for m in report.modules {
+            marked.insert(m.module, m.status.as_str().to_string());
+        }
+    }
+    let (ws, graph) = (&project.workspace, &project.graph);
+    match g.format {
+        Format::Json => print_json(&m2fresh::report::graph_report(ws, graph, &shown))?,
+        Format::Dot => print(&m2fresh::report::to_dot(ws, graph, &shown, &marked))?,
+        Format::Mermaid => print(&m2fresh::report::to_mermaid(ws, graph, &shown, &marked))?,
+        Format::Text => {
+            print(&render::render_graph_text(ws, graph, &shown, &marked))?;
+            print_findings(ws, graph);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `check`: each module of the targets' upstream, fresh or not, with evidence.
+fn run_check(g: &Global, targets: &[String]) -> Result<ExitCode, Error> {
+    let project = open(g)?;
+    let modules = project.targets(targets)?;
+    let report = match cli::remote::open(g, project, &modules)? {
+        Some(remote) => project.check_remote(&modules, &remote)?,
+        None => project.check(&modules)?,
+    };
+    match g.format {
+        Format::Json => print_json(&report)?,
+        Format::Text => {
+            print(&render::render_check_text(project, &report))?;
+            print_findings(&project.workspace, &project.graph);
+        }
+        other => return Err(no_format("check", other)),
+    }
+    Ok(if report.all_fresh() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `plan`: what `install` (or, with `--remote`, `deploy`) would do.
+fn run_plan(g: &Global, targets: &[String], trust: &Trust) -> Result<ExitCode, Error> {
+    let project = open(g)?;
+    let modules = project.targets(targets)?;
+    let report = match cli::remote::open(g, project, &modules)? {
+        Some(remote) => project.check_remote(&modules, &remote)?,
+        None => project.check(&modules)?,
+    };
+    let plan = project.plan(
+        &report,
+        PlanOptions {
+            trust_unverified: trust.trust_unverified,
+        },
+    );
+    match g.format {
+        Format::Json => print_json(&plan)?,
+        Format::Text => print(&render::render_plan_text(&plan))?,
+        other => return Err(no_format("plan", other)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `why`: one module, how the target needs it, what is installed, what differs.
+fn run_why(g: &Global, module: &str, target: Option<&str>) -> Result<ExitCode, Error> {
+    let project = open(g)?;
+    let module = project.workspace.find(module)?;
+    let target = target.map(|t| project.workspace.find(t)).transpose()?;
+    let report = match cli::remote::open(g, project, &[module])? {
+        Some(remote) => project.why_remote(module, target, &remote)?,
+        None => project.why(module, target)?,
+    };
+    match g.format {
+        Format::Json => print_json(&report)?,
+        Format::Text => print(&render::render_why_text(&report))?,
+        other => return Err(no_format("why", other)),
+    }
+    Ok(if report.module.status == Status::Fresh {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// `order`: Maven's reactor build order, or exactly what `mvn -pl TARGETS -am` builds.
