@@ -229,7 +229,15 @@ fn check_remote() {
 
 #[test]
 fn deploy() {
-    let (code, doc) = remote_document(&["deploy", "xc-framework-model", "--mvn", "/bin/false"]);
+    let (code, doc) = remote_document(&[
+        "deploy",
+        "xc-framework-model",
+        "--mvn",
+        "/bin/false",
+        // -T N does not depend on the machine.
+        "-j",
+        "2",
+    ]);
     assert_eq!(code, 1);
     insta::assert_json_snapshot!("deploy", doc);
 }
@@ -242,6 +250,8 @@ fn install_from_remote() {
         "--from-remote",
         "--mvn",
         "/bin/false",
+        "-j",
+        "2",
     ]);
     assert_eq!(code, 1);
     insta::assert_json_snapshot!("install_from_remote", doc);
