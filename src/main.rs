@@ -276,6 +276,12 @@ enum Command {
     /// The manual page (roff), generated from these definitions, on standard output
     /// (for example `m2fresh man > ~/.local/share/man/man1/m2fresh.1`).
     Man,
+    /// The JSON Schema (draft 2020-12) of a JSON document m2fresh prints or writes
+    /// (without NAME: the names).
+    Schema {
+        /// A command (`check`, `effective-pom`, ...), `error`, or `stamp`.
+        name: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -378,6 +384,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .map_err(|e| Error::io("cannot render the manual page", "-", e))?;
             return print(&String::from_utf8_lossy(&out)).map(|()| ExitCode::SUCCESS);
         }
+        Command::Schema { name } => return print_schema(name.as_deref()),
         _ => {}
     }
     let (g, here) = locate(&cli.global)?;
@@ -504,7 +511,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             })
         }
         // Answered before the workspace was looked for.
-        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
+        Command::Completions { .. } | Command::Man | Command::Schema { .. } => {
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -690,7 +699,9 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     );
     if plan.is_empty() {
         if g.format == Format::Json {
-            print_json(&plan)?;
+            let nothing =
+                m2fresh::building::install::InstallReport::nothing(plan.local_repository.clone());
+            print_json(&install_document(&nothing, &[])?)?;
         } else {
             print(&format!(
                 "nothing to install: {} fresh\n",
@@ -731,16 +742,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     let result = result?;
     let interfaces = m2fresh::api::impact::report(project, &kept, &result);
     match g.format {
-        Format::Json => {
-            let mut doc = serde_json::to_value(&result)
-                .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
-            if let Some(map) = doc.as_object_mut() {
-                let value = serde_json::to_value(&interfaces)
-                    .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
-                map.insert("interfaces".into(), value);
-            }
-            print_json(&doc)?
-        }
+        Format::Json => print_json(&install_document(&result, &interfaces)?)?,
         // The summary is the command's answer: standard output, as `check`'s.
         _ => print(&format!(
             "{}{}",
@@ -753,6 +755,39 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `install`'s JSON document: the report with the interface changes under `interfaces`.
+fn install_document(
+    report: &m2fresh::building::install::InstallReport,
+    interfaces: &[m2fresh::api::impact::ModuleInterface],
+) -> Result<serde_json::Value, Error> {
+    let json = |e: serde_json::Error| Error::usage(format!("cannot render JSON: {e}"), None);
+    let mut doc = serde_json::to_value(report).map_err(json)?;
+    if let Some(map) = doc.as_object_mut() {
+        map.insert(
+            "interfaces".into(),
+            serde_json::to_value(interfaces).map_err(json)?,
+        );
+    }
+    Ok(doc)
+}
+
+/// `m2fresh schema [NAME]`: one JSON Schema, or the names.
+fn print_schema(name: Option<&str>) -> Result<ExitCode, Error> {
+    let names: Vec<&str> = m2fresh::report::schema_names().collect();
+    let text = match name {
+        None => format!("{}\n", names.join("\n")),
+        Some(name) => m2fresh::report::schema(name)
+            .ok_or_else(|| {
+                Error::usage(
+                    format!("no JSON document named `{name}`"),
+                    Some(format!("the documents are: {}", names.join(", "))),
+                )
+            })?
+            .to_string(),
+    };
+    print(&text).map(|()| ExitCode::SUCCESS)
 }
 
 /// Prints a diagnostic on stderr with the input it quotes (POM lines, coordinates) made

@@ -173,6 +173,18 @@ pub struct InstallReport {
 }
 
 impl InstallReport {
+    /// The report of an install with nothing to do: no module, no Maven run.
+    pub fn nothing(local_repository: PathBuf) -> InstallReport {
+        InstallReport {
+            schema: crate::report::SCHEMA,
+            local_repository,
+            maven: None,
+            modules: Vec::new(),
+            cancelled: false,
+            notes: Vec::new(),
+        }
+    }
+
     /// Whether every planned module was installed.
     pub fn is_success(&self) -> bool {
         !self.cancelled
