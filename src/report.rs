@@ -393,6 +393,18 @@ mod tests {
         }
     }
 
+    /// Panics with each violation of document `name`'s schema.
+    fn assert_valid(name: &str, doc: &serde_json::Value) {
+        let schema: serde_json::Value =
+            serde_json::from_str(schema(name).expect("a schema")).expect("JSON");
+        let validator = jsonschema::draft202012::new(&schema).expect("a valid schema");
+        let errors: Vec<String> = validator
+            .iter_errors(doc)
+            .map(|e| format!("at `{}`: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}\n{doc:#}");
+    }
+
     #[test]
     fn the_graph_document_lists_edges_in_one_vocabulary() {
         let (_dir, ws, graph) = three_modules();
@@ -410,6 +422,7 @@ mod tests {
                                "pom": "b/pom.xml", "line": 1})
         );
         assert_eq!(b["parent"], "g:p:1");
+        assert_valid("graph", &json);
     }
 
     #[test]
@@ -454,13 +467,16 @@ mod tests {
         )
         .with_help("fix it");
         let doc = serde_json::to_value(error_report(&crate::error::Error::from(d))).unwrap();
+        assert_valid("error", &doc);
         assert_eq!(doc["schema"], 1);
         assert_eq!(doc["error"]["code"], "m2fresh::test");
         assert_eq!(doc["error"]["message"], "something is wrong");
         assert_eq!(doc["error"]["help"], "fix it");
         assert!(doc["error"]["pom"].as_str().unwrap().ends_with("b/pom.xml"));
         assert_eq!(doc["error"]["line"], 1);
-        let usage = serde_json::to_value(error_report(&crate::error::Error::usage("no", None)));
-        assert_eq!(usage.unwrap()["error"]["pom"], serde_json::Value::Null);
+        let usage =
+            serde_json::to_value(error_report(&crate::error::Error::usage("no", None))).unwrap();
+        assert_eq!(usage["error"]["pom"], serde_json::Value::Null);
+        assert_valid("error", &usage);
     }
 }
