@@ -33,7 +33,6 @@ struct Run {
     code: i32,
     stdout: String,
     stderr: String,
-    elapsed: Duration,
 }
 
 impl Run {
@@ -55,7 +54,6 @@ fn bounded_within(cmd: &mut assert_cmd::Command, limit: Duration) -> Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed,
     };
     assert!(
         elapsed < limit && out.status.code().is_some(),
