@@ -34,6 +34,10 @@ const SCHEMAS: &[(&str, &str)] = &[
     ("graph", include_str!("report/schemas/graph.schema.json")),
     ("image", include_str!("report/schemas/image.schema.json")),
     (
+        "image-verify",
+        include_str!("report/schemas/image-verify.schema.json"),
+    ),
+    (
         "install",
         include_str!("report/schemas/install.schema.json"),
     ),

@@ -361,9 +361,22 @@ fn every_document_is_produced_and_matches_its_schema() {
             .is_some_and(|e| !e.is_empty()),
         "{contract:#}"
     );
-    assert_eq!(
-        json(&["image", "xc-service-portalview", "--engine", "docker"]).0,
-        0
+    // The portalview's own upstream is not installed here: the guard refuses (exit 1,
+    // an error document); with --allow-stale the image document lists what is not fresh.
+    let (code, refused) = json(&["image", "xc-service-portalview", "--engine", "docker"]);
+    assert_eq!(code, 1, "{refused:#}");
+    assert_eq!(refused["error"]["code"], "m2fresh::image::stale_upstream");
+    let (code, image) = json(&[
+        "image",
+        "xc-service-portalview",
+        "--engine",
+        "docker",
+        "--allow-stale",
+    ]);
+    assert_eq!(code, 0, "{image:#}");
+    assert!(
+        image["notFresh"].as_array().is_some_and(|m| !m.is_empty()),
+        "{image:#}"
     );
     assert_eq!(json(&["effective-pom", service]).0, 0);
     assert_eq!(json(&["check", "xc-service-apj"]).0, 2);
@@ -385,6 +398,8 @@ fn every_document_is_produced_and_matches_its_schema() {
     }
     assert_eq!(stamps, 5, "a stamp per installed module");
     seen.insert("stamp");
+    // `image --verify` needs a registry: registry.rs validates its document.
+    seen.insert("image-verify");
     let all: BTreeSet<&str> = m2fresh::report::schema_names().collect();
     assert_eq!(seen, all, "every document with a schema was produced");
 }

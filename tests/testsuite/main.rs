@@ -81,15 +81,22 @@ pub fn document_name(cmd: &assert_cmd::Command, doc: &serde_json::Value) -> &'st
         "--settings",
         "--format",
     ];
-    let mut args = cmd.get_args().map(|a| a.to_string_lossy().into_owned());
+    let all: Vec<String> = cmd
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut args = all.iter().cloned();
     while let Some(arg) = args.next() {
         if WITH_VALUE.contains(&arg.as_str()) {
             args.next();
         } else if !arg.starts_with('-') {
-            let name = if arg == "status" {
-                "check"
-            } else {
-                arg.as_str()
+            // `status` is `check`'s alias; `deploy` prints install's document.
+            // `image --verify` has a document of its own.
+            let name = match arg.as_str() {
+                "status" => "check",
+                "deploy" => "install",
+                "image" if all.iter().any(|a| a == "--verify") => "image-verify",
+                other => other,
             };
             return m2fresh::report::schema_names()
                 .find(|n| *n == name)
