@@ -332,6 +332,12 @@ enum Command {
     /// The manual page (roff), generated from these definitions, on standard output
     /// (for example `m2fresh man > ~/.local/share/man/man1/m2fresh.1`).
     Man,
+    /// The JSON Schema (draft 2020-12) of a JSON document m2fresh prints or writes
+    /// (without NAME: the names).
+    Schema {
+        /// A command (`check`, `effective-pom`, ...), `error`, or `stamp`.
+        name: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -419,6 +425,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     if let Some(text) = describe_command_line(&cli.command)? {
         return print(&text).map(|()| ExitCode::SUCCESS);
     }
+    if let Command::Schema { name } = &cli.command {
+        return print_schema(name.as_deref());
+    }
     let (g, here) = locate(&cli.global)?;
     let g = &g;
     let or_here = |targets: &Vec<String>| -> Vec<String> {
@@ -475,7 +484,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         } => run_effective_pom(g, modules, output.as_deref(), mvn.as_deref()),
         Command::Why { module, target } => run_why(g, module, target.as_deref()),
         // Answered before the workspace was looked for.
-        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
+        Command::Completions { .. } | Command::Man | Command::Schema { .. } => {
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -934,9 +945,8 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     if plan.is_empty() {
         if g.format == Format::Json {
             // The install document, as for any install: no modules, no Maven.
-            print_json(&m2fresh::building::install::InstallReport::nothing_to_do(
-                project,
-            ))?;
+            let nothing = m2fresh::building::install::InstallReport::nothing_to_do(project);
+            print_json(&install_document(&nothing, &[])?)?;
         } else {
             print(&format!(
                 "nothing to install: {} fresh\n",
@@ -975,16 +985,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     let result = result?;
     let interfaces = m2fresh::api::impact::report(project, &kept, &result);
     match g.format {
-        Format::Json => {
-            let mut doc = serde_json::to_value(&result)
-                .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
-            if let Some(map) = doc.as_object_mut() {
-                let value = serde_json::to_value(&interfaces)
-                    .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
-                map.insert("interfaces".into(), value);
-            }
-            print_json(&doc)?
-        }
+        Format::Json => print_json(&install_document(&result, &interfaces)?)?,
         // The summary is the command's answer: standard output, as `check`'s.
         _ => print(&format!(
             "{}{}",
@@ -1011,6 +1012,39 @@ fn install_options(args: &InstallArgs, maven_args: Vec<String>) -> InstallOption
     opts.maven_args = maven_args;
     opts.per_module = args.per_module;
     opts
+}
+
+/// `install`'s JSON document: the report with the interface changes under `interfaces`.
+fn install_document(
+    report: &m2fresh::building::install::InstallReport,
+    interfaces: &[m2fresh::api::impact::ModuleInterface],
+) -> Result<serde_json::Value, Error> {
+    let json = |e: serde_json::Error| Error::usage(format!("cannot render JSON: {e}"), None);
+    let mut doc = serde_json::to_value(report).map_err(json)?;
+    if let Some(map) = doc.as_object_mut() {
+        map.insert(
+            "interfaces".into(),
+            serde_json::to_value(interfaces).map_err(json)?,
+        );
+    }
+    Ok(doc)
+}
+
+/// `m2fresh schema [NAME]`: one JSON Schema, or the names.
+fn print_schema(name: Option<&str>) -> Result<ExitCode, Error> {
+    let names: Vec<&str> = m2fresh::report::schema_names().collect();
+    let text = match name {
+        None => format!("{}\n", names.join("\n")),
+        Some(name) => m2fresh::report::schema(name)
+            .ok_or_else(|| {
+                Error::usage(
+                    format!("no JSON document named `{name}`"),
+                    Some(format!("the documents are: {}", names.join(", "))),
+                )
+            })?
+            .to_string(),
+    };
+    print(&text).map(|()| ExitCode::SUCCESS)
 }
 
 /// Prints a diagnostic on stderr with the input it quotes (POM lines, coordinates) made

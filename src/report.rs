@@ -14,6 +14,61 @@ use std::fmt::Write as _;
 /// The schema version of every JSON document m2fresh prints.
 pub const SCHEMA: u32 = 1;
 
+/// The JSON Schemas (draft 2020-12) of the documents, by name: one per command that
+/// prints JSON (`graph`, `order`, `check`, `plan`, `install`, `image`, `why`, `api`,
+/// `contract`, `effective-pom`), `error` for the document of a failure, and `stamp` for
+/// the `<artifactId>-<version>.m2fresh.json` files m2fresh writes into the local
+/// repository. The files are in `src/report/schemas/`; `m2fresh schema NAME` prints one.
+const SCHEMAS: &[(&str, &str)] = &[
+    ("api", include_str!("report/schemas/api.schema.json")),
+    ("check", include_str!("report/schemas/check.schema.json")),
+    (
+        "contract",
+        include_str!("report/schemas/contract.schema.json"),
+    ),
+    (
+        "effective-pom",
+        include_str!("report/schemas/effective-pom.schema.json"),
+    ),
+    ("error", include_str!("report/schemas/error.schema.json")),
+    ("graph", include_str!("report/schemas/graph.schema.json")),
+    ("image", include_str!("report/schemas/image.schema.json")),
+    (
+        "image-verify",
+        include_str!("report/schemas/image-verify.schema.json"),
+    ),
+    (
+        "install",
+        include_str!("report/schemas/install.schema.json"),
+    ),
+    ("order", include_str!("report/schemas/order.schema.json")),
+    ("plan", include_str!("report/schemas/plan.schema.json")),
+    ("stamp", include_str!("report/schemas/stamp.schema.json")),
+    ("why", include_str!("report/schemas/why.schema.json")),
+];
+
+/// The names of the documents that have a JSON Schema, sorted: see [`schema`].
+pub fn schema_names() -> impl ExactSizeIterator<Item = &'static str> {
+    SCHEMAS.iter().map(|(name, _)| *name)
+}
+
+/// The JSON Schema (draft 2020-12, as text) of one document: a command's name for what it
+/// prints with `--format json` (`check`, `effective-pom`, ...), `error` for the document
+/// of a failure, `stamp` for the stamp files in the local repository.
+///
+/// ```
+/// let check = m2fresh::report::schema("check").expect("a schema");
+/// assert!(check.contains("https://json-schema.org/draft/2020-12/schema"));
+/// assert!(m2fresh::report::schema("nothing").is_none());
+/// assert!(m2fresh::report::schema_names().any(|n| n == "stamp"));
+/// ```
+pub fn schema(name: &str) -> Option<&'static str> {
+    SCHEMAS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
 /// What every command prints with `--format json` when it fails (exit 2): one document
 /// on stdout, like every other outcome.
 #[derive(Debug, Serialize)]
@@ -319,6 +374,42 @@ mod tests {
     use crate::building::plan::tests::three_modules;
 
     #[test]
+    fn every_schema_is_json_of_draft_2020_12_and_the_names_are_sorted() {
+        let names: Vec<&str> = schema_names().collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+        for name in names {
+            let text = schema(name).unwrap_or_else(|| panic!("no schema {name}"));
+            let value: serde_json::Value =
+                serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                value["$schema"], "https://json-schema.org/draft/2020-12/schema",
+                "{name}"
+            );
+            assert_eq!(value["type"], "object", "{name}");
+            assert!(
+                value["required"]
+                    .as_array()
+                    .is_some_and(|r| r.contains(&"schema".into()))
+            );
+        }
+    }
+
+    /// Panics with each violation of document `name`'s schema.
+    fn assert_valid(name: &str, doc: &serde_json::Value) {
+        let schema: serde_json::Value =
+            serde_json::from_str(schema(name).expect("a schema")).expect("JSON");
+        let validator = jsonschema::draft202012::new(&schema).expect("a valid schema");
+        let errors: Vec<String> = validator
+            .iter_errors(doc)
+            .map(|e| format!("at `{}`: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}\n{doc:#}");
+    }
+
+    #[test]
     fn the_graph_document_lists_edges_in_one_vocabulary() {
         let (_dir, ws, graph) = three_modules();
         let b = ws.find("b").unwrap();
@@ -335,6 +426,7 @@ mod tests {
                                "pom": "b/pom.xml", "line": 1})
         );
         assert_eq!(b["parent"], "g:p:1");
+        assert_valid("graph", &json);
     }
 
     #[test]
@@ -379,13 +471,16 @@ mod tests {
         )
         .with_help("fix it");
         let doc = serde_json::to_value(error_report(&crate::error::Error::from(d))).unwrap();
+        assert_valid("error", &doc);
         assert_eq!(doc["schema"], 1);
         assert_eq!(doc["error"]["code"], "m2fresh::test");
         assert_eq!(doc["error"]["message"], "something is wrong");
         assert_eq!(doc["error"]["help"], "fix it");
         assert!(doc["error"]["pom"].as_str().unwrap().ends_with("b/pom.xml"));
         assert_eq!(doc["error"]["line"], 1);
-        let usage = serde_json::to_value(error_report(&crate::error::Error::usage("no", None)));
-        assert_eq!(usage.unwrap()["error"]["pom"], serde_json::Value::Null);
+        let usage =
+            serde_json::to_value(error_report(&crate::error::Error::usage("no", None))).unwrap();
+        assert_eq!(usage["error"]["pom"], serde_json::Value::Null);
+        assert_valid("error", &usage);
     }
 }

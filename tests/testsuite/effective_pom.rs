@@ -446,6 +446,7 @@ fn one_module_is_a_project_several_are_projects_in_reactor_order_and_json_is_the
     );
     let json: serde_json::Value =
         serde_json::from_str(&effective(&["--format", "json", "app"])).expect("JSON");
+    crate::validated("effective-pom", &json);
     let model = &json["projects"][0]["model"];
     assert_eq!(model["name"], "project");
     let artifact = model["children"]

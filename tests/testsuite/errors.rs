@@ -79,6 +79,7 @@ fn with_json_an_error_is_a_json_document_pointing_into_the_pom() {
     assert_eq!(code, 2, "{stderr}");
     let doc: serde_json::Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("stdout is one JSON document ({e}): {stdout}"));
+    crate::validated("error", &doc);
     assert_eq!(doc["schema"], 1);
     let error = &doc["error"];
     assert!(
@@ -102,6 +103,7 @@ fn with_json_an_error_is_a_json_document_pointing_into_the_pom() {
         run(m2fresh_in(dir.path(), &repo).args(["--format", "json", "check", "--no-such-flag"]));
     assert_eq!(code, 2);
     let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    crate::validated("error", &doc);
     assert_eq!(doc["error"]["code"], "m2fresh::usage", "{doc}");
     assert!(
         doc["error"]["help"]
@@ -179,6 +181,7 @@ fn findings_are_grouped_by_cause() {
     let repo = LocalRepo::empty();
     let (_, stdout, _) = run(m2fresh_in(dir.path(), &repo).args(["--format", "json", "check"]));
     let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    crate::validated("check", &doc);
     let findings = doc["findings"]
         .as_array()
         .expect("check carries its findings");
@@ -241,6 +244,7 @@ fn a_scan_tolerates_a_broken_pom_its_targets_do_not_need() {
         run(m2fresh_in(dir.path(), &repo).args(["--format", "json", "check", "a"]));
     assert_eq!(code, 1, "a is missing, not an input error: {stderr}");
     let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    crate::validated("check", &doc);
     let unreadable: Vec<&serde_json::Value> = doc["findings"]
         .as_array()
         .expect("findings")

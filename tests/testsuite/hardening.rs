@@ -586,6 +586,7 @@ fn ten_thousand_modules_work() {
         BIG_DEADLINE,
     );
     let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    crate::validated("check", &report);
     assert_eq!(run.code, 1, "missing modules: {}", run.stderr);
     assert_eq!(report["summary"]["total"], N + 1);
     assert_eq!(report["summary"]["missing"], N + 1);
@@ -837,6 +838,7 @@ fn broken_files_in_the_local_repository_are_evidence_or_errors() {
         );
         let report: Value =
             serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.text()));
+        crate::validated("check", &report);
         (run, report)
     };
 
@@ -956,6 +958,7 @@ fn assert_repository_consistent(repo: &LocalRepo) {
         }
         let stamp: Value = serde_json::from_slice(&fs::read(entry.path()).expect("read stamp"))
             .unwrap_or_else(|e| panic!("partial stamp {}: {e}", entry.path().display()));
+        crate::validated("stamp", &stamp);
         let dir = entry.path().parent().expect("artifact directory");
         let gav = &stamp["gav"];
         let pom = dir.join(format!(
@@ -1749,6 +1752,7 @@ fn assert_image_is_safe(
         // A refusal: with --format json, one error document on stdout.
         assert_run(&json, 2, &["\"error\""], &["panicked"]);
         let doc: Value = serde_json::from_str(&json.stdout).expect("an error document");
+        crate::validated("error", &doc);
         let error = doc["error"].to_string();
         assert!(
             error.contains("pom.xml") || error.contains("--name") || error.contains("--registry"),
@@ -1759,6 +1763,7 @@ fn assert_image_is_safe(
         return false;
     }
     let plan: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    crate::validated("image", &plan);
     let steps = plan["steps"].as_array().expect("steps");
     let text = image("text");
     assert_eq!(text.code, 0, "{}", text.text());

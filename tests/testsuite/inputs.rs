@@ -32,7 +32,9 @@ fn stamp(repo: &LocalRepo, artifact_id: &str) -> Value {
         .join(format!("com/xuecheng/{artifact_id}/1.0-SNAPSHOT"))
         .join(format!("{artifact_id}-1.0-SNAPSHOT.m2fresh.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).expect("a stamp is JSON")
+    let stamp = serde_json::from_str(&text).expect("a stamp is JSON");
+    crate::validated("stamp", &stamp);
+    stamp
 }
 
 /// Installed with `-Dflag=X` after `install --`, a module is not fresh for a check

@@ -5,9 +5,15 @@
 //! temporary directories, hashes, times, durations, the Maven on `PATH` — is redacted.
 //! A change to a snapshot is a change of the documented schema (README, "JSON").
 
+//!
+//! Every document is validated against its JSON Schema (`src/report/schemas/`) before it
+//! is redacted ([`run_json`] does it), and one test produces each kind of document at
+//! least once.
+
 use crate::common::{self, LocalRepo, Project};
-use crate::{m2fresh_in, run_json};
+use crate::{document_name, m2fresh_in, run_json, validated};
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// Runs `m2fresh ARGS --format json` on a fresh copy of the story's fixture and returns
 /// the exit code and the redacted document.
@@ -255,4 +261,145 @@ fn install_from_remote() {
     ]);
     assert_eq!(code, 1);
     insta::assert_json_snapshot!("install_from_remote", doc);
+}
+
+/// `m2fresh schema` lists the documents, `m2fresh schema NAME` prints a schema that the
+/// JSON Schema meta-schema (draft 2020-12) accepts, and an unknown name is a usage error.
+#[test]
+fn every_schema_is_a_valid_draft_2020_12_schema() {
+    let (code, stdout, stderr) = crate::run(common::m2fresh().arg("schema"));
+    assert_eq!(code, 0, "{stderr}");
+    let listed: Vec<&str> = stdout.lines().collect();
+    let names: Vec<&str> = m2fresh::report::schema_names().collect();
+    assert_eq!(listed, names);
+    for name in names {
+        let (code, text, stderr) = crate::run(common::m2fresh().args(["schema", name]));
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(Some(text.as_str()), m2fresh::report::schema(name));
+        let schema: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: not JSON: {e}"));
+        if let Err(e) = jsonschema::draft202012::meta::validate(&schema) {
+            panic!(
+                "{name}.schema.json is not a valid draft 2020-12 schema: at `{}`: {e}",
+                e.instance_path()
+            );
+        }
+        jsonschema::draft202012::new(&schema)
+            .unwrap_or_else(|e| panic!("{name}.schema.json does not compile: {e}"));
+    }
+    let (code, doc) = run_json(common::m2fresh().args(["schema", "nothing"]));
+    assert_eq!(code, 2);
+    assert!(
+        doc["error"]["help"]
+            .as_str()
+            .is_some_and(|h| h.contains("check") && h.contains("stamp")),
+        "{doc}"
+    );
+}
+
+/// The schemas are strict: a document with a key too many, a key missing, or a value
+/// outside a vocabulary is rejected.
+#[test]
+#[should_panic(expected = "does not match its schema")]
+fn a_document_with_an_unknown_status_is_rejected() {
+    let (_, mut doc) = document(&["check", "xc-framework-model"]);
+    doc["modules"][0]["status"] = Value::from("stalish");
+    validated("check", &doc);
+}
+
+#[test]
+#[should_panic(expected = "does not match its schema")]
+fn a_document_with_an_unknown_key_is_rejected() {
+    let (_, mut doc) = document(&["plan", "xc-framework-model"]);
+    doc["install"][0]["extra"] = Value::from(1);
+    validated("plan", &doc);
+}
+
+/// Every document m2fresh prints or writes, produced at least once and validated against
+/// its schema: the REST story's service installed with Maven (the stamps, `install`, the
+/// no-op `install`, then `api` and `contract` on what was built), and the documents that
+/// need no build. Maven is required.
+#[test]
+fn every_document_is_produced_and_matches_its_schema() {
+    common::require_mvn();
+    let project = Project::copy_fixture("xuecheng-rest");
+    let repo = LocalRepo::new();
+    let mut seen = BTreeSet::new();
+    let mut json = |args: &[&str]| -> (i32, Value) {
+        let mut cmd = m2fresh_in(&project.root, &repo);
+        cmd.args(args);
+        let (code, doc) = run_json(&mut cmd);
+        seen.insert(document_name(&cmd, &doc));
+        (code, doc)
+    };
+    let service = "xc-service-manage-cms";
+    assert_eq!(json(&["graph", service]).0, 0);
+    assert_eq!(json(&["order"]).0, 0);
+    assert_eq!(json(&["check", service]).0, 1);
+    assert_eq!(json(&["plan", service]).0, 0);
+    assert_eq!(json(&["why", "xc-service-api", "--target", service]).0, 1);
+    let (code, installed) = json(&["install", service, "--offline", "-j", "1"]);
+    assert_eq!(code, 0, "{installed:#}");
+    assert!(
+        installed["modules"]
+            .as_array()
+            .is_some_and(|m| m.len() == 5 && m.iter().all(|m| m["result"] == "installed")),
+        "{installed:#}"
+    );
+    // Nothing to do: the install document still, with no module and no Maven.
+    let (code, nothing) = json(&["install", service, "--offline"]);
+    assert_eq!(code, 0, "{nothing:#}");
+    assert_eq!(nothing["modules"], serde_json::json!([]), "{nothing:#}");
+    assert_eq!(nothing["maven"], Value::Null, "{nothing:#}");
+    assert_eq!(nothing["interfaces"], serde_json::json!([]), "{nothing:#}");
+    assert_eq!(json(&["api", "xc-service-api"]).0, 0);
+    let (code, contract) = json(&["contract", service]);
+    assert_eq!(code, 0, "{contract:#}");
+    assert!(
+        contract["endpoints"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty()),
+        "{contract:#}"
+    );
+    // The portalview's own upstream is not installed here: the guard refuses (exit 1,
+    // an error document); with --allow-stale the image document lists what is not fresh.
+    let (code, refused) = json(&["image", "xc-service-portalview", "--engine", "docker"]);
+    assert_eq!(code, 1, "{refused:#}");
+    assert_eq!(refused["error"]["code"], "m2fresh::image::stale_upstream");
+    let (code, image) = json(&[
+        "image",
+        "xc-service-portalview",
+        "--engine",
+        "docker",
+        "--allow-stale",
+    ]);
+    assert_eq!(code, 0, "{image:#}");
+    assert!(
+        image["notFresh"].as_array().is_some_and(|m| !m.is_empty()),
+        "{image:#}"
+    );
+    assert_eq!(json(&["effective-pom", service]).0, 0);
+    assert_eq!(json(&["check", "xc-service-apj"]).0, 2);
+    let mut stamps = 0;
+    for entry in walkdir::WalkDir::new(repo.path()) {
+        let entry = entry.unwrap_or_else(|e| panic!("walk {}: {e}", repo.path().display()));
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".m2fresh.json")
+        {
+            let text = std::fs::read_to_string(entry.path())
+                .unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
+            let stamp: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
+            validated("stamp", &stamp);
+            stamps += 1;
+        }
+    }
+    assert_eq!(stamps, 5, "a stamp per installed module");
+    seen.insert("stamp");
+    // `image --verify` needs a registry: registry.rs validates its document.
+    seen.insert("image-verify");
+    let all: BTreeSet<&str> = m2fresh::report::schema_names().collect();
+    assert_eq!(seen, all, "every document with a schema was produced");
 }

@@ -148,6 +148,8 @@ fn the_example_deploy_tool_prints_the_clis_json() {
         .map(|l| serde_json::from_str(l).expect("one JSON document per line"))
         .collect();
     assert_eq!(docs.len(), 3, "{out}");
+    crate::validated("check", &docs[0]);
+    crate::validated("image", &docs[2]);
     assert_eq!(docs[0], check, "the check is the CLI's");
 
     let installed = &docs[1];

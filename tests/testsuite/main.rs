@@ -51,10 +51,90 @@ pub fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
     )
 }
 
-/// Runs a command that prints JSON on stdout and parses it.
+/// Runs a command that prints JSON on stdout, parses it and validates it against the
+/// schema of its document ([`document_name`]).
 pub fn run_json(cmd: &mut assert_cmd::Command) -> (i32, serde_json::Value) {
     let (code, stdout, stderr) = run(cmd.arg("--format").arg("json"));
-    let value = serde_json::from_str(&stdout)
+    let value: serde_json::Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}\nstderr:\n{stderr}"));
+    let name = document_name(cmd, &value);
+    validated(name, &value);
     (code, value)
+}
+
+/// Which document a command printed: `error` for a failure, else its subcommand's
+/// (`status` is `check`'s alias).
+pub fn document_name(cmd: &assert_cmd::Command, doc: &serde_json::Value) -> &'static str {
+    if doc.get("error").is_some() {
+        return "error";
+    }
+    // The global options that take a value (the value is not the subcommand).
+    const WITH_VALUE: &[&str] = &[
+        "-w",
+        "--workspace",
+        "-D",
+        "--define",
+        "-P",
+        "--activate-profiles",
+        "--local-repo",
+        "-s",
+        "--settings",
+        "--format",
+    ];
+    let all: Vec<String> = cmd
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut args = all.iter().cloned();
+    while let Some(arg) = args.next() {
+        if WITH_VALUE.contains(&arg.as_str()) {
+            args.next();
+        } else if !arg.starts_with('-') {
+            // `status` is `check`'s alias; `deploy` prints install's document.
+            // `image --verify` has a document of its own.
+            let name = match arg.as_str() {
+                "status" => "check",
+                "deploy" => "install",
+                "image" if all.iter().any(|a| a == "--verify") => "image-verify",
+                other => other,
+            };
+            return m2fresh::report::schema_names()
+                .find(|n| *n == name)
+                .unwrap_or_else(|| panic!("no JSON document for `{arg}`"));
+        }
+    }
+    panic!("no subcommand in {:?}", cmd.get_args().collect::<Vec<_>>())
+}
+
+/// Validates `doc` against the schema of document `name` (`m2fresh schema NAME`),
+/// panicking with each violation's JSON pointer and message; returns `doc`.
+pub fn validated<'a>(name: &str, doc: &'a serde_json::Value) -> &'a serde_json::Value {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static VALIDATORS: OnceLock<HashMap<&'static str, jsonschema::Validator>> = OnceLock::new();
+    let validators = VALIDATORS.get_or_init(|| {
+        m2fresh::report::schema_names()
+            .map(|n| {
+                let text = m2fresh::report::schema(n).unwrap_or_else(|| panic!("schema {n}"));
+                let schema: serde_json::Value =
+                    serde_json::from_str(text).unwrap_or_else(|e| panic!("schema {n}: {e}"));
+                let validator = jsonschema::draft202012::new(&schema)
+                    .unwrap_or_else(|e| panic!("schema {n} does not compile: {e}"));
+                (n, validator)
+            })
+            .collect()
+    });
+    let validator = validators
+        .get(name)
+        .unwrap_or_else(|| panic!("no schema for the `{name}` document"));
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("  at `{}`: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the `{name}` document does not match its schema (src/report/schemas/{name}.schema.json):\n{}\ndocument:\n{doc:#}",
+        errors.join("\n")
+    );
+    doc
 }
