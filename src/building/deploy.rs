@@ -203,6 +203,8 @@ fn download_many(
                     millis: install::millis(took),
                     log: done.stamp,
                     command: format!("GET {}", done.url),
+                    argv: Vec::new(),
+                    cwd: None,
                 });
             }
             Err(why) => notes.push(format!(

@@ -389,6 +389,13 @@ pub struct MavenInvocation {
 }
 
 impl MavenInvocation {
+    /// The program and its arguments, as they are executed (no shell).
+    pub fn argv(&self) -> Vec<String> {
+        std::iter::once(self.program.to_string_lossy().into_owned())
+            .chain(self.args.iter().cloned())
+            .collect()
+    }
+
     /// The command as a shell line, quoted so it can be pasted to reproduce.
     pub fn command_line(&self) -> String {
         let words = std::iter::once(self.program.to_string_lossy().into_owned())

@@ -195,8 +195,14 @@ pub struct InstalledModule {
     pub millis: u64,
     /// The Maven log.
     pub log: PathBuf,
-    /// The command that ran, for reproducing it.
+    /// The command that ran, as one shell line to paste (with its `cd` and any
+    /// environment assignments).
     pub command: String,
+    /// The same command as executed: the program and its arguments (empty when no
+    /// process ran for the module: downloaded, or not started).
+    pub argv: Vec<String>,
+    /// Its working directory (null when no process ran for the module).
+    pub cwd: Option<PathBuf>,
 }
 
 /// `m2fresh install --format json`.
@@ -861,6 +867,8 @@ fn install_per_module(run: &Run, mut notes: Vec<String>) -> Result<InstallReport
                 millis,
                 log: inv.map(|i| i.log.clone()).unwrap_or_default(),
                 command: inv.map(MavenInvocation::command_line).unwrap_or_default(),
+                argv: inv.map(MavenInvocation::argv).unwrap_or_default(),
+                cwd: inv.map(|i| i.cwd.clone()),
             }
         })
         .collect();

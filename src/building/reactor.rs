@@ -419,6 +419,8 @@ fn entry(
         millis,
         log: inv.log.clone(),
         command: command.to_string(),
+        argv: inv.argv(),
+        cwd: Some(inv.cwd.clone()),
     }
 }
 
