@@ -442,7 +442,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Order { targets } => run_order(g, &or_here(targets)),
         Command::Check { targets } => run_check(g, &or_here(targets)),
         Command::Plan { targets, trust } => run_plan(g, &or_here(targets), trust),
-        Command::Install { targets, install } => run_install(g, &or_here(targets), install),
+        Command::Install { targets, install } => {
+            run_install(g, &or_here(targets), install, &JsonOut::default())
+        }
         Command::Deploy { targets, install } => {
             cli::remote::run_deploy(g, &or_here(targets), install)
         }
@@ -463,6 +465,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     offline: *offline,
                     install: None,
                 },
+                &JsonOut::default(),
             ),
             (None, None) => Err(Error::usage(
                 "`image` needs a TARGET module (or --verify IMAGE)",
@@ -718,7 +721,7 @@ fn run_build(
         install: Some(install),
     };
     if dry_run {
-        return run_image(g, target, image, &mode);
+        return run_image(g, target, image, &mode, &JsonOut::default());
     }
     let (opts, _) = open_options(g).with_maven_args(&install.maven_args);
     let project = open_owned(g, &opts)?;
@@ -731,14 +734,90 @@ fn run_build(
         .map(|u| project.workspace.module(u).gav.to_string())
         .collect();
     drop(project);
+    // With JSON, one document for the whole build: the install's and the image's.
+    let out = if g.format == Format::Json {
+        JsonOut::keeping()
+    } else {
+        JsonOut::default()
+    };
+    let code = build_steps(g, target, image, install, &mode, &upstream, &out);
+    if g.format != Format::Json {
+        return code;
+    }
+    let code = match code {
+        Ok(code) => code,
+        // A failure after the install still comes with what the install did.
+        Err(e) => {
+            out.emit("error", &m2fresh::report::error_report(&e))?;
+            ExitCode::from(2)
+        }
+    };
+    print_json(&out.build_document())?;
+    Ok(code)
+}
+
+/// `build`'s two steps: install the upstream that is not fresh, then the image.
+fn build_steps(
+    g: &Global,
+    target: &str,
+    image: &ImageArgs,
+    install: &InstallArgs,
+    mode: &ImageMode,
+    upstream: &[String],
+    out: &JsonOut,
+) -> Result<ExitCode, Error> {
     // An empty list would mean "every module" to `install`.
     if !upstream.is_empty() {
-        let code = run_install(g, &upstream, install)?;
+        let code = run_install(g, upstream, install, out)?;
         if code != ExitCode::SUCCESS {
             return Ok(code);
         }
     }
-    run_image(g, target, image, &mode)
+    run_image(g, target, image, mode, out)
+}
+
+/// Where a command's JSON document goes: printed (one command, one document), or kept
+/// so that `build` prints its install and image documents as one.
+#[derive(Default)]
+struct JsonOut {
+    kept: Option<std::cell::RefCell<serde_json::Map<String, serde_json::Value>>>,
+}
+
+impl JsonOut {
+    /// Keeps the documents instead of printing them.
+    fn keeping() -> Self {
+        JsonOut {
+            kept: Some(Default::default()),
+        }
+    }
+
+    /// Prints `doc`, or keeps it under `key` (`install`, `image`, or `error` for an
+    /// error document, whose `error` object is kept).
+    fn emit(&self, key: &str, doc: &impl serde::Serialize) -> Result<(), Error> {
+        let Some(kept) = &self.kept else {
+            return print_json(doc);
+        };
+        let mut value = serde_json::to_value(doc)
+            .map_err(|e| Error::usage(format!("cannot render JSON: {e}"), None))?;
+        if key == "error" {
+            value = value["error"].take();
+        }
+        kept.borrow_mut().insert(key.to_string(), value);
+        Ok(())
+    }
+
+    /// `build`'s one document: `{"schema":1,"install","image","error"}`, each null when
+    /// that part did not happen.
+    fn build_document(self) -> serde_json::Value {
+        let kept = self.kept.map(|k| k.into_inner()).unwrap_or_default();
+        let part = |key: &str| kept.get(key).cloned().unwrap_or(serde_json::Value::Null);
+        serde_json::json!({
+            "schema": m2fresh::report::SCHEMA,
+            "install": part("install"),
+            "image": part("image"),
+            "error": part("error"),
+        })
+    }
 }
 
 /// How `image` or `build` runs the image steps.
@@ -753,6 +832,7 @@ fn run_image(
     target: &str,
     args: &ImageArgs,
     mode: &ImageMode,
+    out: &JsonOut,
 ) -> Result<ExitCode, Error> {
     let install = mode.install;
     let maven_args = install.map_or(&[][..], |i| &i.maven_args[..]);
@@ -793,7 +873,7 @@ fn run_image(
         // The motivating bug, refused in every mode: exit 1, as a stale `check` is.
         Err(Error::Image(e @ ImageError::StaleUpstream { .. })) => {
             if g.format == Format::Json {
-                print_json(&m2fresh::report::error_report(&e))?;
+                out.emit("error", &m2fresh::report::error_report(&e))?;
             } else {
                 say!(
                     "error: the image would be built with upstream artifacts that are not fresh; \
@@ -809,7 +889,7 @@ fn run_image(
             | ImageError::LogWrite { .. }),
         )) => {
             if g.format == Format::Json {
-                print_json(&m2fresh::report::error_report(&e))?;
+                out.emit("error", &m2fresh::report::error_report(&e))?;
             } else {
                 say_diagnostic(miette::Report::new(e));
             }
@@ -818,7 +898,7 @@ fn run_image(
         Err(e) => return Err(e),
     };
     match g.format {
-        Format::Json => print_json(&job)?,
+        Format::Json => out.emit("image", &job)?,
         Format::Text => {
             say_image_outcome(&job);
             if !job.built {
@@ -923,7 +1003,12 @@ fn render_verify(report: &m2fresh::project::VerifyReport) -> String {
     out
 }
 
-fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<ExitCode, Error> {
+fn run_install(
+    g: &Global,
+    targets: &[String],
+    args: &InstallArgs,
+    out: &JsonOut,
+) -> Result<ExitCode, Error> {
     // Maven must build the model m2fresh stamps: the `-D` and `-P` after `--` model the
     // workspace, and reach Maven as the model's parameters.
     let (opts, maven_args) = open_options(g).with_maven_args(&args.maven_args);
@@ -946,7 +1031,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
         if g.format == Format::Json {
             // The install document, as for any install: no modules, no Maven.
             let nothing = m2fresh::building::install::InstallReport::nothing_to_do(project);
-            print_json(&install_document(&nothing, &[])?)?;
+            out.emit("install", &install_document(&nothing, &[])?)?;
         } else {
             print(&format!(
                 "nothing to install: {} fresh\n",
@@ -985,7 +1070,7 @@ fn run_install(g: &Global, targets: &[String], args: &InstallArgs) -> Result<Exi
     let result = result?;
     let interfaces = m2fresh::api::impact::report(project, &kept, &result);
     match g.format {
-        Format::Json => print_json(&install_document(&result, &interfaces)?)?,
+        Format::Json => out.emit("install", &install_document(&result, &interfaces)?)?,
         // The summary is the command's answer: standard output, as `check`'s.
         _ => print(&format!(
             "{}{}",

@@ -21,6 +21,7 @@ pub const SCHEMA: u32 = 1;
 /// repository. The files are in `src/report/schemas/`; `m2fresh schema NAME` prints one.
 const SCHEMAS: &[(&str, &str)] = &[
     ("api", include_str!("report/schemas/api.schema.json")),
+    ("build", include_str!("report/schemas/build.schema.json")),
     ("check", include_str!("report/schemas/check.schema.json")),
     (
         "contract",

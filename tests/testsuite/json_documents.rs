@@ -380,6 +380,26 @@ fn every_document_is_produced_and_matches_its_schema() {
     );
     assert_eq!(json(&["effective-pom", service]).0, 0);
     assert_eq!(json(&["check", "xc-service-apj"]).0, 2);
+    // `build`: one document, the install's and the image's. Maven that fails at once
+    // stops it after the install.
+    let (code, build) = json(&[
+        "build",
+        "xc-service-portalview",
+        "--engine",
+        "docker",
+        "--mvn",
+        "/bin/false",
+        "-j",
+        "1",
+    ]);
+    assert_eq!(code, 1, "{build:#}");
+    assert!(
+        build["install"]["modules"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m["result"] == "failed")),
+        "{build:#}"
+    );
+    assert_eq!(build["image"], Value::Null, "{build:#}");
     let mut stamps = 0;
     for entry in walkdir::WalkDir::new(repo.path()) {
         let entry = entry.unwrap_or_else(|e| panic!("walk {}: {e}", repo.path().display()));
