@@ -578,7 +578,7 @@ fn run_plan(g: &Global, targets: &[String], trust: &Trust) -> Result<ExitCode, E
         },
     );
     match g.format {
-        Format::Json => print_json(&plan)?,
+        Format::Json => print_json(&with_findings(&plan, &report.findings)?)?,
         Format::Text => print(&render::render_plan_text(&plan))?,
         other => return Err(no_format("plan", other)),
     }
@@ -595,7 +595,10 @@ fn run_why(g: &Global, module: &str, target: Option<&str>) -> Result<ExitCode, E
         None => project.why(module, target)?,
     };
     match g.format {
-        Format::Json => print_json(&report)?,
+        Format::Json => {
+            let findings = m2fresh::maven::findings::for_modules(&project.workspace, &[module]);
+            print_json(&with_findings(&report, &findings)?)?
+        }
         Format::Text => print(&render::render_why_text(&report))?,
         other => return Err(no_format("why", other)),
     }
@@ -898,7 +901,11 @@ fn run_image(
         Err(e) => return Err(e),
     };
     match g.format {
-        Format::Json => out.emit("image", &job)?,
+        Format::Json => {
+            let upstream = project.graph.upstream(&[id]);
+            let findings = m2fresh::maven::findings::for_modules(&project.workspace, &upstream);
+            out.emit("image", &with_findings(&job, &findings)?)?
+        }
         Format::Text => {
             say_image_outcome(&job);
             if !job.built {
@@ -1031,7 +1038,10 @@ fn run_install(
         if g.format == Format::Json {
             // The install document, as for any install: no modules, no Maven.
             let nothing = m2fresh::building::install::InstallReport::nothing_to_do(project);
-            out.emit("install", &install_document(&nothing, &[])?)?;
+            out.emit(
+                "install",
+                &install_document(&nothing, &[], &report.findings)?,
+            )?;
         } else {
             print(&format!(
                 "nothing to install: {} fresh\n",
@@ -1070,7 +1080,10 @@ fn run_install(
     let result = result?;
     let interfaces = m2fresh::api::impact::report(project, &kept, &result);
     match g.format {
-        Format::Json => out.emit("install", &install_document(&result, &interfaces)?)?,
+        Format::Json => out.emit(
+            "install",
+            &install_document(&result, &interfaces, &report.findings)?,
+        )?,
         // The summary is the command's answer: standard output, as `check`'s.
         _ => print(&format!(
             "{}{}",
@@ -1099,17 +1112,36 @@ fn install_options(args: &InstallArgs, maven_args: Vec<String>) -> InstallOption
     opts
 }
 
-/// `install`'s JSON document: the report with the interface changes under `interfaces`.
+/// `install`'s JSON document: the report with the interface changes under `interfaces`
+/// and the workspace's findings about the modules it concerns under `findings`.
 fn install_document(
     report: &m2fresh::building::install::InstallReport,
     interfaces: &[m2fresh::api::impact::ModuleInterface],
+    findings: &[m2fresh::error::Finding],
 ) -> Result<serde_json::Value, Error> {
     let json = |e: serde_json::Error| Error::usage(format!("cannot render JSON: {e}"), None);
-    let mut doc = serde_json::to_value(report).map_err(json)?;
+    let mut doc = with_findings(report, findings)?;
     if let Some(map) = doc.as_object_mut() {
         map.insert(
             "interfaces".into(),
             serde_json::to_value(interfaces).map_err(json)?,
+        );
+    }
+    Ok(doc)
+}
+
+/// A document with the findings that concern its modules under `findings`: every JSON
+/// document carries its warnings, as `check`'s does.
+fn with_findings(
+    doc: &impl serde::Serialize,
+    findings: &[m2fresh::error::Finding],
+) -> Result<serde_json::Value, Error> {
+    let json = |e: serde_json::Error| Error::usage(format!("cannot render JSON: {e}"), None);
+    let mut doc = serde_json::to_value(doc).map_err(json)?;
+    if let Some(map) = doc.as_object_mut() {
+        map.insert(
+            "findings".into(),
+            serde_json::to_value(findings).map_err(json)?,
         );
     }
     Ok(doc)
