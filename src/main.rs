@@ -901,11 +901,7 @@ fn run_image(
         Err(e) => return Err(e),
     };
     match g.format {
-        Format::Json => {
-            let upstream = project.graph.upstream(&[id]);
-            let findings = m2fresh::maven::findings::for_modules(&project.workspace, &upstream);
-            out.emit("image", &with_findings(&job, &findings)?)?
-        }
+        Format::Json => out.emit("image", &job)?,
         Format::Text => {
             say_image_outcome(&job);
             if !job.built {

@@ -527,11 +527,14 @@ pub struct ImageJob {
     pub recorded: Option<LedgerState>,
     /// What the registry said.
     pub registry: RegistryGuard,
+    /// The workspace's findings about the target and its upstream, grouped by cause.
+    pub findings: Vec<crate::error::Finding>,
 }
 
 /// JSON (schema 1): the plan's fields (see [`ImagePlan`]) and `"target"`, `"notFresh"`
 /// (`[{"id","status","summary"}]`), `"built"`, `"recorded"` (`"planned"`, `"built"` or
-/// null) and `"registry"` (`{"tag":"not-asked"|"absent"|"same"|"replaced"|"unreachable",…}`).
+/// null), `"registry"` (`{"tag":"not-asked"|"absent"|"same"|"replaced"|"unreachable",…}`)
+/// and `"findings"` (about the target and its upstream, as in `check`).
 impl Serialize for ImageJob {
     fn serialize<S: serde::Serializer>(
         &self,
@@ -553,6 +556,7 @@ impl Serialize for ImageJob {
             built: bool,
             recorded: Option<LedgerState>,
             registry: &'a RegistryGuard,
+            findings: &'a [crate::error::Finding],
         }
         Json {
             plan: &self.plan,
@@ -569,6 +573,7 @@ impl Serialize for ImageJob {
             built: self.built,
             recorded: self.recorded,
             registry: &self.registry,
+            findings: &self.findings,
         }
         .serialize(serializer)
     }
@@ -700,6 +705,7 @@ impl Project {
         // In a scan, a POM left out as unreadable is the error it is when the target needs it.
         self.workspace.check_skipped(&closure)?;
         let (report, fingerprints) = self.check_for_build(&closure, &request.maven_args)?;
+        let findings = report.findings;
         let not_fresh = report
             .modules
             .into_iter()
@@ -742,6 +748,7 @@ impl Project {
             built: false,
             recorded: None,
             registry: RegistryGuard::NotAsked,
+            findings,
         })
     }
 
