@@ -578,7 +578,7 @@ fn run_plan(g: &Global, targets: &[String], trust: &Trust) -> Result<ExitCode, E
         },
     );
     match g.format {
-        Format::Json => print_json(&with_findings(&plan, &report.findings)?)?,
+        Format::Json => print_json(&plan)?,
         Format::Text => print(&render::render_plan_text(&plan))?,
         other => return Err(no_format("plan", other)),
     }
@@ -595,10 +595,7 @@ fn run_why(g: &Global, module: &str, target: Option<&str>) -> Result<ExitCode, E
         None => project.why(module, target)?,
     };
     match g.format {
-        Format::Json => {
-            let findings = m2fresh::maven::findings::for_modules(&project.workspace, &[module]);
-            print_json(&with_findings(&report, &findings)?)?
-        }
+        Format::Json => print_json(&report)?,
         Format::Text => print(&render::render_why_text(&report))?,
         other => return Err(no_format("why", other)),
     }
@@ -1116,25 +1113,12 @@ fn install_document(
     findings: &[m2fresh::error::Finding],
 ) -> Result<serde_json::Value, Error> {
     let json = |e: serde_json::Error| Error::usage(format!("cannot render JSON: {e}"), None);
-    let mut doc = with_findings(report, findings)?;
+    let mut doc = serde_json::to_value(report).map_err(json)?;
     if let Some(map) = doc.as_object_mut() {
         map.insert(
             "interfaces".into(),
             serde_json::to_value(interfaces).map_err(json)?,
         );
-    }
-    Ok(doc)
-}
-
-/// A document with the findings that concern its modules under `findings`: every JSON
-/// document carries its warnings, as `check`'s does.
-fn with_findings(
-    doc: &impl serde::Serialize,
-    findings: &[m2fresh::error::Finding],
-) -> Result<serde_json::Value, Error> {
-    let json = |e: serde_json::Error| Error::usage(format!("cannot render JSON: {e}"), None);
-    let mut doc = serde_json::to_value(doc).map_err(json)?;
-    if let Some(map) = doc.as_object_mut() {
         map.insert(
             "findings".into(),
             serde_json::to_value(findings).map_err(json)?,

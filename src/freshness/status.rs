@@ -172,6 +172,23 @@ pub struct RepositoryInfo {
 }
 
 impl ModuleStatus {
+    /// `m` with its fingerprint and no artifact: missing until evidence says otherwise.
+    pub(crate) fn missing(m: &Module, fp: &ModuleFingerprint) -> ModuleStatus {
+        ModuleStatus {
+            module: m.id,
+            id: m.key(),
+            version: m.gav.version.clone(),
+            packaging: m.packaging.clone(),
+            status: Status::Missing,
+            artifact: None,
+            fingerprint: fp.fingerprint.clone(),
+            evidence: Vec::new(),
+            installed: None,
+            stamp: None,
+            deployed: None,
+        }
+    }
+
     /// One line of evidence for `check`'s table.
     pub fn summary(&self) -> String {
         match self.status {
@@ -371,19 +388,7 @@ fn module_status(
     fp: &ModuleFingerprint,
 ) -> Result<ModuleStatus> {
     let artifact = artifact_path(repo, &m.gav, &m.packaging);
-    let mut status = ModuleStatus {
-        module: m.id,
-        id: m.key(),
-        version: m.gav.version.clone(),
-        packaging: m.packaging.clone(),
-        status: Status::Missing,
-        artifact: None,
-        fingerprint: fp.fingerprint.clone(),
-        evidence: Vec::new(),
-        installed: None,
-        stamp: None,
-        deployed: None,
-    };
+    let mut status = ModuleStatus::missing(m, fp);
     if !is_installed(&artifact)? {
         return Ok(status);
     }
@@ -787,6 +792,8 @@ pub struct WhyReport {
     pub path: Vec<PathStep>,
     /// The module's status with all its evidence.
     pub module: ModuleStatus,
+    /// The workspace's findings about the module, grouped by cause.
+    pub findings: Vec<crate::error::Finding>,
 }
 
 /// Explains one module: the path from the target to it, and its status with evidence.
@@ -836,6 +843,7 @@ pub fn why(
         target: target.map(|t| ws.module(t).key()),
         path,
         module: status,
+        findings: report.findings,
     })
 }
 

@@ -234,19 +234,7 @@ fn module_status(
             Some(format!("fix the coordinates in {}", m.rel_pom)),
         ));
     }
-    let mut status = ModuleStatus {
-        module: m.id,
-        id: m.key(),
-        version: m.gav.version.clone(),
-        packaging: m.packaging.clone(),
-        status: Status::Missing,
-        artifact: None,
-        fingerprint: fp.fingerprint.clone(),
-        evidence: Vec::new(),
-        installed: None,
-        stamp: None,
-        deployed: None,
-    };
+    let mut status = ModuleStatus::missing(m, fp);
     let Some(build) = deployed_build(client, repo, m)? else {
         status.deployed = Some(DeployedInfo {
             repository: repo.id.clone(),

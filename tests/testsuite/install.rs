@@ -6,7 +6,8 @@ use crate::{m2fresh_in, run, run_json};
 use serde_json::Value;
 use std::io::Read;
 
-fn results(report: &Value) -> Vec<(String, String)> {
+/// Each module of an install document with its result, `com.xuecheng:` left out.
+pub(crate) fn results(report: &Value) -> Vec<(String, String)> {
     report["modules"]
         .as_array()
         .expect("modules")

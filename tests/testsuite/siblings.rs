@@ -5,6 +5,7 @@
 
 use crate::common::{LocalRepo, Project};
 use crate::freshness::check;
+use crate::install::results;
 use crate::{m2fresh_in, run_json};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -20,24 +21,6 @@ const XUECHENG: [(&str, &str); 6] = [
     ("xc-service-api", "jar"),
     ("xc-service-portalview", "jar"),
 ];
-
-fn results(report: &Value) -> Vec<(String, String)> {
-    report["modules"]
-        .as_array()
-        .expect("modules")
-        .iter()
-        .map(|m| {
-            (
-                m["id"]
-                    .as_str()
-                    .unwrap_or("")
-                    .trim_start_matches("com.xuecheng:")
-                    .to_string(),
-                m["result"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
-}
 
 fn notes(report: &Value) -> Vec<String> {
     report["notes"]

@@ -69,6 +69,8 @@ pub struct Plan {
     pub install: Vec<PlannedModule>,
     /// The modules of the closure that are fresh (ids).
     pub fresh: Vec<String>,
+    /// The check's findings about these modules ([`CheckReport::findings`]).
+    pub findings: Vec<crate::error::Finding>,
     #[serde(skip)]
     waits: HashMap<ModuleId, Vec<ModuleId>>,
 }
@@ -204,6 +206,7 @@ pub fn plan(ws: &Workspace, graph: &ReactorGraph, report: &CheckReport, opts: Pl
         remote: report.remote.clone(),
         install,
         fresh,
+        findings: report.findings.clone(),
         waits,
     }
 }
