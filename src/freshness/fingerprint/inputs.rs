@@ -37,25 +37,51 @@ const VCS_DIRS: &[&str] = &[".git", ".svn", ".hg", ".bzr", "CVS", "_darcs"];
 pub struct Layout {
     /// The top of the checkout: paths outside it are not read.
     pub checkout: PathBuf,
-    /// Every module's build directory.
+    /// Every module's build directory, sorted (see [`below`]).
     build_dirs: Vec<PathBuf>,
-    /// Every module's directory.
+    /// Every module's directory, sorted.
     module_dirs: Vec<PathBuf>,
 }
 
 impl Layout {
     /// The layout of `ws`.
     pub fn of(ws: &Workspace) -> Layout {
+        let mut build_dirs: Vec<PathBuf> = ws
+            .modules
+            .iter()
+            .filter_map(|o| text(&o.effective.build.directory).map(PathBuf::from))
+            .collect();
+        let mut module_dirs: Vec<PathBuf> = ws.modules.iter().map(|o| o.dir.clone()).collect();
+        build_dirs.sort();
+        build_dirs.dedup();
+        module_dirs.sort();
+        module_dirs.dedup();
         Layout {
             checkout: checkout_root(ws),
-            build_dirs: ws
-                .modules
-                .iter()
-                .filter_map(|o| text(&o.effective.build.directory).map(PathBuf::from))
-                .collect(),
-            module_dirs: ws.modules.iter().map(|o| o.dir.clone()).collect(),
+            build_dirs,
+            module_dirs,
         }
     }
+
+    /// Whether `path` is in (or is) a module's build directory: a lookup per ancestor,
+    /// not a comparison per module (a configuration holds dozens of values, a workspace
+    /// hundreds of modules).
+    fn in_build_dir(&self, path: &Path) -> bool {
+        path.ancestors().any(|a| {
+            self.build_dirs
+                .binary_search_by(|b| b.as_path().cmp(a))
+                .is_ok()
+        })
+    }
+}
+
+/// The paths of `sorted` at or below `dir`. `Path`'s order compares component by
+/// component, so the paths that start with `dir` follow each other from `dir` on.
+fn below<'a>(sorted: &'a [PathBuf], dir: &'a Path) -> impl Iterator<Item = &'a PathBuf> + 'a {
+    let start = sorted.partition_point(|p| p.as_path() < dir);
+    sorted[start..]
+        .iter()
+        .take_while(move |p| p.starts_with(dir))
 }
 
 /// The roots of a module's inputs, as paths relative to its directory (or absolute).
@@ -183,23 +209,20 @@ fn outputs_and_tests(layout: &Layout, m: &Module, dir: &Path) -> Vec<String> {
         .chain(&["node_modules"])
         .map(|d| format!("**/{d}/**"))
         .collect();
-    let mut below = |path: &Path| {
+    let mut exclude = |path: &Path| {
         if let Ok(rel) = path.strip_prefix(dir) {
             let rel = rel.to_string_lossy().replace('\\', "/");
-            if rel.is_empty() {
-                return false;
+            if !rel.is_empty() {
+                out.push(format!("{rel}/**"));
             }
-            out.push(format!("{rel}/**"));
-            return true;
         }
-        false
     };
-    below(&m.dir.join("src/test"));
-    for build in &layout.build_dirs {
-        below(build);
+    exclude(&m.dir.join("src/test"));
+    for build in below(&layout.build_dirs, dir) {
+        exclude(build);
     }
-    for other in layout.module_dirs.iter().filter(|d| **d != m.dir) {
-        below(other);
+    for other in below(&layout.module_dirs, dir).filter(|d| **d != m.dir) {
+        exclude(other);
     }
     out
 }
@@ -222,9 +245,7 @@ fn configured_paths(layout: &Layout, m: &Module) -> Vec<Root> {
         let Some(path) = as_path(&m.dir, value) else {
             continue;
         };
-        if !path.starts_with(&layout.checkout)
-            || layout.build_dirs.iter().any(|b| path.starts_with(b))
-        {
+        if !path.starts_with(&layout.checkout) || layout.in_build_dir(&path) {
             continue;
         }
         if path
@@ -325,4 +346,33 @@ fn git_state(path: &Path) -> Vec<Root> {
         });
     }
     roots
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn below_finds_every_path_under_a_directory_in_a_sorted_list() {
+        let mut paths: Vec<PathBuf> = [
+            "/w/b-x",
+            "/w/b/c/target",
+            "/w/bc",
+            "/w/b",
+            "/w/a/b",
+            "/w/b/c",
+            "/w/b.d/x",
+            "/w/b/z/target",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        paths.sort();
+        let found: Vec<&str> = below(&paths, Path::new("/w/b"))
+            .map(|p| p.to_str().unwrap_or_default())
+            .collect();
+        assert_eq!(found, ["/w/b", "/w/b/c", "/w/b/c/target", "/w/b/z/target"]);
+        assert_eq!(below(&paths, Path::new("/v")).count(), 0);
+        assert_eq!(below(&paths, Path::new("/")).count(), paths.len());
+    }
 }
