@@ -1222,17 +1222,20 @@ fn import_boms(
         loader,
         by_gav,
         resolved: HashMap::new(),
+        by_list: HashMap::new(),
         repository: HashMap::new(),
-        findings,
     };
     let ids: Vec<ModuleId> = modules.iter().map(|m| m.id).collect();
     for id in ids {
         imports.resolve(modules, id, &mut Vec::new())?;
     }
     for m in modules.iter_mut() {
-        if let Some(dm) = imports.resolved.remove(&m.id) {
-            m.effective.dependency_management = Arc::new(dm);
-            loader.intern_management(&mut m.effective.dependency_management);
+        if let Some(resolved) = imports.resolved.remove(&m.id) {
+            m.effective.dependency_management = resolved.managed.clone();
+            m.imports = resolved.edges.clone();
+            for (gav, loc) in &resolved.unresolved {
+                findings.push(unresolved_import(loader, m, gav, loc));
+            }
         }
     }
     Ok(())
@@ -1242,28 +1245,61 @@ fn is_import(d: &Dependency) -> bool {
     text(&d.scope) == Some("import") && text(&d.type_).unwrap_or("jar") == "pom"
 }
 
+/// A BOM import that neither the workspace nor the local repository can satisfy.
+fn unresolved_import(loader: &Loader, m: &Module, gav: &Gav, loc: &Loc) -> Finding {
+    Finding::warning(
+        &loader.sources(),
+        FindingKind::UnresolvedImport,
+        Some(m.key()),
+        format!(
+            "the imported BOM {gav} is neither in the workspace nor in the local \
+             repository; the versions it manages are unknown"
+        ),
+        Some(loc),
+    )
+    .with_help(format!(
+        "Maven downloads it from the repositories when it builds; to get it \
+         now: `mvn dependency:get -Dartifact={}:{}:{}:pom`; if it is a project \
+         of yours, include it in the workspace",
+        gav.group_id, gav.artifact_id, gav.version
+    ))
+}
+
+/// What the import of BOMs makes of one `dependencyManagement` list.
+struct Resolved {
+    /// The list with the imported entries in place of the imports (interned).
+    managed: Arc<Vec<Dependency>>,
+    /// The workspace BOMs imported, with the declaration.
+    edges: Vec<(Gav, Loc)>,
+    /// The imports found nowhere, with the declaration.
+    unresolved: Vec<(Gav, Loc)>,
+}
+
 /// The state of one import pass: each module's and each repository BOM's resulting
 /// `dependencyManagement`, computed once. Every module usually inherits the same imports
 /// from the root, and a BOM such as `spring-boot-dependencies` imports dozens more, so
-/// building them per module would dominate the load time.
+/// building them per module would dominate the load time: a list that modules share
+/// (the loader interns equal lists) is resolved once for all of them.
 struct Imports<'a> {
     loader: &'a Loader,
     by_gav: &'a HashMap<Gav, ModuleId>,
-    resolved: HashMap<ModuleId, Vec<Dependency>>,
+    resolved: HashMap<ModuleId, Arc<Resolved>>,
+    /// By the address of the list resolved; the modules hold each list for the whole
+    /// pass, so an address names one list.
+    by_list: HashMap<usize, Arc<Resolved>>,
     /// Repository BOMs by coordinates; `None` when the local repository lacks one.
-    repository: HashMap<Gav, Option<Vec<Dependency>>>,
-    findings: &'a mut Vec<Finding>,
+    repository: HashMap<Gav, Option<Arc<Vec<Dependency>>>>,
 }
 
 impl Imports<'_> {
     fn resolve(
         &mut self,
-        modules: &mut [Module],
+        modules: &[Module],
         id: ModuleId,
         visiting: &mut Vec<ModuleId>,
-    ) -> Result<Vec<Dependency>> {
-        if let Some(dm) = self.resolved.get(&id) {
-            return Ok(dm.clone());
+    ) -> Result<Arc<Resolved>> {
+        if let Some(done) = self.resolved.get(&id) {
+            return Ok(done.clone());
         }
         if visiting.contains(&id) {
             let names: Vec<String> = visiting
@@ -1281,58 +1317,52 @@ impl Imports<'_> {
             )
             .into());
         }
+        let list = &modules[id.0].effective.dependency_management;
+        let address = Arc::as_ptr(list) as usize;
+        if let Some(done) = self.by_list.get(&address) {
+            let done = done.clone();
+            self.resolved.insert(id, done.clone());
+            return Ok(done);
+        }
         visiting.push(id);
-        let (imports, mut dm): (Vec<Dependency>, Vec<Dependency>) = modules[id.0]
-            .effective
-            .dependency_management
-            .iter()
-            .cloned()
-            .partition(is_import);
+        let (imports, own): (Vec<&Dependency>, Vec<&Dependency>) =
+            list.iter().partition(|d| is_import(d));
+        let mut dm: Vec<Dependency> = own.into_iter().cloned().collect();
         let mut keys: HashSet<String> = dm.iter().map(Dependency::management_key).collect();
-        let mut import_edges = Vec::new();
+        let (mut edges, mut unresolved) = (Vec::new(), Vec::new());
         for imp in imports {
-            let gav = import_gav(&imp);
+            let gav = import_gav(imp);
             let managed = if let Some(&bom) = self.by_gav.get(&gav) {
-                import_edges.push((gav.clone(), imp.loc.clone()));
-                self.resolve(modules, bom, visiting)?
+                edges.push((gav.clone(), imp.loc.clone()));
+                self.resolve(modules, bom, visiting)?.managed.clone()
             } else if let Some(dm) = self.repository_bom(&gav, 0)? {
                 dm
             } else {
-                self.findings.push(
-                    Finding::warning(
-                        &self.loader.sources(),
-                        FindingKind::UnresolvedImport,
-                        Some(modules[id.0].key()),
-                        format!(
-                            "the imported BOM {gav} is neither in the workspace nor in the local \
-                             repository; the versions it manages are unknown"
-                        ),
-                        Some(&imp.loc),
-                    )
-                    .with_help(format!(
-                        "Maven downloads it from the repositories when it builds; to get it \
-                         now: `mvn dependency:get -Dartifact={}:{}:{}:pom`; if it is a project \
-                         of yours, include it in the workspace",
-                        gav.group_id, gav.artifact_id, gav.version
-                    )),
-                );
-                Vec::new()
+                unresolved.push((gav, imp.loc.clone()));
+                continue;
             };
-            for d in managed {
+            for d in managed.iter() {
                 if keys.insert(d.management_key()) {
-                    dm.push(d);
+                    dm.push(d.clone());
                 }
             }
         }
         visiting.pop();
-        modules[id.0].imports = import_edges;
-        self.resolved.insert(id, dm.clone());
-        Ok(dm)
+        let mut managed = Arc::new(dm);
+        self.loader.intern_management(&mut managed);
+        let done = Arc::new(Resolved {
+            managed,
+            edges,
+            unresolved,
+        });
+        self.by_list.insert(address, done.clone());
+        self.resolved.insert(id, done.clone());
+        Ok(done)
     }
 
     /// A BOM from the local repository: its effective `dependencyManagement` (its own
     /// imports from the repository included, up to a sane depth).
-    fn repository_bom(&mut self, gav: &Gav, depth: usize) -> Result<Option<Vec<Dependency>>> {
+    fn repository_bom(&mut self, gav: &Gav, depth: usize) -> Result<Option<Arc<Vec<Dependency>>>> {
         if let Some(dm) = self.repository.get(gav) {
             return Ok(dm.clone());
         }
@@ -1358,15 +1388,16 @@ impl Imports<'_> {
         let mut keys = HashSet::new();
         dm.retain(|d| keys.insert(d.management_key()));
         for n in nested {
-            for d in self
-                .repository_bom(&import_gav(&n), depth + 1)?
-                .unwrap_or_default()
-            {
+            let Some(nested) = self.repository_bom(&import_gav(&n), depth + 1)? else {
+                continue;
+            };
+            for d in nested.iter() {
                 if keys.insert(d.management_key()) {
-                    dm.push(d);
+                    dm.push(d.clone());
                 }
             }
         }
+        let dm = Arc::new(dm);
         self.repository.insert(gav.clone(), Some(dm.clone()));
         Ok(Some(dm))
     }
