@@ -23,6 +23,7 @@ use crate::maven::workspace::{Module, Workspace};
 use crate::maven::xml::{self, Element};
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The model-base fields a profile brings into a model.
 const PROFILE_FIELDS: &[&str] = &[
@@ -56,70 +57,42 @@ pub struct Inputs<'a> {
     /// Each POM's tree as read, shared between the modules that inherit from it.
     pub read_cache:
         &'a std::sync::Mutex<std::collections::HashMap<SourceId, std::sync::Arc<ReadPom>>>,
+    /// The inherited lineages above modules, shared between the modules below them.
+    pub inherited: &'a InheritedCache,
     /// The build's start time for `${maven.build.timestamp}`; `None` keeps the expression
     /// as written (what the fingerprint wants: the same model on every run).
     pub timestamp: Option<std::time::SystemTime>,
 }
 
+/// The parents' part of models, shared: the lineage above a module (its parents, each
+/// with the profiles active for it, then the super POM) inherited top-down, by that
+/// lineage. Modules of one parent share it, so each merges one parent, not the chain.
+pub type InheritedCache = std::sync::Mutex<std::collections::HashMap<Lineage, Arc<Node>>>;
+
+/// A lineage above a module: each parent POM with the indices of its active profiles.
+pub type Lineage = Vec<(SourceId, Vec<usize>)>;
+
 /// Builds the full effective model of `module` (not yet rendered). Notes (an unknown
 /// packaging) go to `notes`.
 pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> Result<Node> {
     let ws = inputs.workspace;
-    let mut members = Vec::with_capacity(module.lineage_poms.len() + 1);
-    // The path adjustment of each member below its parent (one fewer than the members).
-    let mut adjustments = Vec::with_capacity(module.lineage_poms.len());
-    for (i, raw) in module.lineage_poms.iter().enumerate() {
-        let cached = inputs
-            .read_cache
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&raw.source).cloned());
-        let read = match cached {
-            Some(read) => read,
-            None => {
-                let read = std::sync::Arc::new(ReadPom::new(read_pom(&ws.sources, raw.source)?));
-                if let Ok(mut c) = inputs.read_cache.lock() {
-                    c.insert(raw.source, read.clone());
-                }
-                read
-            }
-        };
-        // A parent's modules are not inherited: its copy leaves them out (a root POM
-        // listing ten thousand modules would otherwise be copied for each of them); the
-        // path adjustment of URLs that they give is looked up in the read POM's table.
-        let mut node = if i == 0 {
-            read.tree.clone()
-        } else {
-            without_modules(&read.tree)
-        };
-        let active = module
-            .lineage_profiles
-            .get(i)
-            .map_or(&[][..], Vec::as_slice);
-        if let Some(child) = members.last() {
-            let child: &Node = child;
-            adjustments.push(read.modules.adjustment(child, active));
+    let mut model = match module.lineage_poms.first() {
+        Some(raw) => {
+            let read = read_member(inputs, raw.source, false)?;
+            let mut leaf = member(inputs, module, 0, &read);
+            let parent = inherited(inputs, module)?;
+            // The project's path adjustment below its parent (none below the super POM).
+            let adjustment = match module.lineage_poms.get(1) {
+                Some(up) => read_member(inputs, up.source, true)?
+                    .modules
+                    .adjustment(&leaf, active(module, 1)),
+                None => String::new(),
+            };
+            inherit(&mut leaf, &parent, adjustment);
+            leaf
         }
-        merge::merge_duplicates(&mut node);
-        if i == 0 {
-            interpolate_file_activations(&mut node, &module.dir, ws);
-        }
-        inject_profiles(&mut node, active);
-        if i == 0 {
-            for &j in &module.external_profiles {
-                if let Some(profile) = settings_profile(ws, j) {
-                    inject_profile(&mut node, &profile);
-                }
-            }
-        }
-        members.push(node);
-    }
-    let mut super_pom = inputs.super_pom.clone();
-    inject_profiles(&mut super_pom, inputs.super_profiles);
-    members.push(super_pom);
-    // The super POM lists no modules.
-    adjustments.push(String::new());
-    let mut model = assemble(members, adjustments);
+        None => super_member(inputs),
+    };
 
     if let Some(at) = inputs.timestamp {
         let format = model.text_at("properties/maven.build.timestamp.format");
@@ -309,21 +282,128 @@ fn assemble(mut members: Vec<Node>, mut adjustments: Vec<String>) -> Node {
         let Some(child) = members.last_mut() else {
             return parent;
         };
-        let artifact_id = child.text_at("artifactId").unwrap_or("").to_string();
-        let directory = child
-            .child("properties")
-            .and_then(|p| p.child("project.directory"))
-            .and_then(|d| d.text.clone())
-            .unwrap_or_else(|| artifact_id.clone());
-        let cx = Ctx {
-            merger: Merger::Inheritance,
-            dominant: false,
-            path_adjustment: Some(adjustment),
-            child_directory: Some(directory),
-        };
-        merge::merge(child, &parent, Class::Model, &cx);
+        inherit(child, &parent, adjustment);
     }
     members.pop().unwrap_or_else(|| Node::new("project"))
+}
+
+/// `DefaultInheritanceAssembler`: `parent` (already inherited from its own parents)
+/// into `child`, with the child's path adjustment below the parent.
+fn inherit(child: &mut Node, parent: &Node, adjustment: String) {
+    let artifact_id = child.text_at("artifactId").unwrap_or("").to_string();
+    let directory = child
+        .child("properties")
+        .and_then(|p| p.child("project.directory"))
+        .and_then(|d| d.text.clone())
+        .unwrap_or_else(|| artifact_id.clone());
+    let cx = Ctx {
+        merger: Merger::Inheritance,
+        dominant: false,
+        path_adjustment: Some(adjustment),
+        child_directory: Some(directory),
+    };
+    merge::merge(child, parent, Class::Model, &cx);
+}
+
+/// The profiles active for lineage member `i` of `module` (0: the project).
+fn active(module: &Module, i: usize) -> &[usize] {
+    module
+        .lineage_profiles
+        .get(i)
+        .map_or(&[][..], Vec::as_slice)
+}
+
+/// A POM of the lineage as read. A parent's is kept for the modules below it; a
+/// project's own is not (ten thousand modules' trees would stay in memory for nothing).
+fn read_member(inputs: &Inputs<'_>, source: SourceId, keep: bool) -> Result<Arc<ReadPom>> {
+    let cached = inputs
+        .read_cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&source).cloned());
+    if let Some(read) = cached {
+        return Ok(read);
+    }
+    let read = Arc::new(ReadPom::new(read_pom(&inputs.workspace.sources, source)?));
+    if keep && let Ok(mut c) = inputs.read_cache.lock() {
+        c.insert(source, read.clone());
+    }
+    Ok(read)
+}
+
+/// Lineage member `i` of `module`, before inheritance: its POM (a parent's without its
+/// modules: they are not inherited, and a root listing ten thousand modules would
+/// otherwise be copied for each of them), its active profiles injected; the project
+/// also gets its file activations interpolated and the active settings profiles.
+fn member(inputs: &Inputs<'_>, module: &Module, i: usize, read: &ReadPom) -> Node {
+    let ws = inputs.workspace;
+    let mut node = if i == 0 {
+        read.tree.clone()
+    } else {
+        without_modules(&read.tree)
+    };
+    merge::merge_duplicates(&mut node);
+    if i == 0 {
+        interpolate_file_activations(&mut node, &module.dir, ws);
+    }
+    inject_profiles(&mut node, active(module, i));
+    if i == 0 {
+        for &j in &module.external_profiles {
+            if let Some(profile) = settings_profile(ws, j) {
+                inject_profile(&mut node, &profile);
+            }
+        }
+    }
+    node
+}
+
+/// The super POM with its active profiles.
+fn super_member(inputs: &Inputs<'_>) -> Node {
+    let mut super_pom = inputs.super_pom.clone();
+    inject_profiles(&mut super_pom, inputs.super_profiles);
+    super_pom
+}
+
+/// The lineage above `module` inherited top-down (the super POM alone for a module
+/// without parents), shared through [`Inputs::inherited`]. What it is made of depends
+/// only on the parents' POMs and the profiles active for each, the key: the URL path
+/// adjustments among the parents come from the parents' own `<modules>`, and file
+/// activations are interpolated in the project only.
+fn inherited(inputs: &Inputs<'_>, module: &Module) -> Result<Arc<Node>> {
+    let parents = module.lineage_poms.get(1..).unwrap_or_default();
+    let key: Lineage = parents
+        .iter()
+        .enumerate()
+        .map(|(k, raw)| (raw.source, active(module, k + 1).to_vec()))
+        .collect();
+    let cached = inputs
+        .inherited
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).cloned());
+    if let Some(hit) = cached {
+        return Ok(hit);
+    }
+    let mut members = Vec::with_capacity(parents.len() + 1);
+    // The path adjustment of each member below its parent (one fewer than the members).
+    let mut adjustments = Vec::with_capacity(parents.len());
+    for (k, raw) in parents.iter().enumerate() {
+        let i = k + 1;
+        let read = read_member(inputs, raw.source, true)?;
+        let node = member(inputs, module, i, &read);
+        if let Some(child) = members.last() {
+            adjustments.push(read.modules.adjustment(child, active(module, i)));
+        }
+        members.push(node);
+    }
+    members.push(super_member(inputs));
+    // The super POM lists no modules.
+    adjustments.push(String::new());
+    let parent = Arc::new(assemble(members, adjustments));
+    if let Ok(mut c) = inputs.inherited.lock() {
+        c.insert(key, parent.clone());
+    }
+    Ok(parent)
 }
 
 /// A POM's tree as read, with its module entries indexed for

@@ -45,8 +45,8 @@ pub struct EffectiveModels<'w> {
     super_source: SourceId,
     bindings: Loc,
     converter: Loc,
-    memo: Mutex<HashMap<ModuleId, Arc<Node>>>,
     read_cache: Mutex<HashMap<SourceId, Arc<build::ReadPom>>>,
+    inherited: build::InheritedCache,
     notes: Mutex<Vec<String>>,
     timestamp: Option<std::time::SystemTime>,
 }
@@ -115,8 +115,8 @@ impl<'w> EffectiveModels<'w> {
             super_source,
             bindings,
             converter,
-            memo: Mutex::new(HashMap::new()),
             read_cache: Mutex::new(HashMap::new()),
+            inherited: Mutex::new(HashMap::new()),
             notes,
             timestamp: None,
         }
@@ -141,11 +141,10 @@ impl<'w> EffectiveModels<'w> {
     }
 
     /// The effective POM of a module as `mvn help:effective-pom` prints it: elements in
-    /// Maven's writer order, defaults left out, properties sorted.
+    /// Maven's writer order, defaults left out, properties sorted. Built on each call
+    /// (what the modules share, their parents' inherited part, is built once): the
+    /// models of ten thousand modules would take gigabytes if they were kept.
     pub fn model(&self, id: ModuleId) -> Result<Arc<Node>> {
-        if let Some(hit) = lock(&self.memo).get(&id) {
-            return Ok(hit.clone());
-        }
         let inputs = build::Inputs {
             workspace: self.workspace,
             runtime: &self.runtime,
@@ -155,14 +154,13 @@ impl<'w> EffectiveModels<'w> {
             converter: &self.converter,
             system: &self.system,
             read_cache: &self.read_cache,
+            inherited: &self.inherited,
             timestamp: self.timestamp,
         };
         let mut notes = lock(&self.notes).clone();
         let model = build::build(&inputs, self.workspace.module(id), &mut notes)?;
         *lock(&self.notes) = notes;
-        let rendered = Arc::new(write::render(&model));
-        lock(&self.memo).insert(id, rendered.clone());
-        Ok(rendered)
+        Ok(Arc::new(write::render(&model)))
     }
 
     /// Where each value came from, for `--verbose`.
