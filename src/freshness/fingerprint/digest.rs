@@ -11,8 +11,9 @@ use super::canonical::{self, Encoder, PathContext};
 use crate::maven::pom::{Config, Dependency, Plugin, text};
 use crate::maven::workspace::Module;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Property values longer than this are kept as a hash.
 const MAX_SHOWN_VALUE: usize = 120;
@@ -33,9 +34,10 @@ pub struct ModelDigest {
     /// of the rest (exclusions, system path).
     #[serde(default)]
     pub dependencies: BTreeMap<String, String>,
-    /// Managed dependencies, the same way.
+    /// Managed dependencies, the same way (shared between the modules that manage the
+    /// same list: a BOM's thousand entries are not repeated per module).
     #[serde(default)]
-    pub managed: BTreeMap<String, String>,
+    pub managed: Arc<BTreeMap<String, String>>,
     /// Build plugins by `groupId:artifactId` → `version` and a hash of their
     /// configuration, executions and dependencies.
     #[serde(default)]
@@ -48,6 +50,17 @@ pub struct ModelDigest {
 impl ModelDigest {
     /// The digest of a module's model; `poms` are the lineage's hashes by path.
     pub fn of(m: &Module, poms: &[(&Path, &str)], paths: &PathContext) -> ModelDigest {
+        Self::with_managed(m, poms, paths, &ManagedDigests::default())
+    }
+
+    /// [`ModelDigest::of`], the managed dependencies taken from `shared` when another
+    /// module's list was the same.
+    pub(crate) fn with_managed(
+        m: &Module,
+        poms: &[(&Path, &str)],
+        paths: &PathContext,
+        shared: &ManagedDigests,
+    ) -> ModelDigest {
         let e = &m.effective;
         ModelDigest {
             poms: poms
@@ -64,11 +77,7 @@ impl ModelDigest {
                 .iter()
                 .map(|d| dependency(d, paths))
                 .collect(),
-            managed: e
-                .dependency_management
-                .iter()
-                .map(|d| dependency(d, paths))
-                .collect(),
+            managed: shared.of(&e.dependency_management, paths),
             plugins: e.build.plugins.iter().map(|p| plugin(p, paths)).collect(),
             profiles: m.active_profiles.clone(),
         }
@@ -203,6 +212,39 @@ fn shown_value(name: &str, value: &str) -> String {
         format!("blake3:{}", &canonical::hash(value.as_bytes())[..16])
     } else {
         value.to_string()
+    }
+}
+
+/// The digests of managed-dependency lists, by list: the loader shares one list between
+/// the modules that manage the same entries. A list with a `systemPath` is digested per
+/// module (the path is shown relative to the module).
+#[derive(Default)]
+pub(crate) struct ManagedDigests {
+    by_list: Mutex<HashMap<usize, ListDigest>>,
+}
+
+/// A list digested: the list itself (so that its address names it while it is kept
+/// here) and its digest.
+type ListDigest = (Arc<Vec<Dependency>>, Arc<BTreeMap<String, String>>);
+
+impl ManagedDigests {
+    fn of(
+        &self,
+        list: &Arc<Vec<Dependency>>,
+        paths: &PathContext,
+    ) -> Arc<BTreeMap<String, String>> {
+        let digest = || Arc::new(list.iter().map(|d| dependency(d, paths)).collect());
+        if list.iter().any(|d| d.system_path.is_some()) {
+            return digest();
+        }
+        let address = Arc::as_ptr(list) as usize;
+        let lock = || self.by_list.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, done)) = lock().get(&address).filter(|(l, _)| Arc::ptr_eq(l, list)) {
+            return done.clone();
+        }
+        let done = digest();
+        lock().insert(address, (list.clone(), done.clone()));
+        done
     }
 }
 

@@ -197,6 +197,7 @@ pub fn fingerprint(
     let layout = inputs::Layout::of(ws);
     let poms = PomHashes::of(ws, &closure, &layout, ctx.repository)?;
     let models = EffectiveModels::new(ws, ctx.runtime.clone());
+    let managed = digest::ManagedDigests::default();
     let no_parameters = BuildParameters::default();
     let pom_parameters_hash = parameters_hash(&no_parameters);
     let parameters_hash = parameters_hash(ctx.parameters);
@@ -219,7 +220,7 @@ pub fn fingerprint(
                     )
                 })
                 .collect();
-            let model = digest::ModelDigest::of(m, &lineage, &paths);
+            let model = digest::ModelDigest::with_managed(m, &lineage, &paths, &managed);
             let digests = files::digest_roots(&m.dir, &inputs::roots(&layout, m), ctx.cache)?;
             let external = external_artifacts(ws, graph, m)
                 .into_iter()
