@@ -113,7 +113,34 @@ pub(crate) fn write(project: &Project, plan: &Plan, dir: &Path) -> Result<PathBu
     let path = base.join(format!("reactor-{key}.xml"));
     crate::fsutil::write_atomically(&path, pom.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    prune(&base, &path);
     Ok(path)
+}
+
+/// How long an aggregator POM of another plan is kept: long past any build that may
+/// still be reading it, short enough that one per plan does not pile up.
+const KEEP: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Removes the aggregator POMs of other plans not written for [`KEEP`] (a rewrite of the
+/// same plan refreshes its time). Best effort: a file that cannot be looked at stays.
+fn prune(dir: &Path, keep: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > KEEP);
+        if name.starts_with("reactor-") && name.ends_with(".xml") && path != keep && old {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 /// The planned modules that Maven reaches through another planned module's `<modules>`
@@ -222,6 +249,27 @@ mod tests {
             Path::new("b")
         );
         assert_eq!(relative(Path::new("/w"), Path::new("/w")), Path::new("."));
+    }
+
+    #[test]
+    fn old_aggregator_poms_of_other_plans_are_pruned() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let week_ago = std::time::SystemTime::now() - KEEP - std::time::Duration::from_secs(60);
+        for name in ["reactor-old.xml", "reactor-mine.xml", "notes.txt"] {
+            std::fs::write(dir.join(name), "x").unwrap();
+            let f = std::fs::File::options()
+                .write(true)
+                .open(dir.join(name))
+                .unwrap();
+            f.set_modified(week_ago).unwrap();
+        }
+        std::fs::write(dir.join("reactor-recent.xml"), "x").unwrap();
+        prune(dir, &dir.join("reactor-mine.xml"));
+        assert!(!dir.join("reactor-old.xml").exists());
+        for kept in ["reactor-mine.xml", "reactor-recent.xml", "notes.txt"] {
+            assert!(dir.join(kept).exists(), "{kept} was removed");
+        }
     }
 
     #[test]
