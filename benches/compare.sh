@@ -201,6 +201,11 @@ if want hashing || want memory; then
 	rm -rf "$EMPTY_REPO" && mkdir -p "$EMPTY_REPO"
 	for n in 100 1000 10000; do
 		[ -n "${META[g$n.modules]:-}" ] || gen "g$n" "$n"
+		# A Git checkout of it, for `git status` (the floor for a scan that stats every file).
+		if want hashing && [ "$n" != 100 ]; then
+			(cd "$WORK/g$n" && git init -q && git add -A &&
+				git -c user.name=bench -c user.email=bench@localhost commit -q -m generated)
+		fi
 	done
 	# The stat cache does not trust files modified within 2 s of being read.
 	sleep 3
@@ -220,6 +225,7 @@ if want hashing; then
 			# The same job as m2fresh's: find the files, then hash them.
 			measure "find-b3sum-p2-$n" -- bash -c 'find "$0" -path "*/src/main/*" -type f -print0 | xargs -0 -P 2 -n 1000 b3sum >/dev/null' "$ws"
 			measure "cat-$n" -- bash -c 'xargs -0 cat <"$0" >/dev/null' "$WORK/g$n.files"
+			measure "git-status-$n" -- git -C "$ws" status
 		fi
 	done
 fi
@@ -418,10 +424,10 @@ EOF
 
 ## Hashing: \`m2fresh check\` vs \`b3sum\` and \`cat\` over the same files
 
-The files are every file under \`src/main/\` (what m2fresh fingerprints). The OS page cache is **warm** (the files were just generated and read): this measures hashing and system calls, not the disk. A cold \`check\` (\`--no-cache\`) also reads and models every POM, builds the graph and looks each module up in the (empty) local repository; \`b3sum\` and \`cat\` only read files. \`b3sum\` gets the file list through \`xargs\` (one process at a time, which hashes small files on one core) and through \`xargs -P 2\` (both cores). A warm \`check\` uses the stat cache saved by the previous run. "Hashing alone" is the cold \`check\` minus \`graph\` on the same workspace in the same run (reading and modelling the POMs and sorting, which \`b3sum\` does not do): the walk that finds the files, the stat calls, reading and hashing them, the model hashes and the repository lookups. \`cat\` and \`b3sum\` are handed the list of files, made beforehand and not timed; \`find | b3sum -P 2\` does the same job as m2fresh's hashing, finding the files in the directory tree (the generated Java packages are seven directories deep) and hashing them on both cores. The target is judged on the same job: hashing alone against \`find | b3sum -P 2\`.
+The files are every file under \`src/main/\` (what m2fresh fingerprints). The OS page cache is **warm** (the files were just generated and read): this measures hashing and system calls, not the disk. A cold \`check\` (\`--no-cache\`) also reads and models every POM, builds the graph and looks each module up in the (empty) local repository; \`b3sum\` and \`cat\` only read files. \`b3sum\` gets the file list through \`xargs\` (one process at a time, which hashes small files on one core) and through \`xargs -P 2\` (both cores). A warm \`check\` uses the stat cache saved by the previous run. "Hashing alone" is the cold \`check\` minus \`graph\` on the same workspace in the same run (reading and modelling the POMs and sorting, which \`b3sum\` does not do): the walk that finds the files, the stat calls, reading and hashing them, the model hashes and the repository lookups. \`cat\` and \`b3sum\` are handed the list of files, made beforehand and not timed; \`find | b3sum -P 2\` does the same job as m2fresh's hashing, finding the files in the directory tree (the generated Java packages are seven directories deep) and hashing them on both cores. The target is judged on the same job: hashing alone against \`find | b3sum -P 2\`. \`git status\` runs in a Git checkout of the same tree (everything committed, clean): it stats every tracked file and lists every directory, the floor for a scan that stats every input; the target is a warm \`check\` at or below it.
 
-| jar modules | input files | MB | cat | b3sum | b3sum -P 2 | find \\| b3sum -P 2 | m2fresh check, cold | whole cold check vs best listed b3sum | hashing alone (cold − graph) | hashing alone vs find \\| b3sum -P 2 (target ≥0.8) | m2fresh check, warm | warm vs cold (target ≥10×) | CPU (user+sys): b3sum / cold / warm |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| jar modules | input files | MB | cat | b3sum | b3sum -P 2 | find \\| b3sum -P 2 | m2fresh check, cold | whole cold check vs best listed b3sum | hashing alone (cold − graph) | hashing alone vs find \\| b3sum -P 2 (target ≥0.8) | m2fresh check, warm | warm vs cold (target ≥10×) | \`git status\` | warm check / \`git status\` (target ≤1.0) | CPU (user+sys): b3sum / cold / warm |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 EOF
 		for n in 1000 10000; do
 			b=${META[g$n.input_bytes]}
@@ -432,7 +438,7 @@ EOF
 			best=$(awk -v a="$b1" -v b="$b2" 'BEGIN { print (a < b) ? a : b }')
 			h=$(awk -v c="$c" -v g="$(median "graph-$n")" 'BEGIN { print c - g }')
 			f=$(median "find-b3sum-p2-$n")
-			echo "| $n | ${META[g$n.input_files]} | $(awk -v b="$b" 'BEGIN { printf "%.0f", b / 1e6 }') | $(m "cat-$n") ($(mbps "$b" "$(median "cat-$n")") MB/s) | $(m "b3sum-$n") ($(mbps "$b" "$b1") MB/s) | $(m "b3sum-p2-$n") ($(mbps "$b" "$b2") MB/s) | $(fmt_s "$f") ($(mbps "$b" "$f") MB/s) | $(fmt_s "$c") ($(mbps "$b" "$c") MB/s) | $(ratio "$best" "$c") | $(fmt_s "$h") ($(mbps "$b" "$h") MB/s) | **$(ratio "$f" "$h")** — $(verdict "$f / $h >= 0.8") | $(fmt_s "$w") | **$(ratio "$c" "$w")×** — $(verdict "$c / $w >= 10") | $(fmt_s "$(cpu "b3sum-$n")") / $(fmt_s "$(cpu "check-cold-$n")") / $(fmt_s "$(cpu "check-warm-$n")") |"
+			echo "| $n | ${META[g$n.input_files]} | $(awk -v b="$b" 'BEGIN { printf "%.0f", b / 1e6 }') | $(m "cat-$n") ($(mbps "$b" "$(median "cat-$n")") MB/s) | $(m "b3sum-$n") ($(mbps "$b" "$b1") MB/s) | $(m "b3sum-p2-$n") ($(mbps "$b" "$b2") MB/s) | $(fmt_s "$f") ($(mbps "$b" "$f") MB/s) | $(fmt_s "$c") ($(mbps "$b" "$c") MB/s) | $(ratio "$best" "$c") | $(fmt_s "$h") ($(mbps "$b" "$h") MB/s) | **$(ratio "$f" "$h")** — $(verdict "$f / $h >= 0.8") | $(fmt_s "$w") | **$(ratio "$c" "$w")×** — $(verdict "$c / $w >= 10") | $(m "git-status-$n") | **$(ratio "$w" "$(median "git-status-$n")")** — $(verdict "$w <= $(median "git-status-$n")") | $(fmt_s "$(cpu "b3sum-$n")") / $(fmt_s "$(cpu "check-cold-$n")") / $(fmt_s "$(cpu "check-warm-$n")") |"
 		done
 		cat <<EOF
 
