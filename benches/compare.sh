@@ -201,10 +201,16 @@ if want hashing || want memory; then
 	rm -rf "$EMPTY_REPO" && mkdir -p "$EMPTY_REPO"
 	for n in 100 1000 10000; do
 		[ -n "${META[g$n.modules]:-}" ] || gen "g$n" "$n"
-		# A Git checkout of it, for `git status` (the floor for a scan that stats every file).
+		# A Git repository of it, for `git status` (the floor for a scan that stats every
+		# file); kept beside the tree (no `.git` in it for find and m2fresh to meet), and
+		# never garbage-collected while the files are being measured.
 		if want hashing && [ "$n" != 100 ]; then
-			(cd "$WORK/g$n" && git init -q && git add -A &&
-				git -c user.name=bench -c user.email=bench@localhost commit -q -m generated)
+			rm -rf "$WORK/g$n.git"
+			git --git-dir="$WORK/g$n.git" --work-tree="$WORK/g$n" init -q
+			git --git-dir="$WORK/g$n.git" config gc.auto 0
+			git --git-dir="$WORK/g$n.git" --work-tree="$WORK/g$n" add -A
+			git --git-dir="$WORK/g$n.git" --work-tree="$WORK/g$n" \
+				-c user.name=bench -c user.email=bench@localhost commit -q -m generated
 		fi
 	done
 	# The stat cache does not trust files modified within 2 s of being read.
@@ -225,7 +231,7 @@ if want hashing; then
 			# The same job as m2fresh's: find the files, then hash them.
 			measure "find-b3sum-p2-$n" -- bash -c 'find "$0" -path "*/src/main/*" -type f -print0 | xargs -0 -P 2 -n 1000 b3sum >/dev/null' "$ws"
 			measure "cat-$n" -- bash -c 'xargs -0 cat <"$0" >/dev/null' "$WORK/g$n.files"
-			measure "git-status-$n" -- git -C "$ws" status
+			measure "git-status-$n" -- git --git-dir="$WORK/g$n.git" --work-tree="$ws" status
 		fi
 	done
 fi
