@@ -72,43 +72,8 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- measuring ---------------------------------------------------------------------
 
-# measure NAME [--prepare CMD] -- CMD...: runs CMD $RUNS times after one warm-up run
-# (CMD's output discarded, its exit status ignored: `check` exits 1 on stale modules),
-# and records the median, min and max wall seconds in $WORK/results/NAME.
-measure() {
-	local name=$1 prepare=""
-	shift
-	if [ "$1" = --prepare ]; then
-		prepare=$2
-		shift 2
-	fi
-	[ "$1" = -- ] && shift
-	local cmd
-	cmd=$(printf '%q ' "$@")
-	log "$name: $cmd"
-	if [ -n "$HAVE_HYPERFINE" ]; then
-		local args=(--style basic --warmup 1 --runs "$RUNS" -i --export-json "$WORK/results/$name.json")
-		[ -n "$prepare" ] && args+=(--prepare "$prepare")
-		hyperfine "${args[@]}" "$cmd" >&2
-		jq -r '.results[0] | "\(.median) \(.min) \(.max) \(.user + .system)"' "$WORK/results/$name.json" >"$WORK/results/$name"
-	else
-		local times=() i start end
-		for ((i = 0; i <= RUNS; i++)); do
-			[ -n "$prepare" ] && bash -c "$prepare"
-			start=$(date +%s%N)
-			"$@" >/dev/null 2>&1 || true
-			end=$(date +%s%N)
-			[ "$i" -gt 0 ] && times+=("$(((end - start) / 1000))")
-		done
-		printf '%s\n' "${times[@]}" | sort -n | awk '{ t[NR] = $1 / 1e6 }
-			END { m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2;
-			      printf "%.6f %.6f %.6f nan\n", m, t[1], t[NR] }' >"$WORK/results/$name"
-		cat "$WORK/results/$name" >&2
-	fi
-}
-median() { cut -d' ' -f1 "$WORK/results/$1"; }
-# cpu NAME: mean user+system seconds of a measurement's runs ("nan" without hyperfine).
-cpu() { cut -d' ' -f4 "$WORK/results/$1"; }
+# measure, median, cpu: benches/lib.sh.
+. "$REPO/benches/lib.sh"
 # fmt_s SECONDS: a readable duration.
 fmt_s() { awk -v s="$1" 'BEGIN { if (s == "nan") print "n/a"; else if (s < 0.001) printf "%.0f µs", s * 1e6; else if (s < 1) printf "%.1f ms", s * 1000; else printf "%.2f s", s }'; }
 # ratio A B: A / B, one decimal.

@@ -71,23 +71,9 @@ if [ "$(id -u)" = 0 ] && [ -w /proc/sys/vm/drop_caches ]; then
 fi
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# measure NAME [--prepare CMD] -- CMD...: median, min, max wall seconds and mean CPU
-# seconds of $RUNS runs after one warm-up, in $WORK/results/NAME.
-measure() {
-	local name=$1 prepare=""
-	shift
-	if [ "$1" = --prepare ]; then
-		prepare=$2
-		shift 2
-	fi
-	[ "$1" = -- ] && shift
-	local args=(--style basic --warmup 1 --runs "$RUNS" -i --export-json "$WORK/results/$name.json")
-	[ -n "$prepare" ] && args+=(--prepare "$prepare")
-	log "$name"
-	hyperfine "${args[@]}" "$(printf '%q ' "$@")" >&2
-	jq -r '.results[0] | "\(.median) \(.min) \(.max) \(.user + .system)"' "$WORK/results/$name.json" >"$WORK/results/$name"
-}
-median() { cut -d' ' -f1 "$WORK/results/$1"; }
+HAVE_HYPERFINE=1
+# measure, median: benches/lib.sh.
+. "$REPO/benches/lib.sh"
 fmt() { awk -v s="$1" 'BEGIN { if (s == "") print "n/a"; else if (s < 1) printf "%.0f ms", s * 1000; else printf "%.2f s", s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b <= 0) print "n/a"; else printf "%.1f", a / b }'; }
 m() { [ -f "$WORK/results/$1" ] && fmt "$(median "$1")" || echo "n/a"; }
@@ -193,18 +179,5 @@ EOF
 	echo "<!-- benches/real-projects.sh: end -->"
 } >"$SECTION"
 
-python3 - "$OUT" "$SECTION" <<'EOF'
-import sys
-out, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(out).read()
-begin, end = "<!-- benches/real-projects.sh: begin -->", "<!-- benches/real-projects.sh: end -->"
-if begin in text and end in text:
-    text = text[: text.index(begin)] + section.rstrip("\n") + text[text.index(end) + len(end):]
-elif "## Reproducing" in text:
-    i = text.index("## Reproducing")
-    text = text[:i] + section + "\n" + text[i:]
-else:
-    text += "\n" + section
-open(out, "w").write(text)
-EOF
+splice_section real-projects.sh "$SECTION" "$OUT"
 log "wrote the real-projects section of $OUT"

@@ -31,6 +31,8 @@ log "building m2fresh and gen-workspace (release)"
 M2FRESH=$TARGET_DIR/release/m2fresh
 GEN=$TARGET_DIR/release/examples/gen-workspace
 mkdir -p "$WORK"
+# splice_section: benches/lib.sh.
+. "$REPO/benches/lib.sh"
 export XDG_CACHE_HOME=$WORK/xdg-cache
 unset MAVEN_OPTS MAVEN_ARGS MAVEN_CONFIG 2>/dev/null || true
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -97,9 +99,9 @@ timed() {
 	awk -v ns=$((end - start)) 'BEGIN { printf "%.3f\n", ns / 1e9 }' >"$WORK/$name.s"
 	log "$name: $(cat "$WORK/$name.s") s"
 }
-# median NAME CMD...: the median of RUNS runs after one warm-up (check exits 1 when not
+# timed_median NAME CMD...: the median of RUNS runs after one warm-up (check exits 1 when not
 # fresh: its status is ignored).
-median() {
+timed_median() {
 	local name=$1 i
 	shift
 	ALLOW_FAIL=1 timed "$name.warmup" "$@"
@@ -147,9 +149,9 @@ runner "$WORK/xc-a"
 timed xc-deploy m2 -w "$XC" --local-repo "$WORK/xc-a" deploy $T
 runner "$WORK/xc-b"
 ALLOW_FAIL=1 timed xc-b-seed m2 -w "$XC" --local-repo "$WORK/xc-b" check $T
-median xc-check-local m2 -w "$XC" --local-repo "$WORK/xc-a" check $T
+timed_median xc-check-local m2 -w "$XC" --local-repo "$WORK/xc-a" check $T
 before=$(requests)
-median xc-check-remote m2 -w "$XC" --local-repo "$WORK/xc-b" check $T --remote
+timed_median xc-check-remote m2 -w "$XC" --local-repo "$WORK/xc-b" check $T --remote
 XC_REQ=$(( ($(requests) - before) / (RUNS + 1) ))
 # Reuse against building, each from a local repository holding only the plugins.
 runner "$WORK/xc-c"
@@ -180,9 +182,9 @@ runner "$WORK/g-a"
 timed g-deploy m2 -w "$G" --local-repo "$WORK/g-a" deploy -j 2
 runner "$WORK/g-b"
 ALLOW_FAIL=1 timed g-b-seed m2 -w "$G" --local-repo "$WORK/g-b" check
-median g-check-local m2 -w "$G" --local-repo "$WORK/g-a" check
+timed_median g-check-local m2 -w "$G" --local-repo "$WORK/g-a" check
 before=$(requests)
-median g-check-remote m2 -w "$G" --local-repo "$WORK/g-b" check --remote
+timed_median g-check-remote m2 -w "$G" --local-repo "$WORK/g-b" check --remote
 G_REQ=$(( ($(requests) - before) / (RUNS + 1) ))
 runner "$WORK/g-c"
 timed g-from-remote m2 -w "$G" --local-repo "$WORK/g-c" install --from-remote
@@ -215,18 +217,5 @@ For scale: runner A's \`deploy\` (Maven \`clean deploy\`, then the stamps) took 
 <!-- benches/remote.sh: end -->
 EOF
 
-python3 - "$OUT" "$SECTION" <<'EOF'
-import sys
-out, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(out).read()
-begin, end = "<!-- benches/remote.sh: begin -->", "<!-- benches/remote.sh: end -->"
-if begin in text and end in text:
-    text = text[: text.index(begin)] + section.rstrip("\n") + text[text.index(end) + len(end):]
-elif "## Reproducing" in text:
-    i = text.index("## Reproducing")
-    text = text[:i] + section + "\n" + text[i:]
-else:
-    text += "\n" + section
-open(out, "w").write(text)
-EOF
+splice_section remote.sh "$SECTION" "$OUT"
 log "wrote the remote section of $OUT"
