@@ -181,6 +181,30 @@ fn parent_aggregating(project: &Project, modules: &str) {
     std::fs::write(&parent, aggregating).expect("write");
 }
 
+/// `install xc-framework-model --offline` into `repo`: it succeeds in `mode`, installs
+/// the parent and the model, and a `check` afterwards finds the model fresh. The report,
+/// for what else a test asserts.
+fn install_model(project: &Project, repo: &LocalRepo, mode: &str) -> Value {
+    let (code, report) = run_json(
+        m2fresh_in(&project.root, repo)
+            .arg("install")
+            .arg("xc-framework-model")
+            .arg("--offline"),
+    );
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["mode"], mode, "{report}");
+    assert_eq!(
+        results(&report),
+        [
+            ("xc-framework-parent".to_string(), "installed".to_string()),
+            ("xc-framework-model".to_string(), "installed".to_string())
+        ]
+    );
+    let (code, checked) = check(project, repo, "xc-framework-model");
+    assert_eq!(code, 0, "{checked}");
+    report
+}
+
 /// A parent that also aggregates a sibling (`<module>../xc-framework-model</module>`):
 /// the sibling is reached through the parent, so m2fresh's aggregator lists it once
 /// (twice, Maven would refuse the reactor: "is duplicated in the reactor").
@@ -189,27 +213,11 @@ fn a_sibling_aggregated_by_a_planned_parent_is_listed_once() {
     let project = Project::copy_fixture("xuecheng");
     parent_aggregating(&project, "<module>../xc-framework-model</module>");
     let repo = LocalRepo::new();
-    let (code, report) = run_json(
-        m2fresh_in(&project.root, &repo)
-            .arg("install")
-            .arg("xc-framework-model")
-            .arg("--offline"),
-    );
-    assert_eq!(code, 0, "{report}");
-    assert_eq!(report["mode"], "sibling-reactor", "{report}");
+    let report = install_model(&project, &repo, "sibling-reactor");
     let command = report["modules"][0]["command"].as_str().expect("command");
     let text = std::fs::read_to_string(pom_of(command)).expect("aggregator POM");
     assert!(text.contains("xc-framework-parent</module>"), "{text}");
     assert!(!text.contains("xc-framework-model</module>"), "{text}");
-    assert_eq!(
-        results(&report),
-        [
-            ("xc-framework-parent".to_string(), "installed".to_string()),
-            ("xc-framework-model".to_string(), "installed".to_string())
-        ]
-    );
-    let (code, checked) = check(&project, &repo, "xc-framework-model");
-    assert_eq!(code, 0, "{checked}");
 }
 
 /// A parent whose `<modules>` names a directory that is gone: its own Maven (`-N`)
@@ -220,14 +228,7 @@ fn a_reactor_maven_refuses_falls_back_to_one_maven_per_module() {
     let project = Project::copy_fixture("xuecheng");
     parent_aggregating(&project, "<module>../gone</module>");
     let repo = LocalRepo::new();
-    let (code, report) = run_json(
-        m2fresh_in(&project.root, &repo)
-            .arg("install")
-            .arg("xc-framework-model")
-            .arg("--offline"),
-    );
-    assert_eq!(code, 0, "{report}");
-    assert_eq!(report["mode"], "per-module", "{report}");
+    let report = install_model(&project, &repo, "per-module");
     let notes = notes(&report);
     assert!(
         notes
@@ -235,15 +236,6 @@ fn a_reactor_maven_refuses_falls_back_to_one_maven_per_module() {
             .any(|n| n.contains("Maven refused the one reactor") && n.contains("does not exist")),
         "{notes:?}"
     );
-    assert_eq!(
-        results(&report),
-        [
-            ("xc-framework-parent".to_string(), "installed".to_string()),
-            ("xc-framework-model".to_string(), "installed".to_string())
-        ]
-    );
-    let (code, checked) = check(&project, &repo, "xc-framework-model");
-    assert_eq!(code, 0, "{checked}");
 }
 
 /// `.mvn/maven.config` above the projects reaches each project's own Maven, not a
@@ -255,21 +247,12 @@ fn projects_with_their_own_maven_config_run_one_maven_per_module() {
     std::fs::create_dir_all(config.parent().expect("dir")).expect("mkdir");
     std::fs::write(&config, "-Dm2fresh.siblings=config\n").expect("write");
     let repo = LocalRepo::new();
-    let (code, report) = run_json(
-        m2fresh_in(&project.root, &repo)
-            .arg("install")
-            .arg("xc-framework-model")
-            .arg("--offline"),
-    );
-    assert_eq!(code, 0, "{report}");
-    assert_eq!(report["mode"], "per-module", "{report}");
+    let report = install_model(&project, &repo, "per-module");
     let notes = notes(&report);
     assert!(
         notes.iter().any(|n| n.contains("maven.config")),
         "{notes:?}"
     );
-    let (code, checked) = check(&project, &repo, "xc-framework-model");
-    assert_eq!(code, 0, "{checked}");
 }
 
 /// `${maven.multiModuleProjectDirectory}` in a parent names the directory Maven starts
