@@ -23,7 +23,7 @@ use crate::building::install::{
 use crate::building::plan::Plan;
 use crate::error::{Error, Result};
 use crate::freshness::stamp;
-use crate::freshness::status::{RepositoryInfo, Status};
+use crate::freshness::status::Status;
 use crate::maven::workspace::{Module, ModuleId};
 use crate::project::{Project, Remote};
 use crate::remote::config::Repository;
@@ -80,7 +80,7 @@ pub fn deploy(
     report.modules = downloaded;
     notes.append(&mut report.notes);
     report.notes = notes;
-    report.remote = Some(repository_infos(remote));
+    report.remote = Some(remote.resolved.infos());
     Ok(report)
 }
 
@@ -368,20 +368,6 @@ fn uploaded_version(
         .next_back()
 }
 
-/// The remote repositories of a run, as documents list them (`"remote"`).
-pub fn repository_infos(remote: &Remote) -> Vec<RepositoryInfo> {
-    remote
-        .resolved
-        .repositories()
-        .iter()
-        .map(|r| RepositoryInfo {
-            id: r.id.clone(),
-            url: r.url.clone(),
-            source: r.source.clone(),
-        })
-        .collect()
-}
-
 /// `install --from-remote`: each module of `plan` (made as for [`install::install`])
 /// whose remote stamp matches today's fingerprint is downloaded instead of built; the
 /// rest of the plan is installed with Maven, after the downloads, so that it builds
@@ -430,7 +416,7 @@ pub fn install_from_remote(
     report.modules = downloaded;
     notes.append(&mut report.notes);
     report.notes = notes;
-    report.remote = Some(repository_infos(remote));
+    report.remote = Some(remote.resolved.infos());
     Ok(report)
 }
 

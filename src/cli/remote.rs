@@ -83,7 +83,7 @@ pub fn run_deploy(g: &Global, targets: &[String], args: &InstallArgs) -> Result<
     if plan.is_empty() {
         if g.format == Format::Json {
             let mut doc = m2fresh::building::install::InstallReport::nothing_to_do(project);
-            doc.remote = Some(m2fresh::building::deploy::repository_infos(&remote));
+            doc.remote = Some(remote.resolved.infos());
             print_json(&doc)?;
         } else {
             print(&format!(

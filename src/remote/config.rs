@@ -16,6 +16,7 @@
 //! Credentials are [`Credentials`]: their `Debug` shows no secret, and nothing in m2fresh
 //! formats them into a message, a log, a stamp or a JSON document.
 
+use crate::freshness::status::RepositoryInfo;
 use crate::maven::model::interpolate::{OnCycle, expand_simple};
 use crate::maven::settings::SettingsFiles;
 use crate::maven::workspace::{Module, ModuleId, Workspace};
@@ -482,6 +483,17 @@ impl Resolved {
     /// The distinct repositories, in the order they were first needed.
     pub fn repositories(&self) -> &[Repository] {
         &self.repositories
+    }
+    /// The distinct repositories as reports list them (`"remote"`).
+    pub fn infos(&self) -> Vec<RepositoryInfo> {
+        self.repositories
+            .iter()
+            .map(|r| RepositoryInfo {
+                id: r.id.clone(),
+                url: r.url.clone(),
+                source: r.source.clone(),
+            })
+            .collect()
     }
 }
 

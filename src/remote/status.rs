@@ -25,8 +25,8 @@ use crate::freshness::evidence::{Evidence, EvidenceKind};
 use crate::freshness::fingerprint::{Fingerprints, ModuleFingerprint};
 use crate::freshness::localrepo::{LocalRepository, base_version};
 use crate::freshness::status::{
-    CheckReport, ChecksumInfo, DeployedInfo, DeployedStampInfo, ModuleStatus, RepositoryInfo,
-    Since, Status, Summary, artifact_evidence, differences_since,
+    CheckReport, ChecksumInfo, DeployedInfo, DeployedStampInfo, ModuleStatus, Since, Status,
+    Summary, artifact_evidence, differences_since,
 };
 use crate::maven::workspace::{Module, ModuleId, Workspace};
 use crate::remote::RemoteError;
@@ -79,17 +79,7 @@ pub fn check(
     Ok(CheckReport {
         schema: crate::report::SCHEMA,
         local_repository: local.path.clone(),
-        remote: Some(
-            resolved
-                .repositories()
-                .iter()
-                .map(|r| RepositoryInfo {
-                    id: r.id.clone(),
-                    url: r.url.clone(),
-                    source: r.source.clone(),
-                })
-                .collect(),
-        ),
+        remote: Some(resolved.infos()),
         summary: Summary::of(&statuses),
         modules: statuses,
         findings: crate::maven::findings::for_modules(ws, modules),
