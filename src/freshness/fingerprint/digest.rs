@@ -233,17 +233,17 @@ impl ManagedDigests {
         list: &Arc<Vec<Dependency>>,
         paths: &PathContext,
     ) -> Arc<BTreeMap<String, String>> {
-        let digest = || Arc::new(list.iter().map(|d| dependency(d, paths)).collect());
-        if list.iter().any(|d| d.system_path.is_some()) {
-            return digest();
-        }
         let address = Arc::as_ptr(list) as usize;
         let lock = || self.by_list.lock().unwrap_or_else(PoisonError::into_inner);
+        // Only lists without a `systemPath` are kept, so a hit needs no second look.
         if let Some((_, done)) = lock().get(&address).filter(|(l, _)| Arc::ptr_eq(l, list)) {
             return done.clone();
         }
-        let done = digest();
-        lock().insert(address, (list.clone(), done.clone()));
+        let done: Arc<BTreeMap<_, _>> =
+            Arc::new(list.iter().map(|d| dependency(d, paths)).collect());
+        if !list.iter().any(|d| d.system_path.is_some()) {
+            lock().insert(address, (list.clone(), done.clone()));
+        }
         done
     }
 }

@@ -21,9 +21,10 @@ use crate::maven::model::normalize;
 use crate::maven::pom::{self, Loc, SourceId, Sources, Value};
 use crate::maven::workspace::{Module, Workspace};
 use crate::maven::xml::{self, Element};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// The model-base fields a profile brings into a model.
 const PROFILE_FIELDS: &[&str] = &[
@@ -55,8 +56,7 @@ pub struct Inputs<'a> {
     /// `maven.home` of this Maven).
     pub system: &'a BTreeMap<String, String>,
     /// Each POM's tree as read, shared between the modules that inherit from it.
-    pub read_cache:
-        &'a std::sync::Mutex<std::collections::HashMap<SourceId, std::sync::Arc<ReadPom>>>,
+    pub read_cache: &'a Mutex<HashMap<SourceId, Arc<ReadPom>>>,
     /// The inherited lineages above modules, shared between the modules below them.
     pub inherited: &'a InheritedCache,
     /// The build's start time for `${maven.build.timestamp}`; `None` keeps the expression
@@ -67,7 +67,7 @@ pub struct Inputs<'a> {
 /// The parents' part of models, shared: the lineage above a module (its parents, each
 /// with the profiles active for it, then the super POM) inherited top-down, by that
 /// lineage. Modules of one parent share it, so each merges one parent, not the chain.
-pub type InheritedCache = std::sync::Mutex<std::collections::HashMap<Lineage, Arc<Node>>>;
+pub type InheritedCache = Mutex<HashMap<Lineage, Arc<Node>>>;
 
 /// A lineage above a module: each parent POM with the indices of its active profiles.
 pub type Lineage = Vec<(SourceId, Vec<usize>)>;
@@ -316,19 +316,26 @@ fn active(module: &Module, i: usize) -> &[usize] {
 /// A POM of the lineage as read. A parent's is kept for the modules below it; a
 /// project's own is not (ten thousand modules' trees would stay in memory for nothing).
 fn read_member(inputs: &Inputs<'_>, source: SourceId, keep: bool) -> Result<Arc<ReadPom>> {
-    let cached = inputs
-        .read_cache
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&source).cloned());
-    if let Some(read) = cached {
+    if let Some(read) = cached(inputs.read_cache, &source) {
         return Ok(read);
     }
     let read = Arc::new(ReadPom::new(read_pom(&inputs.workspace.sources, source)?));
-    if keep && let Ok(mut c) = inputs.read_cache.lock() {
-        c.insert(source, read.clone());
+    if keep {
+        remember(inputs.read_cache, source, read.clone());
     }
     Ok(read)
+}
+
+/// What `cache` holds for `key` (a lock poisoned by a panicking thread is read anyway:
+/// what it holds was complete when it was put there).
+fn cached<K: Eq + Hash, V: Clone>(cache: &Mutex<HashMap<K, V>>, key: &K) -> Option<V> {
+    let cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    cache.get(key).cloned()
+}
+
+fn remember<K: Eq + Hash, V>(cache: &Mutex<HashMap<K, V>>, key: K, value: V) {
+    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    cache.insert(key, value);
 }
 
 /// Lineage member `i` of `module`, before inheritance: its POM (a parent's without its
@@ -376,12 +383,7 @@ fn inherited(inputs: &Inputs<'_>, module: &Module) -> Result<Arc<Node>> {
         .enumerate()
         .map(|(k, raw)| (raw.source, active(module, k + 1).to_vec()))
         .collect();
-    let cached = inputs
-        .inherited
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&key).cloned());
-    if let Some(hit) = cached {
+    if let Some(hit) = cached(inputs.inherited, &key) {
         return Ok(hit);
     }
     let mut members = Vec::with_capacity(parents.len() + 1);
@@ -400,9 +402,7 @@ fn inherited(inputs: &Inputs<'_>, module: &Module) -> Result<Arc<Node>> {
     // The super POM lists no modules.
     adjustments.push(String::new());
     let parent = Arc::new(assemble(members, adjustments));
-    if let Ok(mut c) = inputs.inherited.lock() {
-        c.insert(key, parent.clone());
-    }
+    remember(inputs.inherited, key, parent.clone());
     Ok(parent)
 }
 
@@ -424,7 +424,7 @@ impl ReadPom {
 /// `(profile, position, path before the last segment)`, entries without a slash left out.
 #[derive(Default)]
 struct ModuleTable {
-    by_name: std::collections::HashMap<String, Vec<(Option<usize>, usize, String)>>,
+    by_name: HashMap<String, Vec<(Option<usize>, usize, String)>>,
 }
 
 impl ModuleTable {
