@@ -20,6 +20,12 @@ macro_rules! say_raw {
 
 mod cli;
 
+/// mimalloc instead of the system allocator: building every module's effective model
+/// allocates and frees millions of small strings and vectors from every thread, and
+/// glibc's malloc spent a third of a warm `check` on them (BENCHMARKS.md, Notes).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use cli::{render, sanitize};
 use m2fresh::building::exec::CancelToken;

@@ -157,10 +157,20 @@ impl<'w> EffectiveModels<'w> {
             inherited: &self.inherited,
             timestamp: self.timestamp,
         };
-        let mut notes = lock(&self.notes).clone();
-        let model = build::build(&inputs, self.workspace.module(id), &mut notes)?;
-        *lock(&self.notes) = notes;
-        Ok(Arc::new(write::render(&model)))
+        let mut notes = Vec::new();
+        let model = build::build(&inputs, self.workspace.module(id), &mut notes);
+        if !notes.is_empty() {
+            let mut all = lock(&self.notes);
+            for note in notes {
+                // A note names the first module it was met in: one per subject.
+                let subject = |n: &str| n.split(" (first met in ").next().map(str::to_owned);
+                if !all.iter().any(|n| subject(n) == subject(&note)) {
+                    all.push(note);
+                }
+            }
+        }
+        let model = model?;
+        Ok(Arc::new(write::render(model)))
     }
 
     /// Where each value came from, for `--verbose`.

@@ -8,41 +8,56 @@ use super::runtime::java_hash;
 use super::schema::{self, Class, Kind};
 use crate::maven::pom::{Loc, Sources};
 
-/// The model as the writer writes it.
-pub fn render(model: &Node) -> Node {
+/// The model as the writer writes it. The tree is taken apart, not copied: what the
+/// writer keeps moves into the rendered tree.
+pub fn render(model: Node) -> Node {
     let mut out = object(model, Class::Model, true);
     out.name = "project".into();
     out
 }
 
-fn object(node: &Node, class: Class, top: bool) -> Node {
-    let mut out = Node::new(node.name.clone());
-    out.loc = node.loc.clone();
+fn object(node: Node, class: Class, top: bool) -> Node {
+    let Node {
+        name,
+        mut attrs,
+        children,
+        loc,
+        ..
+    } = node;
+    let mut out = Node::new(name);
+    out.loc = loc;
     for attr in schema::attributes(class) {
-        if let Some(v) = node.attr(attr) {
-            out.attrs.push((attr.to_string(), v.to_string()));
+        if let Some(i) = attrs.iter().position(|(k, _)| k == attr) {
+            out.attrs.push(attrs.swap_remove(i));
         }
     }
+    // Each field takes the first child of its name, as `Node::child` finds it.
+    let mut children: Vec<Option<Node>> = children.into_iter().map(Some).collect();
+    let mut take = |name: &str| {
+        children
+            .iter_mut()
+            .find(|c| c.as_ref().is_some_and(|c| c.name == name))
+            .and_then(Option::take)
+    };
     for f in schema::fields(class) {
-        let Some(child) = node.child(f.name) else {
+        let Some(mut child) = take(f.name) else {
             continue;
         };
         match f.kind {
             Kind::Text | Kind::Bool(_) => {
-                if let Some(t) = &child.text
+                if let Some(t) = child.text.take()
                     && f.default != Some(t.as_str())
                 {
-                    let mut c = Node::with_text(f.name, t.clone());
-                    c.loc = child.loc.clone();
+                    let mut c = Node::with_text(f.name, t);
+                    c.loc = child.loc;
                     out.children.push(c);
                 }
             }
             Kind::Texts(item) => {
                 if !child.children.is_empty() {
                     let mut list = Node::new(f.name);
-                    list.loc = child.loc.clone();
-                    for c in child.children.iter().filter(|c| c.text.is_some()) {
-                        let mut n = c.clone();
+                    list.loc = child.loc;
+                    for mut n in child.children.into_iter().filter(|c| c.text.is_some()) {
                         n.name = item.to_string();
                         n.children.clear();
                         list.children.push(n);
@@ -58,8 +73,8 @@ fn object(node: &Node, class: Class, top: bool) -> Node {
             Kind::Objects(item, c) => {
                 if !child.children.is_empty() {
                     let mut list = Node::new(f.name);
-                    list.loc = child.loc.clone();
-                    for e in &child.children {
+                    list.loc = child.loc;
+                    for e in child.children {
                         let mut n = object(e, c, false);
                         n.name = item.to_string();
                         list.children.push(n);
@@ -69,7 +84,7 @@ fn object(node: &Node, class: Class, top: bool) -> Node {
             }
             Kind::Properties => {
                 if !child.children.is_empty() {
-                    let mut props = child.clone();
+                    let mut props = child;
                     props.name = f.name.to_string();
                     if top && class == Class::Model {
                         props
@@ -82,7 +97,7 @@ fn object(node: &Node, class: Class, top: bool) -> Node {
                 }
             }
             Kind::Dom => {
-                let mut n = child.clone();
+                let mut n = child;
                 n.name = f.name.to_string();
                 dom_attribute_order(&mut n);
                 out.children.push(n);
@@ -329,7 +344,7 @@ mod tests {
         props.children.push(Node::with_text("a", "1"));
         m.children.push(props);
         m.children.push(Node::with_text("modelVersion", "4.0.0"));
-        let r = render(&m);
+        let r = render(m);
         let names: Vec<&str> = r.children.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["modelVersion", "artifactId", "properties"]);
         let keys: Vec<&str> = r.children[2]
