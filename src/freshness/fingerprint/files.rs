@@ -263,16 +263,16 @@ pub fn digest_roots(
 ) -> Result<Vec<FileDigest>, HashError> {
     let module_dir =
         normalize(&std::path::absolute(module_dir).unwrap_or_else(|_| module_dir.into()));
-    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    let mut files: Vec<Found> = Vec::new();
     for root in roots {
         collect_root(&module_dir, root, &mut files)?;
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    files.dedup_by(|a, b| a.0 == b.0);
-    let digest = |(relative, path): (String, PathBuf)| {
-        let (size, blake3) = cache.hash(&path)?;
+    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    files.dedup_by(|a, b| a.relative == b.relative);
+    let digest = |found: Found| {
+        let (size, blake3) = cache.hash_seen(&found.path, found.key)?;
         Ok(FileDigest {
-            path: relative,
+            path: found.relative,
             size,
             blake3,
         })
@@ -287,18 +287,29 @@ pub fn digest_roots(
     results.into_iter().collect()
 }
 
-/// Adds `(path relative to the module, absolute path)` for each file `root` selects.
-fn collect_root(
-    module_dir: &Path,
-    root: &Root,
-    files: &mut Vec<(String, PathBuf)>,
-) -> Result<(), HashError> {
+/// A file a root selects.
+struct Found {
+    /// Relative to the module directory, `/`-separated.
+    relative: String,
+    /// Where it is.
+    path: PathBuf,
+    /// Its metadata as the walk saw it (a `stat` by name in its open directory, cheaper
+    /// than by path), when the walk took it.
+    key: Option<StatKey>,
+}
+
+/// Adds each file `root` selects.
+fn collect_root(module_dir: &Path, root: &Root, files: &mut Vec<Found>) -> Result<(), HashError> {
     let dir = normalize(&module_dir.join(&root.dir));
     match std::fs::metadata(&dir) {
         Ok(meta) if meta.is_dir() => {}
         // A root that names one file (a filter file, a descriptor) selects that file.
         Ok(meta) if meta.is_file() => {
-            files.push((relative_path(module_dir, &dir)?, dir));
+            files.push(Found {
+                relative: relative_path(module_dir, &dir)?,
+                path: dir,
+                key: None,
+            });
             return Ok(());
         }
         Ok(_) => return Ok(()),
@@ -315,11 +326,11 @@ fn collect_root(
 }
 
 /// One root's walk. Directories are listed without a `stat` per entry (the entry types
-/// come from the directory listing), so a file costs one `stat` in all, when it is hashed
-/// or looked up. Symlinks are followed as Maven follows them: a link to a directory is
-/// walked as a directory of the tree, a link to a file is a file; a link back to a
-/// directory on the path being walked is a [`HashError::SymlinkLoop`], a dangling one a
-/// [`HashError::Walk`] error.
+/// come from the directory listing); a selected file is `stat`-ed once, by name in its
+/// open directory, and the [`StatCache`] trusts that `stat` or reads the file. Symlinks
+/// are followed as Maven follows them: a link to a directory is walked as a directory of
+/// the tree, a link to a file is a file; a link back to a directory on the path being
+/// walked is a [`HashError::SymlinkLoop`], a dangling one a [`HashError::Walk`] error.
 struct Walk {
     selector: Selector,
     /// The root is the module directory: its `target/` is build output.
@@ -337,87 +348,110 @@ struct Level {
 }
 
 impl Walk {
-    /// Walks `dir` (listed as `rel` below the root) without following links, then each
-    /// symlinked directory in it as a level of its own.
+    /// Walks `dir` (listed as `rel` below the root; a symlink itself when this level was
+    /// entered through one) without following links, then each symlinked directory in it
+    /// as a level of its own.
     fn dir(
         &self,
         dir: &Path,
         rel: &str,
         levels: &mut Vec<Level>,
-        files: &mut Vec<(String, PathBuf)>,
+        files: &mut Vec<Found>,
     ) -> Result<(), HashError> {
-        let join = |base: &str, name: &str| {
-            if base.is_empty() {
-                name.to_string()
-            } else {
-                format!("{base}/{name}")
-            }
-        };
         levels.push(Level {
             walked: dir.to_path_buf(),
             real: None,
         });
-        let walk = walkdir::WalkDir::new(dir)
-            .follow_links(false)
-            .into_iter()
-            .filter_entry(|entry| {
-                if entry.depth() == 0 || !entry.file_type().is_dir() {
-                    return true;
+        let open = OpenDir::open(dir).map_err(walk_error(dir))?;
+        self.list(open, dir, rel, true, levels, files)?;
+        levels.pop();
+        Ok(())
+    }
+
+    /// Lists the open directory `path` (`rel` below the root; `utf8` when every name on
+    /// the way is UTF-8) and the directories below it, depth first.
+    fn list(
+        &self,
+        mut open: OpenDir,
+        path: &Path,
+        rel: &str,
+        utf8: bool,
+        levels: &mut Vec<Level>,
+        files: &mut Vec<Found>,
+    ) -> Result<(), HashError> {
+        let entries = open.entries().map_err(walk_error(path))?;
+        for (name, kind) in entries {
+            let full = path.join(&name);
+            let (text, name_utf8) = match name.to_str() {
+                Some(text) => (std::borrow::Cow::Borrowed(text), true),
+                None => (name.to_string_lossy(), false),
+            };
+            let below = if rel.is_empty() {
+                text.into_owned()
+            } else {
+                format!("{rel}/{text}")
+            };
+            let kind = match kind {
+                Kind::Unknown => open.kind(&name, &full).map_err(walk_error(&full))?,
+                known => known,
+            };
+            if kind == Kind::Dir {
+                if (self.skip_target && below == "target")
+                    || !self.selector.may_select_under(&below)
+                {
+                    continue;
                 }
-                let Ok(below) = entry.path().strip_prefix(dir) else {
-                    return true;
-                };
-                let below = join(rel, &below.to_string_lossy().replace('\\', "/"));
-                !(self.skip_target && below == "target") && self.selector.may_select_under(&below)
-            });
-        for entry in walk {
-            let entry = entry.map_err(walk_error)?;
-            let mut file_type = entry.file_type();
-            // The root (a symlink itself when this level was entered through one, which
-            // walkdir follows) is listed, not hashed.
-            if entry.depth() == 0 || file_type.is_dir() {
+                let child = open.open_dir(&name, &full).map_err(walk_error(&full))?;
+                self.list(child, &full, &below, utf8 && name_utf8, levels, files)?;
                 continue;
             }
-            let below = entry
-                .path()
-                .strip_prefix(dir)
-                .map_err(|_| HashError::NonUtf8Path {
-                    path: entry.path().to_string_lossy().into_owned(),
-                })?;
-            let below = join(rel, &utf8_slash_path(below, entry.path())?);
-            if file_type.is_symlink() {
-                let meta = std::fs::metadata(entry.path()).map_err(|source| HashError::Walk {
-                    path: entry.path().to_path_buf(),
-                    source,
-                })?;
-                file_type = meta.file_type();
-                if file_type.is_dir() {
+            if !(utf8 && name_utf8) {
+                return Err(HashError::NonUtf8Path {
+                    path: full.to_string_lossy().into_owned(),
+                });
+            }
+            let mut key = None;
+            let mut is_file = kind == Kind::File;
+            if kind == Kind::Symlink {
+                let (target, target_key) =
+                    open.stat(&name, &full, true).map_err(walk_error(&full))?;
+                if target == Kind::Dir {
                     if (self.skip_target && below == "target")
                         || !self.selector.may_select_under(&below)
                     {
                         continue;
                     }
-                    self.check_loop(entry.path(), levels)?;
-                    self.dir(entry.path(), &below, levels, files)?;
+                    self.check_loop(&full, levels)?;
+                    self.dir(&full, &below, levels, files)?;
                     continue;
                 }
+                is_file = target == Kind::File;
+                key = Some(target_key);
             }
             if !self.selector.selects(&below) {
                 continue;
             }
-            if !file_type.is_file() {
-                return Err(HashError::NotAFile {
-                    path: entry.path().to_path_buf(),
-                });
+            if !is_file {
+                return Err(HashError::NotAFile { path: full });
+            }
+            if key.is_none() {
+                // A file gone since the listing is the hashing's error to report.
+                key = open
+                    .stat(&name, &full, false)
+                    .ok()
+                    .and_then(|(kind, key)| (kind == Kind::File).then_some(key));
             }
             let relative = if self.prefix.is_empty() {
                 below
             } else {
                 format!("{}/{below}", self.prefix)
             };
-            files.push((relative, entry.path().to_path_buf()));
+            files.push(Found {
+                relative,
+                path: full,
+                key,
+            });
         }
-        levels.pop();
         Ok(())
     }
 
@@ -457,36 +491,201 @@ impl Walk {
     }
 }
 
-fn walk_error(e: walkdir::Error) -> HashError {
-    let path = e.path().map(Path::to_path_buf).unwrap_or_default();
-    if let Some(ancestor) = e.loop_ancestor() {
-        return HashError::SymlinkLoop {
-            ancestor: ancestor.to_path_buf(),
-            path,
-        };
+/// What the operating system said about listing or following `path`.
+fn walk_error(path: &Path) -> impl Fn(io::Error) -> HashError + '_ {
+    move |source| HashError::Walk {
+        path: path.to_path_buf(),
+        source,
     }
-    let source = e
-        .into_io_error()
-        .unwrap_or_else(|| io::Error::other("walk failed"));
-    HashError::Walk { path, source }
 }
 
-/// `/`-joined UTF-8 form of a relative path, or an error naming `full`.
-fn utf8_slash_path(rel: &Path, full: &Path) -> Result<String, HashError> {
-    let mut out = String::new();
-    for component in rel.components() {
-        let Component::Normal(part) = component else {
-            continue;
-        };
-        let part = part.to_str().ok_or_else(|| HashError::NonUtf8Path {
-            path: full.to_string_lossy().into_owned(),
-        })?;
-        if !out.is_empty() {
-            out.push('/');
-        }
-        out.push_str(part);
+/// What a directory entry is, as far as the walk needs to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Dir,
+    File,
+    Symlink,
+    /// A FIFO, socket or device.
+    Other,
+    /// The listing does not say (some file systems): asked with `lstat`.
+    Unknown,
+}
+
+/// An open directory: its entries, and what is in it by name. On Linux the names are
+/// looked up in the open directory (`openat`, `statx` on the directory's descriptor),
+/// not by walking the whole path again for each file.
+#[cfg(target_os = "linux")]
+struct OpenDir {
+    dir: rustix::fs::Dir,
+}
+
+#[cfg(target_os = "linux")]
+impl OpenDir {
+    fn open(path: &Path) -> io::Result<OpenDir> {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(OpenDir {
+            dir: rustix::fs::Dir::new(fd)?,
+        })
     }
-    Ok(out)
+
+    /// The directory `name` in this one (not a symlink: the listing said so).
+    fn open_dir(&self, name: &std::ffi::OsStr, _full: &Path) -> io::Result<OpenDir> {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::openat(
+            self.dir.fd()?,
+            name,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+            Mode::empty(),
+        )?;
+        Ok(OpenDir {
+            dir: rustix::fs::Dir::new(fd)?,
+        })
+    }
+
+    /// Every entry but `.` and `..`, read to the end before anything else is done here.
+    fn entries(&mut self) -> io::Result<Vec<(std::ffi::OsString, Kind)>> {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = Vec::new();
+        while let Some(entry) = self.dir.read() {
+            let entry = entry?;
+            let name = entry.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            out.push((
+                std::ffi::OsStr::from_bytes(name).to_os_string(),
+                Self::kind_of(entry.file_type()),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn kind_of(t: rustix::fs::FileType) -> Kind {
+        use rustix::fs::FileType;
+        match t {
+            FileType::Directory => Kind::Dir,
+            FileType::RegularFile => Kind::File,
+            FileType::Symlink => Kind::Symlink,
+            FileType::Unknown => Kind::Unknown,
+            _ => Kind::Other,
+        }
+    }
+
+    /// What `name` is, without following a symlink.
+    fn kind(&self, name: &std::ffi::OsStr, full: &Path) -> io::Result<Kind> {
+        self.stat(name, full, false).map(|(kind, _)| kind)
+    }
+
+    /// What `name` is (what it points to, with `follow`), and its [`StatKey`].
+    fn stat(
+        &self,
+        name: &std::ffi::OsStr,
+        full: &Path,
+        follow: bool,
+    ) -> io::Result<(Kind, StatKey)> {
+        use rustix::fs::{AtFlags, StatxFlags};
+        let flags = if follow {
+            AtFlags::empty()
+        } else {
+            AtFlags::SYMLINK_NOFOLLOW
+        };
+        match rustix::fs::statx(self.dir.fd()?, name, flags, StatxFlags::BASIC_STATS) {
+            Ok(st) => {
+                let ns = |t: rustix::fs::StatxTimestamp| {
+                    i128::from(t.tv_sec) * 1_000_000_000 + i128::from(t.tv_nsec)
+                };
+                let kind = Self::kind_of(rustix::fs::FileType::from_raw_mode(
+                    rustix::fs::RawMode::from(st.stx_mode),
+                ));
+                Ok((
+                    kind,
+                    StatKey {
+                        size: st.stx_size,
+                        mtime_ns: ns(st.stx_mtime),
+                        inode: st.stx_ino,
+                        ctime_ns: ns(st.stx_ctime),
+                    },
+                ))
+            }
+            // A kernel without statx (before 4.11): as the standard library does.
+            Err(rustix::io::Errno::NOSYS) => stat_path(full, follow),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// [`OpenDir`] elsewhere: the same answers through the standard library, by path.
+#[cfg(not(target_os = "linux"))]
+struct OpenDir {
+    path: PathBuf,
+}
+
+#[cfg(not(target_os = "linux"))]
+impl OpenDir {
+    fn open(path: &Path) -> io::Result<OpenDir> {
+        std::fs::read_dir(path)?;
+        Ok(OpenDir {
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn open_dir(&self, _name: &std::ffi::OsStr, full: &Path) -> io::Result<OpenDir> {
+        OpenDir::open(full)
+    }
+
+    fn entries(&mut self) -> io::Result<Vec<(std::ffi::OsString, Kind)>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&self.path)? {
+            let entry = entry?;
+            let kind = match entry.file_type() {
+                Ok(t) if t.is_dir() => Kind::Dir,
+                Ok(t) if t.is_file() => Kind::File,
+                Ok(t) if t.is_symlink() => Kind::Symlink,
+                Ok(_) => Kind::Other,
+                Err(_) => Kind::Unknown,
+            };
+            out.push((entry.file_name(), kind));
+        }
+        Ok(out)
+    }
+
+    fn kind(&self, _name: &std::ffi::OsStr, full: &Path) -> io::Result<Kind> {
+        stat_path(full, false).map(|(kind, _)| kind)
+    }
+
+    fn stat(
+        &self,
+        _name: &std::ffi::OsStr,
+        full: &Path,
+        follow: bool,
+    ) -> io::Result<(Kind, StatKey)> {
+        stat_path(full, follow)
+    }
+}
+
+/// What `path` is (what it points to, with `follow`) and its [`StatKey`], by path.
+fn stat_path(path: &Path, follow: bool) -> io::Result<(Kind, StatKey)> {
+    let meta = if follow {
+        std::fs::metadata(path)?
+    } else {
+        std::fs::symlink_metadata(path)?
+    };
+    let t = meta.file_type();
+    let kind = if t.is_dir() {
+        Kind::Dir
+    } else if t.is_file() {
+        Kind::File
+    } else if t.is_symlink() {
+        Kind::Symlink
+    } else {
+        Kind::Other
+    };
+    Ok((kind, StatKey::of(&meta)))
 }
 
 /// Lexical normalisation (`.` dropped, `..` pops), like Java's `Path.normalize`, so that
@@ -772,6 +971,12 @@ impl StatCache {
 
     /// Size and blake3 hex of `path`, from the cache when its metadata allows.
     pub fn hash(&self, path: &Path) -> Result<(u64, String), HashError> {
+        self.hash_seen(path, None)
+    }
+
+    /// [`StatCache::hash`] of a regular file whose metadata the caller has just taken
+    /// (`seen`), when it has.
+    fn hash_seen(&self, path: &Path, seen: Option<StatKey>) -> Result<(u64, String), HashError> {
         let read_err = |source| HashError::Read {
             path: path.to_path_buf(),
             source,
@@ -781,9 +986,16 @@ impl StatCache {
         // once, after opening; one with an entry is stat-ed to see if it still holds.
         let cached = key_name.and_then(|name| self.entries.read().ok()?.get(name).cloned());
         if let Some(entry) = cached {
-            let meta = std::fs::metadata(path).map_err(read_err)?;
-            let key = StatKey::of(&meta);
-            if meta.is_file() && entry.trusted_for(&key) {
+            let key = match seen {
+                Some(key) => Some(key),
+                None => {
+                    let meta = std::fs::metadata(path).map_err(read_err)?;
+                    meta.is_file().then(|| StatKey::of(&meta))
+                }
+            };
+            if let Some(key) = key
+                && entry.trusted_for(&key)
+            {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 return Ok((key.size, entry.blake3));
             }

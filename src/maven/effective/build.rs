@@ -517,68 +517,126 @@ fn interpolate(
             }
         }
     }
-    let snapshot = model.clone();
-    let view = typed_view(&snapshot, &module.dir, &module.raw.model.loc);
-    let fields = |path: &str| field(&snapshot, path);
-    let interpolator =
-        Interpolator::new(&module.dir, &view, user, system).with_more_fields(&fields);
-    let mut failure: Option<Error> = None;
-    interpolate_node(model, &interpolator, &mut failure, &ws.sources);
-    failure.map_or(Ok(()), Err)
+    // Every expression is read from the model as it is before interpolation: the new
+    // texts are found first, then put in place.
+    let mut replacements = Vec::new();
+    {
+        let view = typed_view(model, &module.dir, &module.raw.model.loc);
+        let fields = |path: &str| field(model, path);
+        let interpolator =
+            Interpolator::new(&module.dir, &view, user, system).with_more_fields(&fields);
+        let mut walk = Interpolation {
+            interpolator: &interpolator,
+            sources: &ws.sources,
+            seen: 0,
+            replacements: &mut replacements,
+        };
+        walk.node(model)?;
+    }
+    let mut seen = 0;
+    apply_texts(model, &mut seen, &mut replacements.into_iter().peekable());
+    Ok(())
 }
 
-fn interpolate_node(
-    node: &mut Node,
-    interpolator: &Interpolator<'_>,
-    failure: &mut Option<Error>,
-    sources: &Sources,
-) {
-    if failure.is_some() {
-        return;
+/// The texts and attribute values of a model in one fixed order — a node's text, its
+/// attributes, then its children's — but profile activations (evaluated before
+/// interpolation and kept as written): [`Interpolation`] numbers them in this order and
+/// [`apply_texts`] finds them by their numbers.
+fn for_each_text<'n>(
+    node: &'n Node,
+    f: &mut dyn FnMut(&'n str, Option<&'n Loc>) -> Result<()>,
+) -> Result<()> {
+    if let Some(t) = &node.text {
+        f(t, node.loc.as_ref())?;
     }
-    let mut one = |t: &mut String, loc: Option<&Loc>| {
-        if !t.contains("${") || failure.is_some() {
-            return;
+    for (_, v) in &node.attrs {
+        f(v, node.loc.as_ref())?;
+    }
+    for c in &node.children {
+        if c.name == "activation" && node.name == "profile" {
+            continue;
         }
-        match interpolator.interpolate(t) {
-            Ok(r) => *t = r.text,
-            Err(e) => {
-                let message = match e {
-                    InterpolationError::Recursion(r) => format!(
-                        "Detected the following recursive expression cycle in '{}': [{}]",
-                        r.cycle.first().cloned().unwrap_or_default(),
-                        r.cycle.join(", ")
-                    ),
-                    InterpolationError::TooLarge { expression } => {
-                        format!("expanding `${{{expression}}}` makes the model too large")
-                    }
-                };
-                *failure = Some(
-                    PomDiagnostic::at(
-                        sources,
+        for_each_text(c, f)?;
+    }
+    Ok(())
+}
+
+/// Finds the interpolated value of each text with an expression, by its number in
+/// [`for_each_text`]'s order.
+struct Interpolation<'a> {
+    interpolator: &'a Interpolator<'a>,
+    sources: &'a Sources,
+    seen: usize,
+    replacements: &'a mut Vec<(usize, String)>,
+}
+
+impl Interpolation<'_> {
+    fn node(&mut self, model: &Node) -> Result<()> {
+        for_each_text(model, &mut |t, loc| {
+            let n = self.seen;
+            self.seen += 1;
+            if !t.contains("${") {
+                return Ok(());
+            }
+            match self.interpolator.interpolate(t) {
+                Ok(r) => {
+                    self.replacements.push((n, r.text));
+                    Ok(())
+                }
+                Err(e) => {
+                    let message = match e {
+                        InterpolationError::Recursion(r) => format!(
+                            "Detected the following recursive expression cycle in '{}': [{}]",
+                            r.cycle.first().cloned().unwrap_or_default(),
+                            r.cycle.join(", ")
+                        ),
+                        InterpolationError::TooLarge { expression } => {
+                            format!("expanding `${{{expression}}}` makes the model too large")
+                        }
+                    };
+                    Err(PomDiagnostic::at(
+                        self.sources,
                         "m2fresh::maven::effective::interpolation",
                         message,
                         loc,
                         "used here",
                     )
-                    .into(),
-                );
+                    .into())
+                }
             }
+        })
+    }
+}
+
+/// Puts the interpolated texts in place: `replacements` by number, in order.
+fn apply_texts(
+    node: &mut Node,
+    seen: &mut usize,
+    replacements: &mut std::iter::Peekable<std::vec::IntoIter<(usize, String)>>,
+) {
+    if replacements.peek().is_none() {
+        return;
+    }
+    let mut one = |t: &mut String| {
+        if replacements.peek().is_some_and(|(n, _)| n == seen)
+            && let Some((_, new)) = replacements.next()
+        {
+            *t = new;
         }
+        *seen += 1;
     };
-    let loc = node.loc.clone();
     if let Some(t) = &mut node.text {
-        one(t, loc.as_ref());
+        one(t);
     }
     for (_, v) in &mut node.attrs {
-        one(v, loc.as_ref());
+        one(v);
     }
+    let is_profile = node.name == "profile";
     for c in &mut node.children {
-        // Activations are evaluated before interpolation and kept as written.
-        if c.name == "activation" && node.name == "profile" {
+        if is_profile && c.name == "activation" {
             continue;
         }
-        interpolate_node(c, interpolator, failure, sources);
+        apply_texts(c, seen, replacements);
     }
 }
 

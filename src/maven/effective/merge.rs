@@ -477,7 +477,7 @@ fn merge_keyed(
         list.put(t, true);
     }
     for s in &src.children {
-        list.put(s.clone(), dominant);
+        list.put_copy(s, dominant);
     }
     tgt.children = list.into_values();
 }
@@ -486,7 +486,7 @@ fn merge_keyed(
 struct Keyed {
     class: Class,
     entries: Vec<Node>,
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, foldhash::fast::RandomState>,
 }
 
 impl Keyed {
@@ -494,7 +494,7 @@ impl Keyed {
         Keyed {
             class,
             entries: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
         }
     }
 
@@ -504,23 +504,57 @@ impl Keyed {
 
     /// Adds `node`; one with the same key is replaced in place when `replace`.
     fn put(&mut self, node: Node, replace: bool) {
-        match (key(self.class, &node), self.get(&node)) {
-            (_, Some(i)) => {
+        match self.slot(&node) {
+            Slot::Taken(i) => {
                 if replace {
                     self.entries[i] = node;
                 }
             }
-            (Some(k), None) => {
-                self.index.insert(k, self.entries.len());
-                self.entries.push(node);
-            }
-            (None, None) => self.entries.push(node),
+            Slot::Free(k) => self.push(k, node),
         }
+    }
+
+    /// [`Keyed::put`] of a copy of `node`, made only when it is kept.
+    fn put_copy(&mut self, node: &Node, replace: bool) {
+        match self.slot(node) {
+            Slot::Taken(i) => {
+                if replace {
+                    self.entries[i] = node.clone();
+                }
+            }
+            Slot::Free(k) => self.push(k, node.clone()),
+        }
+    }
+
+    /// Where `node` goes: the entry of its key, or a new one (its key, when it has one).
+    fn slot(&self, node: &Node) -> Slot {
+        match key(self.class, node) {
+            Some(k) => match self.index.get(&k) {
+                Some(&i) => Slot::Taken(i),
+                None => Slot::Free(Some(k)),
+            },
+            None => Slot::Free(None),
+        }
+    }
+
+    fn push(&mut self, key: Option<String>, node: Node) {
+        if let Some(k) = key {
+            self.index.insert(k, self.entries.len());
+        }
+        self.entries.push(node);
     }
 
     fn into_values(self) -> Vec<Node> {
         self.entries
     }
+}
+
+/// Where [`Keyed`] puts an element.
+enum Slot {
+    /// At the entry of the same key.
+    Taken(usize),
+    /// At the end, indexed by its key when it has one.
+    Free(Option<String>),
 }
 
 /// `MavenModelMerger.mergeModelBase_Repositories`: the dominant side's repositories
@@ -664,7 +698,7 @@ fn keyed_children(target: &mut Node, source: &Node, name: &str, class: Class, cx
         for s in &src.children {
             match merged.get(s) {
                 Some(i) => merge(&mut merged.entries[i], s, class, cx),
-                None => merged.put(s.clone(), true),
+                None => merged.put_copy(s, true),
             }
         }
     } else {
@@ -706,7 +740,7 @@ fn report_plugins(target: &mut Node, source: &Node, cx: &Ctx) -> bool {
         for s in &src.children {
             match merged.get(s) {
                 Some(i) => merge(&mut merged.entries[i], s, Class::ReportPlugin, cx),
-                None => merged.put(s.clone(), true),
+                None => merged.put_copy(s, true),
             }
         }
     } else {

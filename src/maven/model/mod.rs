@@ -199,6 +199,9 @@ pub struct Loader {
     interpolated: Mutex<FastMap<ManagedKey, ManagedEntry>>,
     /// The distinct `${...}` expressions of an uninterpolated managed list.
     expressions: Mutex<FastMap<usize, Expressions>>,
+    /// Where each `relativePath` looked at so far leads (a POM file, or nowhere): the
+    /// parents of ten thousand modules are looked up once, not once per module.
+    relative_paths: Mutex<FastMap<PathBuf, Option<PathBuf>>>,
 }
 
 /// A `dependencyManagement` list, shared between models.
@@ -262,6 +265,7 @@ impl Loader {
             managed: Mutex::new(FastSet::default()),
             interpolated: Mutex::new(FastMap::default()),
             expressions: Mutex::new(FastMap::default()),
+            relative_paths: Mutex::new(FastMap::default()),
         }
     }
 
@@ -1014,6 +1018,20 @@ impl Loader {
         d.into()
     }
 
+    /// The POM a parent's `relativePath` leads to (a directory's `pom.xml`), if any.
+    fn relative_path(&self, candidate: PathBuf) -> Option<PathBuf> {
+        if let Some(known) = lock(&self.relative_paths).get(&candidate) {
+            return known.clone();
+        }
+        let mut file = candidate.clone();
+        if file.is_dir() {
+            file = file.join("pom.xml");
+        }
+        let found = file.is_file().then_some(file);
+        lock(&self.relative_paths).insert(candidate, found.clone());
+        found
+    }
+
     fn resolve_parent(
         &self,
         child: &RawPom,
@@ -1049,11 +1067,7 @@ impl Loader {
             Some(rp) => Some(rp.text.as_str()),
         };
         if let (false, Some(rel)) = (child.in_repository, relative) {
-            let mut candidate = child.dir.join(rel.replace('\\', "/"));
-            if candidate.is_dir() {
-                candidate = candidate.join("pom.xml");
-            }
-            if candidate.is_file() {
+            if let Some(candidate) = self.relative_path(child.dir.join(rel.replace('\\', "/"))) {
                 let found = self.read(&candidate)?;
                 let m = &found.model;
                 let inherited =
