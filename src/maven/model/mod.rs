@@ -1066,33 +1066,34 @@ impl Loader {
             Some(rp) if rp.text.is_empty() => None,
             Some(rp) => Some(rp.text.as_str()),
         };
-        if let (false, Some(rel)) = (child.in_repository, relative) {
-            if let Some(candidate) = self.relative_path(child.dir.join(rel.replace('\\', "/"))) {
-                let found = self.read(&candidate)?;
-                let m = &found.model;
-                let inherited =
-                    |own: &Option<Value>,
-                     from_parent: fn(&crate::maven::pom::Parent) -> &Option<Value>| {
-                        text(own)
-                            .or_else(|| m.parent.as_ref().and_then(|p| text(from_parent(p))))
-                            .unwrap_or("")
-                            .to_string()
-                    };
-                let cg = inherited(&m.group_id, |p| &p.group_id);
-                let ca = text(&m.artifact_id).unwrap_or("").to_string();
-                let cv = inherited(&m.version, |p| &p.version);
-                if cg == g && ca == a && cv == v {
-                    return Ok((
-                        link(ParentSource::Relative(found.path.clone())),
-                        Some(found),
-                    ));
-                }
-                // Maven's wording: "'parent.relativePath' of POM x points at y instead of z".
-                let loc = parent
-                    .relative_path
-                    .as_ref()
-                    .map_or(&parent.loc, |rp| &rp.loc);
-                findings.push(
+        if let (false, Some(rel)) = (child.in_repository, relative)
+            && let Some(candidate) = self.relative_path(child.dir.join(rel.replace('\\', "/")))
+        {
+            let found = self.read(&candidate)?;
+            let m = &found.model;
+            let inherited =
+                |own: &Option<Value>,
+                 from_parent: fn(&crate::maven::pom::Parent) -> &Option<Value>| {
+                    text(own)
+                        .or_else(|| m.parent.as_ref().and_then(|p| text(from_parent(p))))
+                        .unwrap_or("")
+                        .to_string()
+                };
+            let cg = inherited(&m.group_id, |p| &p.group_id);
+            let ca = text(&m.artifact_id).unwrap_or("").to_string();
+            let cv = inherited(&m.version, |p| &p.version);
+            if cg == g && ca == a && cv == v {
+                return Ok((
+                    link(ParentSource::Relative(found.path.clone())),
+                    Some(found),
+                ));
+            }
+            // Maven's wording: "'parent.relativePath' of POM x points at y instead of z".
+            let loc = parent
+                .relative_path
+                .as_ref()
+                .map_or(&parent.loc, |rp| &rp.loc);
+            findings.push(
                     Finding::warning(
                         &self.sources(),
                         FindingKind::RelativePathMismatch,
@@ -1106,7 +1107,6 @@ impl Loader {
                     )
                     .with_help("point <relativePath> at the parent's POM, or write <relativePath/> if the parent lives only in a repository"),
                 );
-            }
         }
         let version = self.interpolate_user(v);
         if let Some(repo) = &self.ctx.local_repository {
