@@ -12,6 +12,7 @@
 use super::files::{MAVEN_DEFAULT_EXCLUDES, RESOURCES_PLUGIN_VERSIONS_MEASURED, Root};
 use crate::maven::pom::{Config, Model, Plugin, text};
 use crate::maven::workspace::{Module, Workspace};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Packagings whose default lifecycle m2fresh knows: what they package comes from the
@@ -39,6 +40,9 @@ pub struct Layout {
     pub checkout: PathBuf,
     /// Every module's build directory, sorted (see [`below`]).
     build_dirs: Vec<PathBuf>,
+    /// The same, to look a path up in (a `Path` comparison walks components: a binary
+    /// search per ancestor of each of thousands of configuration values added up).
+    build_dir_set: HashSet<PathBuf, foldhash::fast::RandomState>,
     /// Every module's directory, sorted.
     module_dirs: Vec<PathBuf>,
 }
@@ -58,6 +62,7 @@ impl Layout {
         module_dirs.dedup();
         Layout {
             checkout: checkout_root(ws),
+            build_dir_set: build_dirs.iter().cloned().collect(),
             build_dirs,
             module_dirs,
         }
@@ -67,11 +72,7 @@ impl Layout {
     /// not a comparison per module (a configuration holds dozens of values, a workspace
     /// hundreds of modules).
     fn in_build_dir(&self, path: &Path) -> bool {
-        path.ancestors().any(|a| {
-            self.build_dirs
-                .binary_search_by(|b| b.as_path().cmp(a))
-                .is_ok()
-        })
+        path.ancestors().any(|a| self.build_dir_set.contains(a))
     }
 }
 

@@ -81,22 +81,36 @@ pub fn is_inherited(node: &Node) -> bool {
 
 /// The key a list of this class is merged by (`None`: every element is its own key).
 pub fn key(class: Class, node: &Node) -> Option<String> {
+    let mut k = String::new();
+    key_into(class, node, &mut k).then_some(k)
+}
+
+/// [`key`] written to `out` (cleared first), for a lookup that needs no key of its own;
+/// `false` when the class has no key.
+fn key_into(class: Class, node: &Node, out: &mut String) -> bool {
+    out.clear();
     let t = |name: &str| value(node, field(class, name)).unwrap_or("null");
-    match class {
-        Class::Dependency => {
-            let mut k = format!("{}:{}:{}", t("groupId"), t("artifactId"), t("type"));
-            if let Some(c) = node.text_at("classifier") {
-                k.push(':');
-                k.push_str(c);
-            }
-            Some(k)
-        }
+    let parts: &[&str] = match class {
+        Class::Dependency => &["groupId", "artifactId", "type"],
         Class::Plugin | Class::ReportPlugin | Class::Extension | Class::Exclusion => {
-            Some(format!("{}:{}", t("groupId"), t("artifactId")))
+            &["groupId", "artifactId"]
         }
-        Class::PluginExecution | Class::ReportSet | Class::Repository => Some(t("id").to_string()),
-        _ => None,
+        Class::PluginExecution | Class::ReportSet | Class::Repository => &["id"],
+        _ => return false,
+    };
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.push_str(t(part));
     }
+    if class == Class::Dependency
+        && let Some(c) = node.text_at("classifier")
+    {
+        out.push(':');
+        out.push_str(c);
+    }
+    true
 }
 
 /// Merges only the named fields of `source` into `target` (a profile's model-base
@@ -873,27 +887,36 @@ pub fn inject_plugin_management(model: &mut Node) {
 /// `DefaultDependencyManagementInjector`: each dependency receives its managed entry
 /// (its own values win; `optional` is never managed; exclusions only when it has none).
 pub fn inject_dependency_management(model: &mut Node) {
-    let Some(managed) = model
-        .child("dependencyManagement")
-        .and_then(|m| m.child("dependencies"))
-        .cloned()
-    else {
+    fn managed_list(model: &mut Node) -> Option<&mut Vec<Node>> {
+        model
+            .child_mut("dependencyManagement")
+            .and_then(|m| m.child_mut("dependencies"))
+            .map(|d| &mut d.children)
+    }
+    // Lent out while the dependencies are merged, not copied: imported BOMs make it
+    // hundreds of entries long in every module.
+    let Some(managed) = managed_list(model).map(std::mem::take) else {
         return;
     };
-    let Some(deps) = model.child_mut("dependencies") else {
-        return;
-    };
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for (i, d) in deps.children.iter().enumerate() {
-        if let Some(k) = key(Class::Dependency, d) {
-            index.insert(k, i);
+    if let Some(deps) = model.child_mut("dependencies") {
+        let mut index: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
+        for (i, d) in deps.children.iter().enumerate() {
+            if let Some(k) = key(Class::Dependency, d) {
+                index.insert(k, i);
+            }
+        }
+        let cx = Ctx::new(Merger::DependencyManagement, false);
+        let mut k = String::new();
+        for m in &managed {
+            if key_into(Class::Dependency, m, &mut k)
+                && let Some(&i) = index.get(k.as_str())
+            {
+                merge(&mut deps.children[i], m, Class::Dependency, &cx);
+            }
         }
     }
-    let cx = Ctx::new(Merger::DependencyManagement, false);
-    for m in &managed.children {
-        if let Some(&i) = key(Class::Dependency, m).and_then(|k| index.get(&k)) {
-            merge(&mut deps.children[i], m, Class::Dependency, &cx);
-        }
+    if let Some(list) = managed_list(model) {
+        *list = managed;
     }
 }
 
