@@ -548,7 +548,7 @@ fn run_graph(g: &Global, targets: &[String], status: bool) -> Result<ExitCode, E
 
 /// `check`: each module of the targets' upstream, fresh or not, with evidence.
 fn run_check(g: &Global, targets: &[String]) -> Result<ExitCode, Error> {
-    let project = open(g)?;
+    let project = open_with(g, &open_options(g).prefetch_stat_cache(true))?;
     let modules = project.targets(targets)?;
     let report = match cli::remote::open(g, project, &modules)? {
         Some(remote) => project.check_remote(&modules, &remote)?,
@@ -571,7 +571,7 @@ fn run_check(g: &Global, targets: &[String]) -> Result<ExitCode, Error> {
 
 /// `plan`: what `install` (or, with `--remote`, `deploy`) would do.
 fn run_plan(g: &Global, targets: &[String], trust: &Trust) -> Result<ExitCode, Error> {
-    let project = open(g)?;
+    let project = open_with(g, &open_options(g).prefetch_stat_cache(true))?;
     let modules = project.targets(targets)?;
     let report = match cli::remote::open(g, project, &modules)? {
         Some(remote) => project.check_remote(&modules, &remote)?,
@@ -593,7 +593,7 @@ fn run_plan(g: &Global, targets: &[String], trust: &Trust) -> Result<ExitCode, E
 
 /// `why`: one module, how the target needs it, what is installed, what differs.
 fn run_why(g: &Global, module: &str, target: Option<&str>) -> Result<ExitCode, Error> {
-    let project = open(g)?;
+    let project = open_with(g, &open_options(g).prefetch_stat_cache(true))?;
     let module = project.workspace.find(module)?;
     let target = target.map(|t| project.workspace.find(t)).transpose()?;
     let report = match cli::remote::open(g, project, &[module])? {

@@ -35,6 +35,7 @@ use crate::maven::workspace::{self, Discovery, LoadOptions, ModuleId, Workspace}
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Where [`Project::check`] keeps the stat cache that lets it skip re-reading unchanged
 /// files (see [`crate::freshness::fingerprint::files::StatCache`]).
@@ -83,6 +84,10 @@ pub struct OpenOptions {
     pub stat_cache: StatCachePolicy,
     /// The environment Maven's answers depend on (default: this process's).
     pub environment: Environment,
+    /// Read the stat cache while the workspace loads, on a thread of its own, for a
+    /// project that will be checked (off by default: a command that only reads the
+    /// graph would read it for nothing).
+    pub prefetch_stat_cache: bool,
 }
 
 impl OpenOptions {
@@ -137,6 +142,12 @@ impl OpenOptions {
         self
     }
 
+    /// Read the stat cache while the workspace loads ([`OpenOptions::prefetch_stat_cache`]).
+    pub fn prefetch_stat_cache(mut self, prefetch: bool) -> Self {
+        self.prefetch_stat_cache = prefetch;
+        self
+    }
+
     /// Takes the `-D` and `-P` out of Maven arguments meant for every Maven run (`install
     /// -- ARGS`) into these options, and returns the other arguments. Maven must build
     /// the model m2fresh stamps, so the workspace is modelled with them, and Maven gets
@@ -165,6 +176,9 @@ pub struct Project {
     /// The Maven in use, as far as the effective model is concerned.
     maven: MavenRuntime,
     cache_path: Option<PathBuf>,
+    /// The stat cache read while the workspace loaded, with the file it came from, for
+    /// the first [`Project::load_cache`].
+    prefetched: Mutex<Option<(PathBuf, StatCache)>>,
     /// How it was opened, for [`Project::reopen`] and [`Project::maven_model`].
     root: PathBuf,
     opts: OpenOptions,
@@ -214,16 +228,30 @@ impl Project {
             maven_config: Some(maven_config),
             environment: env.clone(),
         };
-        let workspace = Workspace::load(root, &load)?;
+        let policy_path = |root: &Path| match &opts.stat_cache {
+            StatCachePolicy::CacheDir => stat_cache_path(root, env),
+            StatCachePolicy::File(path) => Some(path.clone()),
+            StatCachePolicy::Disabled => None,
+        };
+        // The workspace root as `Workspace::load` makes it, to name the cache file before.
+        let expected = policy_path(&crate::maven::model::normalize(&root_abs))
+            .filter(|_| opts.prefetch_stat_cache);
+        let (workspace, prefetched) = std::thread::scope(|s| {
+            let prefetch = expected.map(|path| {
+                s.spawn(move || {
+                    let cache = StatCache::load(&path);
+                    (path, cache)
+                })
+            });
+            let workspace = Workspace::load(root, &load);
+            (workspace, prefetch.and_then(|p| p.join().ok()))
+        });
+        let workspace = workspace?;
         let graph = ReactorGraph::build(&workspace)?;
         // The Maven that builds the workspace decides the super POM and the default
         // lifecycle bindings of the effective model the fingerprint hashes.
         let maven = MavenRuntime::find(&workspace.root, None);
-        let cache_path = match &opts.stat_cache {
-            StatCachePolicy::CacheDir => stat_cache_path(&workspace.root, env),
-            StatCachePolicy::File(path) => Some(path.clone()),
-            StatCachePolicy::Disabled => None,
-        };
+        let cache_path = policy_path(&workspace.root);
         Ok(Project {
             workspace,
             graph,
@@ -231,6 +259,7 @@ impl Project {
             settings,
             maven,
             cache_path,
+            prefetched: Mutex::new(prefetched),
             root: root_abs,
             opts: opts.clone(),
         })
@@ -344,9 +373,17 @@ impl Project {
 
     /// The stat cache (empty when disabled or unreadable).
     pub fn load_cache(&self) -> StatCache {
-        match &self.cache_path {
-            Some(p) => StatCache::load(p),
-            None => StatCache::new(),
+        let prefetched = self
+            .prefetched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        match (&self.cache_path, prefetched) {
+            // Read when the project was opened: entries are checked against each file's
+            // metadata when used, so one that changed since only costs a read.
+            (Some(p), Some((read, cache))) if *p == read => cache,
+            (Some(p), _) => StatCache::load(p),
+            (None, _) => StatCache::new(),
         }
     }
 
@@ -1147,5 +1184,39 @@ mod tests {
         assert_eq!(disabled.stat_cache_file(), None);
         assert!(disabled.targets(&["a"]).is_ok());
         assert!(disabled.targets(&["nope"]).is_err());
+    }
+
+    /// A stat cache read while the workspace loads is the one a check would read from
+    /// its file, and it is used once: a later load reads the file again.
+    #[test]
+    fn a_prefetched_stat_cache_is_the_file_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = workspace(dir.path());
+        let source = root.join("src/main/java/A.java");
+        std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+        std::fs::write(&source, "class A {}").unwrap();
+        let file = dir.path().join("stat.json");
+        let opts = OpenOptions::new()
+            .local_repository(dir.path().join("repo"))
+            .environment(Environment::from_vars::<&str, &str>([]))
+            .stat_cache(StatCachePolicy::File(file.clone()));
+        let project = Project::open(&root, &opts).unwrap();
+        project.check(&project.graph.order.clone()).unwrap();
+        let saved = StatCache::load(&file).len();
+        assert_eq!(saved, 1, "the check saved the source file's entry");
+
+        let prefetching = Project::open(&root, &opts.clone().prefetch_stat_cache(true)).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(
+            prefetching.load_cache().len(),
+            saved,
+            "read before the file went"
+        );
+        assert!(
+            prefetching.load_cache().is_empty(),
+            "the file is read again"
+        );
+        let not_prefetching = Project::open(&root, &opts).unwrap();
+        assert!(not_prefetching.load_cache().is_empty());
     }
 }

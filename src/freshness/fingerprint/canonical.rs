@@ -15,6 +15,7 @@
 
 use crate::maven::effective::Node;
 use crate::maven::xml::Element;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// The version of the encoding; part of every encoded model.
@@ -67,9 +68,13 @@ impl PathContext {
 
     /// `text` with each path inside a directory of the context made portable, where the
     /// directory occurs as a whole path (not inside a longer name on either side).
-    pub fn portable(&self, text: &str) -> String {
-        if self.prefixes.is_empty() || !text.contains('/') {
-            return text.to_string();
+    pub fn portable<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if !self
+            .prefixes
+            .iter()
+            .any(|(dir, _)| text.contains(dir.as_str()))
+        {
+            return Cow::Borrowed(text);
         }
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
@@ -92,7 +97,7 @@ impl PathContext {
             }
         }
         out.push_str(rest);
-        out
+        Cow::Owned(out)
     }
 
     /// When `at` starts with a directory of the context as a whole path: writes the path

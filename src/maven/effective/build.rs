@@ -943,6 +943,7 @@ fn import_boms(model: &mut Node, module: &Module, notes: &mut Vec<String>) {
         ));
         return;
     }
+    deps.children.reserve_exact(typed.len() - own);
     for d in &typed[own..] {
         deps.children.push(typed_dependency(d));
     }

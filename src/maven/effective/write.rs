@@ -26,6 +26,7 @@ fn object(node: Node, class: Class, top: bool) -> Node {
     } = node;
     let mut out = Node::new(name);
     out.loc = loc;
+    out.children.reserve_exact(children.len());
     for attr in schema::attributes(class) {
         if let Some(i) = attrs.iter().position(|(k, _)| k == attr) {
             out.attrs.push(attrs.swap_remove(i));
@@ -57,6 +58,7 @@ fn object(node: Node, class: Class, top: bool) -> Node {
                 if !child.children.is_empty() {
                     let mut list = Node::new(f.name);
                     list.loc = child.loc;
+                    list.children.reserve_exact(child.children.len());
                     for mut n in child.children.into_iter().filter(|c| c.text.is_some()) {
                         n.name = item.to_string();
                         n.children.clear();
@@ -74,6 +76,7 @@ fn object(node: Node, class: Class, top: bool) -> Node {
                 if !child.children.is_empty() {
                     let mut list = Node::new(f.name);
                     list.loc = child.loc;
+                    list.children.reserve_exact(child.children.len());
                     for e in child.children {
                         let mut n = object(e, c, false);
                         n.name = item.to_string();
