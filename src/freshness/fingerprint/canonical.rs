@@ -69,10 +69,12 @@ impl PathContext {
     /// `text` with each path inside a directory of the context made portable, where the
     /// directory occurs as a whole path (not inside a longer name on either side).
     pub fn portable<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        if !self
-            .prefixes
-            .iter()
-            .any(|(dir, _)| text.contains(dir.as_str()))
+        // Every directory of the context is absolute: without a `/`, nothing to replace.
+        if !text.contains('/')
+            || !self
+                .prefixes
+                .iter()
+                .any(|(dir, _)| text.contains(dir.as_str()))
         {
             return Cow::Borrowed(text);
         }

@@ -572,14 +572,22 @@ struct Interpolation<'a> {
 
 impl Interpolation<'_> {
     fn node(&mut self, model: &Node) -> Result<()> {
+        // The same text means the same in the whole model (`${project.version}` in every
+        // managed dependency): each is expanded once.
+        let mut done: HashMap<&str, String, foldhash::fast::RandomState> = HashMap::default();
         for_each_text(model, &mut |t, loc| {
             let n = self.seen;
             self.seen += 1;
             if !t.contains("${") {
                 return Ok(());
             }
+            if let Some(text) = done.get(t) {
+                self.replacements.push((n, text.clone()));
+                return Ok(());
+            }
             match self.interpolator.interpolate(t) {
                 Ok(r) => {
+                    done.insert(t, r.text.clone());
                     self.replacements.push((n, r.text));
                     Ok(())
                 }
