@@ -882,10 +882,13 @@ impl CacheEntry {
     }
 }
 
+/// Cache entries by absolute path.
+type Entries = HashMap<String, CacheEntry, foldhash::fast::RandomState>;
+
 #[derive(Serialize, Deserialize)]
 struct CacheFile {
     version: u32,
-    entries: HashMap<String, CacheEntry>,
+    entries: Entries,
 }
 
 /// Counts of what a [`StatCache`] saved, for progress output and tests.
@@ -903,9 +906,11 @@ pub struct CacheStats {
 /// across rayon's threads.
 #[derive(Debug, Default)]
 pub struct StatCache {
-    entries: RwLock<HashMap<String, CacheEntry>>,
-    /// Whether it was loaded with entries (a save that adds nothing is then skipped).
-    loaded: bool,
+    /// The entries loaded from the file: only read while files are hashed, so without
+    /// a lock (ten thousand lookups from every thread).
+    loaded: Entries,
+    /// The entries of the files read since.
+    entries: RwLock<Entries>,
     hits: AtomicU64,
     misses: AtomicU64,
     bytes_read: AtomicU64,
@@ -924,10 +929,8 @@ impl StatCache {
             .ok()
             .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
             .filter(|file| file.version == CACHE_VERSION);
-        let entries = parsed.map(|f| f.entries).unwrap_or_default();
         StatCache {
-            loaded: !entries.is_empty(),
-            entries: RwLock::new(entries),
+            loaded: parsed.map(|f| f.entries).unwrap_or_default(),
             ..StatCache::default()
         }
     }
@@ -935,16 +938,18 @@ impl StatCache {
     /// Writes the cache atomically (a reader never sees half a file). A cache that
     /// learnt nothing since it was loaded (every file a hit) is not rewritten.
     pub fn save(&self, path: &Path) -> io::Result<()> {
-        if self.loaded && self.misses.load(Ordering::Relaxed) == 0 {
+        if !self.loaded.is_empty() && self.misses.load(Ordering::Relaxed) == 0 {
             return Ok(());
         }
-        let entries = self
+        let learned = self
             .entries
             .read()
             .map_err(|_| io::Error::other("stat cache lock poisoned"))?;
+        let mut entries = self.loaded.clone();
+        entries.extend(learned.iter().map(|(k, v)| (k.clone(), v.clone())));
         let file = CacheFile {
             version: CACHE_VERSION,
-            entries: entries.clone(),
+            entries,
         };
         let json = serde_json::to_vec(&file).map_err(io::Error::other)?;
         crate::fsutil::write_atomically(path, &json)
@@ -961,7 +966,11 @@ impl StatCache {
 
     /// Number of cached files.
     pub fn len(&self) -> usize {
-        self.entries.read().map(|e| e.len()).unwrap_or(0)
+        let learned = self.entries.read();
+        let new = learned.map_or(0, |l| {
+            l.keys().filter(|k| !self.loaded.contains_key(*k)).count()
+        });
+        self.loaded.len() + new
     }
 
     /// Whether the cache holds no file.
@@ -984,8 +993,15 @@ impl StatCache {
         let key_name = path.to_str();
         // A file with no entry (every file of a first or `--no-cache` run) is stat-ed
         // once, after opening; one with an entry is stat-ed to see if it still holds.
-        let cached = key_name.and_then(|name| self.entries.read().ok()?.get(name).cloned());
-        if let Some(entry) = cached {
+        let learned = |name: &str| {
+            self.entries
+                .read()
+                .ok()
+                .and_then(|learned| learned.get(name).cloned())
+        };
+        if let Some(name) = key_name
+            && let Some(first) = self.loaded.get(name).cloned().or_else(|| learned(name))
+        {
             let key = match seen {
                 Some(key) => Some(key),
                 None => {
@@ -993,11 +1009,16 @@ impl StatCache {
                     meta.is_file().then(|| StatKey::of(&meta))
                 }
             };
-            if let Some(key) = key
-                && entry.trusted_for(&key)
-            {
-                self.hits.fetch_add(1, Ordering::Relaxed);
-                return Ok((key.size, entry.blake3));
+            if let Some(key) = key {
+                // The entry loaded from the file, else (or when it no longer holds) one
+                // learnt in this run.
+                let trusted = Some(first)
+                    .filter(|e| e.trusted_for(&key))
+                    .or_else(|| learned(name).filter(|e| e.trusted_for(&key)));
+                if let Some(entry) = trusted {
+                    self.hits.fetch_add(1, Ordering::Relaxed);
+                    return Ok((key.size, entry.blake3));
+                }
             }
         }
         // The read time is taken before opening, so it is no later than any byte read.

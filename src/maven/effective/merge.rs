@@ -486,6 +486,12 @@ fn merge_keyed(
     if tgt.loc.is_none() {
         tgt.loc = src.loc.clone();
     }
+    if tgt.children.is_empty() && distinct_keys(class, &src.children) {
+        // What the keyed merge below gives when nothing is replaced: every element, in
+        // order (a module inheriting its parents' lists, most of the time).
+        tgt.children = src.children.clone();
+        return;
+    }
     let mut list = Keyed::new(class);
     for t in tgt.children.drain(..) {
         list.put(t, true);
@@ -494,6 +500,19 @@ fn merge_keyed(
         list.put_copy(s, dominant);
     }
     tgt.children = list.into_values();
+}
+
+/// Whether no two of `items` share a [`key`] (told by the keys' hashes: two keys with
+/// the same hash count as shared, and the caller then takes the long way).
+fn distinct_keys(class: Class, items: &[Node]) -> bool {
+    use std::hash::BuildHasher;
+    let hasher = foldhash::fast::FixedState::default();
+    let mut seen: std::collections::HashSet<u64, foldhash::fast::RandomState> =
+        std::collections::HashSet::with_capacity_and_hasher(items.len(), Default::default());
+    let mut k = String::new();
+    items
+        .iter()
+        .all(|item| !key_into(class, item, &mut k) || seen.insert(hasher.hash_one(k.as_str())))
 }
 
 /// A `LinkedHashMap` of model elements by [`key`].
