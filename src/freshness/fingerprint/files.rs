@@ -1393,8 +1393,15 @@ mod tests {
         age(&changed, 60);
         digest_roots(tmp.path(), &[root(&src)], &warm).unwrap();
         assert_eq!(warm.stats().misses, 1);
+        // The entry learnt in this run beats the loaded one for the rest of the run.
+        digest_roots(tmp.path(), &[root(&src)], &warm).unwrap();
+        assert_eq!(warm.stats().misses, 1, "the changed file is read once");
         warm.save(&cache_file).unwrap();
-        assert_eq!(StatCache::load(&cache_file).len(), 20);
+        let next = StatCache::load(&cache_file);
+        assert_eq!(next.len(), 20);
+        let third = digest_roots(tmp.path(), &[root(&src)], &next).unwrap();
+        assert_eq!(next.stats().misses, 0, "the saved cache holds the new hash");
+        assert_ne!(third, first);
     }
 
     #[test]

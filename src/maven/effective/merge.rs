@@ -1029,6 +1029,53 @@ mod tests {
     use crate::maven::pom::SourceId;
     use crate::maven::xml;
 
+    /// A list the target does not declare is the source's, one element per key: copied
+    /// whole when the keys are distinct, else the first (or, dominant, the last) of each.
+    #[test]
+    fn an_inherited_list_keeps_one_element_per_key() {
+        let dep = |a: &str, v: &str| {
+            let mut d = Node::new("dependency");
+            d.children.push(Node::with_text("groupId", "g"));
+            d.children.push(Node::with_text("artifactId", a));
+            d.children.push(Node::with_text("version", v));
+            d
+        };
+        let source = |deps: Vec<Node>| {
+            let mut list = Node::new("dependencies");
+            list.children = deps;
+            let mut project = Node::new("project");
+            project.children.push(list);
+            project
+        };
+        let merged = |source: &Node, dominant: bool| {
+            let mut target = Node::new("project");
+            merge_keyed(
+                &mut target,
+                source,
+                "dependencies",
+                "dependency",
+                Class::Dependency,
+                dominant,
+            );
+            target.children[0]
+                .children
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}:{}",
+                        d.text_at("artifactId").unwrap_or(""),
+                        d.text_at("version").unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let distinct = source(vec![dep("a", "1"), dep("b", "1"), dep("c", "1")]);
+        assert_eq!(merged(&distinct, false), ["a:1", "b:1", "c:1"]);
+        let repeated = source(vec![dep("a", "1"), dep("b", "1"), dep("a", "2")]);
+        assert_eq!(merged(&repeated, false), ["a:1", "b:1"]);
+        assert_eq!(merged(&repeated, true), ["a:2", "b:1"]);
+    }
+
     fn model(text: &str) -> Node {
         read::object(&xml::parse(text).unwrap(), Class::Model, SourceId(0))
     }
