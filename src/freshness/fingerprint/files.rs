@@ -391,14 +391,17 @@ impl Walk {
             } else {
                 format!("{rel}/{text}")
             };
-            let kind = match kind {
-                Kind::Unknown => open.kind(&name, &full).map_err(walk_error(&full))?,
-                known => known,
+            // A listing that does not say what an entry is: `lstat` it (a file's key
+            // comes with the answer).
+            let (kind, mut key) = match kind {
+                Kind::Unknown => {
+                    let (kind, key) = open.stat(&name, &full, false).map_err(walk_error(&full))?;
+                    (kind, (kind == Kind::File).then_some(key))
+                }
+                known => (known, None),
             };
             if kind == Kind::Dir {
-                if (self.skip_target && below == "target")
-                    || !self.selector.may_select_under(&below)
-                {
+                if self.prunes(&below) {
                     continue;
                 }
                 let child = open.open_dir(&name, &full).map_err(walk_error(&full))?;
@@ -410,15 +413,12 @@ impl Walk {
                     path: full.to_string_lossy().into_owned(),
                 });
             }
-            let mut key = None;
             let mut is_file = kind == Kind::File;
             if kind == Kind::Symlink {
                 let (target, target_key) =
                     open.stat(&name, &full, true).map_err(walk_error(&full))?;
                 if target == Kind::Dir {
-                    if (self.skip_target && below == "target")
-                        || !self.selector.may_select_under(&below)
-                    {
+                    if self.prunes(&below) {
                         continue;
                     }
                     self.check_loop(&full, levels)?;
@@ -453,6 +453,12 @@ impl Walk {
             });
         }
         Ok(())
+    }
+
+    /// Whether the directory `below` the root is left out whole: the module's build
+    /// output, or a directory no pattern can select anything under.
+    fn prunes(&self, below: &str) -> bool {
+        (self.skip_target && below == "target") || !self.selector.may_select_under(below)
     }
 
     /// Whether following the symlinked directory `link` revisits a directory on the
@@ -522,26 +528,26 @@ struct OpenDir {
 #[cfg(target_os = "linux")]
 impl OpenDir {
     fn open(path: &Path) -> io::Result<OpenDir> {
-        use rustix::fs::{Mode, OFlags};
-        let fd = rustix::fs::open(
-            path,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
-        Ok(OpenDir {
-            dir: rustix::fs::Dir::new(fd)?,
-        })
+        OpenDir::at(
+            rustix::fs::CWD,
+            path.as_os_str(),
+            rustix::fs::OFlags::empty(),
+        )
     }
 
     /// The directory `name` in this one (not a symlink: the listing said so).
     fn open_dir(&self, name: &std::ffi::OsStr, _full: &Path) -> io::Result<OpenDir> {
+        OpenDir::at(self.dir.fd()?, name, rustix::fs::OFlags::NOFOLLOW)
+    }
+
+    fn at(
+        dirfd: impl rustix::fd::AsFd,
+        name: &std::ffi::OsStr,
+        flags: rustix::fs::OFlags,
+    ) -> io::Result<OpenDir> {
         use rustix::fs::{Mode, OFlags};
-        let fd = rustix::fs::openat(
-            self.dir.fd()?,
-            name,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-            Mode::empty(),
-        )?;
+        let flags = flags | OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(dirfd, name, flags, Mode::empty())?;
         Ok(OpenDir {
             dir: rustix::fs::Dir::new(fd)?,
         })
@@ -574,11 +580,6 @@ impl OpenDir {
             FileType::Unknown => Kind::Unknown,
             _ => Kind::Other,
         }
-    }
-
-    /// What `name` is, without following a symlink.
-    fn kind(&self, name: &std::ffi::OsStr, full: &Path) -> io::Result<Kind> {
-        self.stat(name, full, false).map(|(kind, _)| kind)
     }
 
     /// What `name` is (what it points to, with `follow`), and its [`StatKey`].
@@ -642,20 +643,10 @@ impl OpenDir {
         let mut out = Vec::new();
         for entry in std::fs::read_dir(&self.path)? {
             let entry = entry?;
-            let kind = match entry.file_type() {
-                Ok(t) if t.is_dir() => Kind::Dir,
-                Ok(t) if t.is_file() => Kind::File,
-                Ok(t) if t.is_symlink() => Kind::Symlink,
-                Ok(_) => Kind::Other,
-                Err(_) => Kind::Unknown,
-            };
+            let kind = entry.file_type().map_or(Kind::Unknown, std_kind);
             out.push((entry.file_name(), kind));
         }
         Ok(out)
-    }
-
-    fn kind(&self, _name: &std::ffi::OsStr, full: &Path) -> io::Result<Kind> {
-        stat_path(full, false).map(|(kind, _)| kind)
     }
 
     fn stat(
@@ -675,8 +666,12 @@ fn stat_path(path: &Path, follow: bool) -> io::Result<(Kind, StatKey)> {
     } else {
         std::fs::symlink_metadata(path)?
     };
-    let t = meta.file_type();
-    let kind = if t.is_dir() {
+    Ok((std_kind(meta.file_type()), StatKey::of(&meta)))
+}
+
+/// A file type as the walk tells them apart.
+fn std_kind(t: std::fs::FileType) -> Kind {
+    if t.is_dir() {
         Kind::Dir
     } else if t.is_file() {
         Kind::File
@@ -684,8 +679,7 @@ fn stat_path(path: &Path, follow: bool) -> io::Result<(Kind, StatKey)> {
         Kind::Symlink
     } else {
         Kind::Other
-    };
-    Ok((kind, StatKey::of(&meta)))
+    }
 }
 
 /// Lexical normalisation (`.` dropped, `..` pops), like Java's `Path.normalize`, so that

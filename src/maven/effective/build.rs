@@ -78,8 +78,10 @@ pub fn build(inputs: &Inputs<'_>, module: &Module, notes: &mut Vec<String>) -> R
     let ws = inputs.workspace;
     let mut model = match module.lineage_poms.first() {
         Some(raw) => {
-            let read = read_member(inputs, raw.source, false)?;
-            let mut leaf = member(inputs, module, 0, &read);
+            // The project's own tree is taken, not copied, unless it is a parent too.
+            let tree = Arc::try_unwrap(read_member(inputs, raw.source, false)?)
+                .map_or_else(|shared| shared.tree.clone(), |own| own.tree);
+            let mut leaf = member(inputs, module, 0, tree);
             let parent = inherited(inputs, module)?;
             // The project's path adjustment below its parent (none below the super POM).
             let adjustment = match module.lineage_poms.get(1) {
@@ -338,17 +340,12 @@ fn remember<K: Eq + Hash, V>(cache: &Mutex<HashMap<K, V>>, key: K, value: V) {
     cache.insert(key, value);
 }
 
-/// Lineage member `i` of `module`, before inheritance: its POM (a parent's without its
-/// modules: they are not inherited, and a root listing ten thousand modules would
-/// otherwise be copied for each of them), its active profiles injected; the project
-/// also gets its file activations interpolated and the active settings profiles.
-fn member(inputs: &Inputs<'_>, module: &Module, i: usize, read: &ReadPom) -> Node {
+/// Lineage member `i` of `module`, before inheritance: its POM's tree `node` (a parent's
+/// given without its modules: they are not inherited, and a root listing ten thousand
+/// modules would otherwise be copied for each of them), its active profiles injected; the
+/// project also gets its file activations interpolated and the active settings profiles.
+fn member(inputs: &Inputs<'_>, module: &Module, i: usize, mut node: Node) -> Node {
     let ws = inputs.workspace;
-    let mut node = if i == 0 {
-        read.tree.clone()
-    } else {
-        without_modules(&read.tree)
-    };
     merge::merge_duplicates(&mut node);
     if i == 0 {
         interpolate_file_activations(&mut node, &module.dir, ws);
@@ -392,7 +389,7 @@ fn inherited(inputs: &Inputs<'_>, module: &Module) -> Result<Arc<Node>> {
     for (k, raw) in parents.iter().enumerate() {
         let i = k + 1;
         let read = read_member(inputs, raw.source, true)?;
-        let node = member(inputs, module, i, &read);
+        let node = member(inputs, module, i, without_modules(&read.tree));
         if let Some(child) = members.last() {
             adjustments.push(read.modules.adjustment(child, active(module, i)));
         }

@@ -537,25 +537,23 @@ impl Keyed {
 
     /// Adds `node`; one with the same key is replaced in place when `replace`.
     fn put(&mut self, node: Node, replace: bool) {
-        match self.slot(&node) {
-            Slot::Taken(i) => {
-                if replace {
-                    self.entries[i] = node;
-                }
-            }
-            Slot::Free(k) => self.push(k, node),
-        }
+        let slot = self.slot(&node);
+        self.place(slot, replace, || node);
     }
 
     /// [`Keyed::put`] of a copy of `node`, made only when it is kept.
     fn put_copy(&mut self, node: &Node, replace: bool) {
-        match self.slot(node) {
+        self.place(self.slot(node), replace, || node.clone());
+    }
+
+    fn place(&mut self, slot: Slot, replace: bool, node: impl FnOnce() -> Node) {
+        match slot {
             Slot::Taken(i) => {
                 if replace {
-                    self.entries[i] = node.clone();
+                    self.entries[i] = node();
                 }
             }
-            Slot::Free(k) => self.push(k, node.clone()),
+            Slot::Free(key) => self.push(key, node()),
         }
     }
 
